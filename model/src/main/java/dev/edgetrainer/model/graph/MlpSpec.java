@@ -1,0 +1,130 @@
+package dev.edgetrainer.model.graph;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The architecture and training settings of a trainable multilayer perceptron: Flatten(input) -> Dense(h, relu)...
+ * -> Dense(classes), trained by SGD on softmax cross-entropy. The tutorial's model is {@link #fashionMnist()}.
+ */
+public record MlpSpec(int[] inputShape, int[] hidden, int classes, float learningRate, long seed) {
+
+    private static final long MAX_PARAMETERS = 50_000_000L;
+
+    public MlpSpec {
+        inputShape = inputShape.clone();
+        hidden = hidden.clone();
+        if (inputShape.length == 0 || Arrays.stream(inputShape).anyMatch(d -> d <= 0)) {
+            throw new IllegalArgumentException("input shape must have positive dimensions, got "
+                    + Arrays.toString(inputShape));
+        }
+        if (Arrays.stream(hidden).anyMatch(d -> d <= 0)) {
+            throw new IllegalArgumentException("hidden layer sizes must be positive, got " + Arrays.toString(hidden));
+        }
+        if (classes < 2) {
+            throw new IllegalArgumentException("classes must be at least 2, got " + classes);
+        }
+        if (!(learningRate > 0) || Float.isInfinite(learningRate)) {
+            throw new IllegalArgumentException("learning rate must be a positive number, got " + learningRate);
+        }
+        long parameters = 0;
+        int[] widths = layerWidths(inputShape, hidden, classes);
+        for (int i = 0; i + 1 < widths.length; i++) {
+            parameters += (long) widths[i] * widths[i + 1] + widths[i + 1];
+        }
+        if (parameters > MAX_PARAMETERS) {
+            throw new IllegalArgumentException("model would have " + parameters + " parameters; the limit is "
+                    + MAX_PARAMETERS);
+        }
+    }
+
+    /** The tutorial's model: 28x28 images, one hidden layer of 128, 10 classes, learning rate 0.01. */
+    public static MlpSpec fashionMnist() {
+        return new MlpSpec(new int[] {28, 28}, new int[] {128}, 10, 0.01f, 42);
+    }
+
+    @Override
+    public int[] inputShape() {
+        return inputShape.clone();
+    }
+
+    @Override
+    public int[] hidden() {
+        return hidden.clone();
+    }
+
+    /** Features after flattening the input. */
+    public int features() {
+        return Arrays.stream(inputShape).reduce(1, Math::multiplyExact);
+    }
+
+    /** Widths from the flattened input through each hidden layer to the classes. */
+    public int[] widths() {
+        return layerWidths(inputShape, hidden, classes);
+    }
+
+    public int layers() {
+        return hidden.length + 1;
+    }
+
+    /** The weights in the order of the save signature's outputs, named as Keras names them. */
+    public List<Variable> variables() {
+        int[] widths = widths();
+        List<Variable> variables = new ArrayList<>();
+        for (int layer = 0; layer < layers(); layer++) {
+            String prefix = layer == 0 ? "dense" : "dense_" + layer;
+            variables.add(new Variable(prefix + "/kernel", new int[] {widths[layer], widths[layer + 1]}));
+            variables.add(new Variable(prefix + "/bias", new int[] {widths[layer + 1]}));
+        }
+        return variables;
+    }
+
+    private static int[] layerWidths(int[] inputShape, int[] hidden, int classes) {
+        int[] widths = new int[hidden.length + 2];
+        widths[0] = Arrays.stream(inputShape).reduce(1, Math::multiplyExact);
+        System.arraycopy(hidden, 0, widths, 1, hidden.length);
+        widths[widths.length - 1] = classes;
+        return widths;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof MlpSpec other && Arrays.equals(inputShape, other.inputShape)
+                && Arrays.equals(hidden, other.hidden) && classes == other.classes
+                && Float.compare(learningRate, other.learningRate) == 0 && seed == other.seed;
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(new Object[] {Arrays.hashCode(inputShape), Arrays.hashCode(hidden), classes,
+                learningRate, seed});
+    }
+
+    @Override
+    public String toString() {
+        return "MlpSpec[input=" + Arrays.toString(inputShape) + ", hidden=" + Arrays.toString(hidden) + ", classes="
+                + classes + ", lr=" + learningRate + ", seed=" + seed + "]";
+    }
+
+    /** A weight variable: Keras layout, kernels [in, out]. */
+    public record Variable(String name, int[] shape) {
+
+        public Variable {
+            shape = shape.clone();
+        }
+
+        @Override
+        public int[] shape() {
+            return shape.clone();
+        }
+
+        public int size() {
+            return Arrays.stream(shape).reduce(1, Math::multiplyExact);
+        }
+
+        public boolean isKernel() {
+            return shape.length == 2;
+        }
+    }
+}

@@ -1,0 +1,409 @@
+package dev.edgetrainer.model.runtime;
+
+import static org.bytedeco.tensorflowlite.global.tensorflowlite.*;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.edgetrainer.model.graph.InvalidModelException;
+import dev.edgetrainer.model.graph.ModelValidator;
+
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.tensorflowlite.FlatBufferModel;
+import org.bytedeco.tensorflowlite.TfLiteIntArray;
+import org.bytedeco.tensorflowlite.TfLiteInterpreter;
+import org.bytedeco.tensorflowlite.TfLiteInterpreterOptions;
+import org.bytedeco.tensorflowlite.TfLiteModel;
+import org.bytedeco.tensorflowlite.TfLiteSignatureRunner;
+import org.bytedeco.tensorflowlite.TfLiteTensor;
+
+/**
+ * A TensorFlow Lite model with its own interpreter, run through named signatures.
+ *
+ * <p>Every model is checked by TFLite's flatbuffer verifier and by {@link ModelValidator} before the interpreter sees it,
+ * because the interpreter trusts the file and a bad one kills the process. Inputs are checked in Java (names, dtype,
+ * shape) before anything is copied into native memory. Not thread-safe: one thread owns a model, as the interpreter's
+ * resource variables are shared by all its signatures.
+ */
+public final class TrainableModel implements AutoCloseable {
+
+    private static final int STATUS_OK = 0;
+
+    private final String source;
+    private final BytePointer modelBytes;
+    private final TfLiteModel model;
+    private final TfLiteInterpreterOptions options;
+    private final TfLiteInterpreter interpreter;
+    private final Map<String, Runner> runners = new LinkedHashMap<>();
+    private final List<Signature> signatures;
+    private boolean closed;
+
+    private TrainableModel(String source, byte[] bytes) {
+        this.source = source;
+        this.modelBytes = new BytePointer(bytes.length);
+        modelBytes.put(bytes);
+        TfLiteModel createdModel = null;
+        TfLiteInterpreterOptions createdOptions = null;
+        try {
+            verify(modelBytes, bytes.length, source);
+            try {
+                ModelValidator.validate(bytes);
+            } catch (InvalidModelException e) {
+                throw new ModelException(source + " was rejected: " + e.getMessage(), e);
+            }
+            ErrorCapture.clear();
+            createdModel = TfLiteModelCreateWithErrorReporter(modelBytes, bytes.length, ErrorCapture.REPORTER, null);
+            if (createdModel == null || createdModel.isNull()) {
+                throw new ModelException("TFLite could not build " + source + ErrorCapture.drain());
+            }
+            createdOptions = TfLiteInterpreterOptionsCreate();
+            TfLiteInterpreterOptionsSetErrorReporter(createdOptions, ErrorCapture.REPORTER, null);
+            TfLiteInterpreterOptionsSetNumThreads(createdOptions, 1);
+            this.model = createdModel;
+            this.options = createdOptions;
+            TfLiteInterpreter created = TfLiteInterpreterCreate(model, options);
+            if (created == null || created.isNull()) {
+                throw new ModelException("TFLite could not create an interpreter for " + source + ErrorCapture.drain());
+            }
+            this.interpreter = created;
+            this.signatures = readSignatures();
+        } catch (RuntimeException e) {
+            if (createdOptions != null) {
+                TfLiteInterpreterOptionsDelete(createdOptions);
+            }
+            if (createdModel != null && !createdModel.isNull()) {
+                TfLiteModelDelete(createdModel);
+            }
+            modelBytes.close();
+            throw e;
+        }
+    }
+
+    /** Loads a model from a file; see {@link #load(byte[], String)}. */
+    public static TrainableModel load(Path path) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(path);
+        } catch (IOException e) {
+            throw new ModelException("cannot read model " + path + ": " + e.getMessage(), e);
+        }
+        return load(bytes, path.toString());
+    }
+
+    /**
+     * Loads a model from its flatbuffer bytes. The bytes are copied; {@code source} names the model in messages.
+     *
+     * @throws ModelException if the file is not a valid TFLite model or fails the structural checks
+     */
+    public static TrainableModel load(byte[] bytes, String source) {
+        return new TrainableModel(source, bytes);
+    }
+
+    /** The TFLite runtime version, e.g. {@code 2.19.0}. */
+    public static String runtimeVersion() {
+        return TfLiteVersion().getString();
+    }
+
+    private static void verify(BytePointer bytes, long length, String source) {
+        // The C API may build without verification, so the C++ verifier runs first on the same bytes.
+        FlatBufferModel verified = FlatBufferModel.VerifyAndBuildFromBuffer(bytes, length);
+        if (verified == null || verified.isNull()) {
+            throw new ModelException(source + " is not a valid TensorFlow Lite model (flatbuffer verification failed)");
+        }
+        verified.close();
+    }
+
+    public String source() {
+        return source;
+    }
+
+    public List<Signature> signatures() {
+        ensureOpen();
+        return signatures;
+    }
+
+    public Optional<Signature> signature(String key) {
+        ensureOpen();
+        return signatures.stream().filter(s -> s.key().equals(key)).findFirst();
+    }
+
+    /**
+     * Runs a signature. Every input of the signature must be given, with its dtype and a shape the signature accepts
+     * (dynamic dimensions free); outputs come back by name in the signature's order.
+     *
+     * @throws InvalidInputException if the inputs do not fit; nothing was run
+     * @throws ModelException if TFLite fails; the message carries TFLite's report
+     */
+    public Map<String, Tensor> run(String key, Map<String, Tensor> inputs) {
+        ensureOpen();
+        Runner runner = runners.get(key);
+        if (runner == null) {
+            throw new InvalidInputException("signature", "model has no signature '" + key + "'; it has "
+                    + runners.keySet());
+        }
+        return runner.run(inputs);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        runners.values().forEach(Runner::delete);
+        runners.clear();
+        TfLiteInterpreterDelete(interpreter);
+        TfLiteInterpreterOptionsDelete(options);
+        TfLiteModelDelete(model);
+        modelBytes.close();
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("model " + source + " is closed");
+        }
+    }
+
+    private List<Signature> readSignatures() {
+        List<Signature> result = new ArrayList<>();
+        int count = TfLiteInterpreterGetSignatureCount(interpreter);
+        for (int i = 0; i < count; i++) {
+            String key = TfLiteInterpreterGetSignatureKey(interpreter, i).getString(StandardCharsets.UTF_8);
+            TfLiteSignatureRunner handle = TfLiteInterpreterGetSignatureRunner(interpreter, key);
+            if (handle == null || handle.isNull()) {
+                throw new ModelException("TFLite has no runner for signature '" + key + "' of " + source
+                        + ErrorCapture.drain());
+            }
+            Runner runner = new Runner(key, handle);
+            runners.put(key, runner);
+            result.add(runner.signature);
+        }
+        return List.copyOf(result);
+    }
+
+    /** One signature's runner with the shapes its inputs were last allocated for. */
+    private final class Runner {
+        private final String key;
+        private final TfLiteSignatureRunner handle;
+        private final Signature signature;
+        private final String[] inputNames;
+        private final String[] outputNames;
+        private final int[][] allocatedShapes;
+        private boolean allocated;
+
+        Runner(String key, TfLiteSignatureRunner handle) {
+            this.key = key;
+            this.handle = handle;
+            int inputCount = (int) TfLiteSignatureRunnerGetInputCount(handle);
+            int outputCount = (int) TfLiteSignatureRunnerGetOutputCount(handle);
+            inputNames = new String[inputCount];
+            outputNames = new String[outputCount];
+            allocatedShapes = new int[inputCount][];
+            List<TensorSpec> inputSpecs = new ArrayList<>();
+            List<TensorSpec> outputSpecs = new ArrayList<>();
+            for (int i = 0; i < inputCount; i++) {
+                inputNames[i] = TfLiteSignatureRunnerGetInputName(handle, i).getString(StandardCharsets.UTF_8);
+                TfLiteTensor tensor = TfLiteSignatureRunnerGetInputTensor(handle, inputNames[i]);
+                inputSpecs.add(spec(inputNames[i], tensor));
+                allocatedShapes[i] = dims(tensor.dims());
+            }
+            for (int i = 0; i < outputCount; i++) {
+                outputNames[i] = TfLiteSignatureRunnerGetOutputName(handle, i).getString(StandardCharsets.UTF_8);
+                outputSpecs.add(spec(outputNames[i], TfLiteSignatureRunnerGetOutputTensor(handle, outputNames[i])));
+            }
+            signature = new Signature(key, inputSpecs, outputSpecs);
+        }
+
+        Map<String, Tensor> run(Map<String, Tensor> inputs) {
+            Tensor[] ordered = checkInputs(inputs);
+            ErrorCapture.clear();
+            boolean reshaped = false;
+            for (int i = 0; i < ordered.length; i++) {
+                int[] shape = ordered[i].shapeUnsafe();
+                if (!Arrays.equals(shape, allocatedShapes[i])) {
+                    check(TfLiteSignatureRunnerResizeInputTensor(handle, inputNames[i], shape, shape.length),
+                            "resize input '" + inputNames[i] + "' to " + Arrays.toString(shape));
+                    allocatedShapes[i] = shape.clone();
+                    reshaped = true;
+                }
+            }
+            if (reshaped || !allocated) {
+                allocated = false;
+                check(TfLiteSignatureRunnerAllocateTensors(handle), "allocate tensors");
+                allocated = true;
+            }
+            for (int i = 0; i < ordered.length; i++) {
+                copyIn(inputNames[i], TfLiteSignatureRunnerGetInputTensor(handle, inputNames[i]), ordered[i]);
+            }
+            check(TfLiteSignatureRunnerInvoke(handle), "invoke");
+            Map<String, Tensor> outputs = new LinkedHashMap<>();
+            for (String name : outputNames) {
+                outputs.put(name, copyOut(name, TfLiteSignatureRunnerGetOutputTensor(handle, name)));
+            }
+            return outputs;
+        }
+
+        private Tensor[] checkInputs(Map<String, Tensor> inputs) {
+            for (String name : inputs.keySet()) {
+                if (signature.input(name).isEmpty()) {
+                    throw new InvalidInputException(name, "signature '" + key + "' has no input '" + name
+                            + "'; its inputs are " + Arrays.toString(inputNames));
+                }
+            }
+            Tensor[] ordered = new Tensor[inputNames.length];
+            for (int i = 0; i < inputNames.length; i++) {
+                TensorSpec spec = signature.inputs().get(i);
+                Tensor tensor = inputs.get(spec.name());
+                if (tensor == null) {
+                    throw new InvalidInputException(spec.name(), "signature '" + key + "' needs input '"
+                            + spec.name() + "' (" + spec + ")");
+                }
+                if (tensor.type() != spec.type()) {
+                    throw new InvalidInputException(spec.name(), "input '" + spec.name() + "' must be "
+                            + spec.type().name().toLowerCase() + ", got " + tensor.type().name().toLowerCase());
+                }
+                if (!spec.accepts(tensor.shapeUnsafe())) {
+                    throw new InvalidInputException(spec.name(), "input '" + spec.name() + "' must have shape "
+                            + Arrays.toString(spec.shape()) + " (-1 = any size), got "
+                            + Arrays.toString(tensor.shapeUnsafe()));
+                }
+                ordered[i] = tensor;
+            }
+            return ordered;
+        }
+
+        private void check(int status, String what) {
+            if (status != STATUS_OK) {
+                throw new ModelException("signature '" + key + "' of " + source + ": " + what + " failed ("
+                        + statusName(status) + ")" + ErrorCapture.drain());
+            }
+        }
+
+        void delete() {
+            TfLiteSignatureRunnerDelete(handle);
+        }
+    }
+
+    private static void copyIn(String name, TfLiteTensor target, Tensor tensor) {
+        if (tensor.type() == DataType.STRING) {
+            byte[] packed = StringTensors.pack(tensor.strings());
+            if (TfLiteTensorRealloc(packed.length, target) != STATUS_OK) {
+                throw new ModelException("cannot allocate " + packed.length + " bytes for string input '" + name + "'");
+            }
+            new BytePointer(TfLiteTensorData(target)).capacity(packed.length).put(packed);
+            return;
+        }
+        long expected = tensor.byteSize();
+        long actual = TfLiteTensorByteSize(target);
+        if (expected != actual) {
+            // Cannot happen after the shape check unless the model lies about its tensor; never write past it.
+            throw new ModelException("input '" + name + "' holds " + actual + " bytes, data has " + expected);
+        }
+        if (expected == 0) {
+            return;
+        }
+        switch (tensor.type()) {
+            case FLOAT32 -> new FloatPointer(TfLiteTensorData(target)).capacity(tensor.elementCount())
+                    .put(tensor.floats());
+            case INT32 -> new IntPointer(TfLiteTensorData(target)).capacity(tensor.elementCount()).put(tensor.ints());
+            case INT64 -> new LongPointer(TfLiteTensorData(target)).capacity(tensor.elementCount())
+                    .put(tensor.longs());
+            case UINT8, INT8, BOOL -> new BytePointer(TfLiteTensorData(target)).capacity(expected).put(tensor.bytes());
+            default -> throw new InvalidInputException(name, "inputs of type " + tensor.type() + " are not supported");
+        }
+    }
+
+    private static Tensor copyOut(String name, TfLiteTensor source) {
+        DataType type = DataType.fromCode(TfLiteTensorType(source));
+        int[] shape = dims(source.dims());
+        int count = (int) Tensor.elementCount(shape);
+        long bytes = TfLiteTensorByteSize(source);
+        if (type == DataType.STRING) {
+            byte[] packed = new byte[(int) bytes];
+            new BytePointer(TfLiteTensorData(source)).capacity(bytes).get(packed);
+            return Tensor.ofStrings(shape, StringTensors.unpack(packed, count, name));
+        }
+        if (bytes != (long) count * type.byteSize()) {
+            throw new ModelException("output '" + name + "' has " + bytes + " bytes for shape " + Arrays.toString(shape));
+        }
+        return switch (type) {
+            case FLOAT32 -> {
+                float[] data = new float[count];
+                if (count > 0) {
+                    new FloatPointer(TfLiteTensorData(source)).capacity(count).get(data);
+                }
+                yield Tensor.ofFloats(shape, data);
+            }
+            case INT32 -> {
+                int[] data = new int[count];
+                if (count > 0) {
+                    new IntPointer(TfLiteTensorData(source)).capacity(count).get(data);
+                }
+                yield Tensor.ofInts(shape, data);
+            }
+            case INT64 -> {
+                long[] data = new long[count];
+                if (count > 0) {
+                    new LongPointer(TfLiteTensorData(source)).capacity(count).get(data);
+                }
+                yield Tensor.ofLongs(shape, data);
+            }
+            case UINT8, INT8, BOOL -> {
+                byte[] data = new byte[count];
+                if (count > 0) {
+                    new BytePointer(TfLiteTensorData(source)).capacity(count).get(data);
+                }
+                yield Tensor.ofBytes(type, shape, data);
+            }
+            default -> throw new ModelException("output '" + name + "' has unsupported type " + type);
+        };
+    }
+
+    private static TensorSpec spec(String name, TfLiteTensor tensor) {
+        DataType type = DataType.fromCode(TfLiteTensorType(tensor));
+        TfLiteIntArray signature = tensor.dims_signature();
+        int[] shape = signature != null && !signature.isNull() && signature.size() > 0
+                ? dims(signature) : dims(tensor.dims());
+        return new TensorSpec(name, type, shape);
+    }
+
+    private static int[] dims(TfLiteIntArray array) {
+        if (array == null || array.isNull()) {
+            return new int[0];
+        }
+        int[] dims = new int[array.size()];
+        for (int i = 0; i < dims.length; i++) {
+            dims[i] = array.data(i);
+        }
+        return dims;
+    }
+
+    private static String statusName(int status) {
+        return switch (status) {
+            case 1 -> "error";
+            case 2 -> "delegate error";
+            case 3 -> "application error";
+            case 4 -> "delegate data not found";
+            case 5 -> "delegate data write error";
+            case 6 -> "delegate data read error";
+            case 7 -> "unresolved ops";
+            case 8 -> "cancelled";
+            default -> "status " + status;
+        };
+    }
+}

@@ -1,0 +1,191 @@
+package dev.edgetrainer.model.graph;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+
+import dev.edgetrainer.model.runtime.DataType;
+import dev.edgetrainer.model.runtime.Signature;
+import dev.edgetrainer.model.runtime.Tensor;
+import dev.edgetrainer.model.runtime.TensorSpec;
+import dev.edgetrainer.model.runtime.TrainableModel;
+
+import org.junit.jupiter.api.Test;
+
+class MlpModelWriterTests {
+
+    private static final MlpSpec SMALL = new MlpSpec(new int[] {3, 4}, new int[] {6, 5}, 4, 0.1f, 7);
+
+    @Test
+    void writesTheTutorialSignatures() {
+        try (TrainableModel model = TrainableModel.load(MlpModelWriter.write(MlpSpec.fashionMnist()), "fashion")) {
+            assertThat(model.signatures()).extracting(Signature::key)
+                    .containsExactly("train", "infer", "save", "restore");
+            Signature train = model.signature("train").orElseThrow();
+            assertThat(train.inputs()).containsExactly(
+                    new TensorSpec("x", DataType.FLOAT32, new int[] {-1, 28, 28}),
+                    new TensorSpec("y", DataType.FLOAT32, new int[] {-1, 10}));
+            assertThat(train.outputs()).containsExactly(new TensorSpec("loss", DataType.FLOAT32, new int[0]));
+            assertThat(model.signature("infer").orElseThrow().outputs()).extracting(TensorSpec::name)
+                    .containsExactlyInAnyOrder("output", "logits");
+            assertThat(model.signature("save").orElseThrow().outputs()).containsExactlyInAnyOrder(
+                    new TensorSpec("dense/kernel", DataType.FLOAT32, new int[] {784, 128}),
+                    new TensorSpec("dense/bias", DataType.FLOAT32, new int[] {128}),
+                    new TensorSpec("dense_1/kernel", DataType.FLOAT32, new int[] {128, 10}),
+                    new TensorSpec("dense_1/bias", DataType.FLOAT32, new int[] {10}));
+        }
+    }
+
+    @Test
+    void sameSpecGivesIdenticalBytes() {
+        assertThat(MlpModelWriter.write(SMALL)).isEqualTo(MlpModelWriter.write(SMALL));
+        MlpSpec otherSeed = new MlpSpec(new int[] {3, 4}, new int[] {6, 5}, 4, 0.1f, 8);
+        assertThat(MlpModelWriter.write(otherSeed)).isNotEqualTo(MlpModelWriter.write(SMALL));
+    }
+
+    @Test
+    void initialWeightsAreGlorotUniformKernelsAndZeroBiases() {
+        Map<String, float[]> weights = MlpModelWriter.initialWeights(MlpSpec.fashionMnist());
+        double limit = Math.sqrt(6.0 / (784 + 128));
+        float[] kernel = weights.get("dense/kernel");
+        double mean = 0;
+        for (float v : kernel) {
+            assertThat(Math.abs(v)).isLessThanOrEqualTo((float) limit);
+            mean += v;
+        }
+        assertThat(mean / kernel.length).isBetween(-0.01 * limit, 0.01 * limit);
+        assertThat(weights.get("dense/bias")).containsOnly(0f);
+        try (TrainableModel model = TrainableModel.load(MlpModelWriter.write(MlpSpec.fashionMnist()), "fashion")) {
+            Map<String, Tensor> saved = model.run("save", Map.of());
+            assertThat(saved.get("dense/kernel").floats()).containsExactly(kernel);
+        }
+    }
+
+    @Test
+    void oneTrainStepMatchesTheReferenceImplementation() {
+        Random random = new Random(1);
+        int batch = 5;
+        Map<String, float[]> weights = randomWeights(SMALL, random);
+        float[] x = randomValues(random, batch * 12);
+        float[] y = oneHot(random, batch, SMALL.classes());
+        try (TrainableModel model = TrainableModel.load(MlpModelWriter.write(SMALL, weights), "small")) {
+            float loss = model.run("train", Map.of("x", Tensor.ofFloats(new int[] {batch, 3, 4}, x),
+                    "y", Tensor.ofFloats(new int[] {batch, 4}, y))).get("loss").scalarFloat();
+            ReferenceMlp reference = new ReferenceMlp(SMALL);
+            assertThat((double) loss).isCloseTo(reference.loss(weights, x, y, batch),
+                    org.assertj.core.data.Percentage.withPercentage(1e-2));
+            Map<String, double[]> expected = reference.step(weights, x, y, batch);
+            Map<String, Tensor> actual = model.run("save", Map.of());
+            expected.forEach((name, values) -> assertClose(name, actual.get(name).floats(), values, weights.get(name)));
+        }
+    }
+
+    @Test
+    void gradientsMatchFiniteDifferencesOfTheLoss() {
+        Random random = new Random(2);
+        int batch = 4;
+        Map<String, float[]> weights = randomWeights(SMALL, random);
+        float[] x = randomValues(random, batch * 12);
+        float[] y = oneHot(random, batch, SMALL.classes());
+        ReferenceMlp reference = new ReferenceMlp(SMALL);
+        try (TrainableModel model = TrainableModel.load(MlpModelWriter.write(SMALL, weights), "small")) {
+            model.run("train", Map.of("x", Tensor.ofFloats(new int[] {batch, 3, 4}, x),
+                    "y", Tensor.ofFloats(new int[] {batch, 4}, y)));
+            Map<String, Tensor> after = model.run("save", Map.of());
+            for (String name : weights.keySet()) {
+                float[] before = weights.get(name);
+                float[] updated = after.get(name).floats();
+                for (int i = 0; i < before.length; i++) {
+                    double modelGradient = (before[i] - (double) updated[i]) / SMALL.learningRate();
+                    double numeric = centralDifference(reference, weights, name, i, x, y, batch);
+                    assertThat(modelGradient).as("%s[%d]", name, i)
+                            .isCloseTo(numeric, org.assertj.core.data.Offset.offset(1e-4 * Math.max(1, Math.abs(numeric)) + 2e-5));
+                }
+            }
+        }
+    }
+
+    @Test
+    void rejectsBadWeightsAndSpecs() {
+        Map<String, float[]> weights = MlpModelWriter.initialWeights(SMALL);
+        weights.put("dense/bias", new float[] {Float.NaN, 0, 0, 0, 0, 0});
+        assertThatThrownBy(() -> MlpModelWriter.write(SMALL, weights)).hasMessageContaining("not finite");
+        weights.put("dense/bias", new float[2]);
+        assertThatThrownBy(() -> MlpModelWriter.write(SMALL, weights)).hasMessageContaining("dense/bias");
+        assertThatThrownBy(() -> new MlpSpec(new int[] {0}, new int[0], 10, 0.01f, 1))
+                .hasMessageContaining("input shape");
+        assertThatThrownBy(() -> new MlpSpec(new int[] {4}, new int[0], 1, 0.01f, 1)).hasMessageContaining("classes");
+        assertThatThrownBy(() -> new MlpSpec(new int[] {4}, new int[0], 3, Float.NaN, 1))
+                .hasMessageContaining("learning rate");
+    }
+
+    @Test
+    void aModelWithoutHiddenLayersIsSoftmaxRegression() {
+        MlpSpec linear = new MlpSpec(new int[] {5}, new int[0], 3, 0.5f, 3);
+        Random random = new Random(3);
+        Map<String, float[]> weights = randomWeights(linear, random);
+        float[] x = randomValues(random, 2 * 5);
+        float[] y = oneHot(random, 2, 3);
+        try (TrainableModel model = TrainableModel.load(MlpModelWriter.write(linear, weights), "linear")) {
+            assertThat(model.signature("save").orElseThrow().outputs()).hasSize(2);
+            model.run("train", Map.of("x", Tensor.ofFloats(new int[] {2, 5}, x), "y", Tensor.ofFloats(new int[] {2, 3}, y)));
+            Map<String, double[]> expected = new ReferenceMlp(linear).step(weights, x, y, 2);
+            Map<String, Tensor> actual = model.run("save", Map.of());
+            expected.forEach((name, values) -> assertClose(name, actual.get(name).floats(), values, weights.get(name)));
+        }
+    }
+
+    /** Compares the change of each weight (a gradient step) within a relative 1e-4. */
+    private static void assertClose(String name, float[] actual, double[] expected, float[] before) {
+        for (int i = 0; i < expected.length; i++) {
+            double expectedStep = expected[i] - before[i];
+            double actualStep = actual[i] - (double) before[i];
+            assertThat(actualStep).as("%s[%d] step", name, i)
+                    .isCloseTo(expectedStep, org.assertj.core.data.Offset.offset(1e-4 * Math.abs(expectedStep) + 1e-7));
+        }
+    }
+
+    private static double centralDifference(ReferenceMlp reference, Map<String, float[]> weights, String name,
+            int index, float[] x, float[] y, int batch) {
+        float h = 1e-3f;
+        Map<String, float[]> plus = copy(weights);
+        Map<String, float[]> minus = copy(weights);
+        plus.get(name)[index] += h;
+        minus.get(name)[index] -= h;
+        double actualH = ((double) plus.get(name)[index] - minus.get(name)[index]) / 2;
+        return (reference.loss(plus, x, y, batch) - reference.loss(minus, x, y, batch)) / (2 * actualH);
+    }
+
+    private static Map<String, float[]> copy(Map<String, float[]> weights) {
+        Map<String, float[]> copy = new LinkedHashMap<>();
+        weights.forEach((k, v) -> copy.put(k, v.clone()));
+        return copy;
+    }
+
+    static Map<String, float[]> randomWeights(MlpSpec spec, Random random) {
+        Map<String, float[]> weights = new LinkedHashMap<>();
+        for (MlpSpec.Variable variable : spec.variables()) {
+            weights.put(variable.name(), randomValues(random, variable.size()));
+        }
+        return weights;
+    }
+
+    static float[] randomValues(Random random, int n) {
+        float[] values = new float[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = (float) random.nextGaussian() * 0.7f;
+        }
+        return values;
+    }
+
+    static float[] oneHot(Random random, int batch, int classes) {
+        float[] y = new float[batch * classes];
+        for (int b = 0; b < batch; b++) {
+            y[b * classes + random.nextInt(classes)] = 1;
+        }
+        return y;
+    }
+}
