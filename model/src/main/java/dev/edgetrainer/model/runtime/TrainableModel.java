@@ -20,7 +20,6 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.LongPointer;
-import org.bytedeco.tensorflowlite.FlatBufferModel;
 import org.bytedeco.tensorflowlite.TfLiteIntArray;
 import org.bytedeco.tensorflowlite.TfLiteInterpreter;
 import org.bytedeco.tensorflowlite.TfLiteInterpreterOptions;
@@ -56,16 +55,16 @@ public final class TrainableModel implements AutoCloseable {
         TfLiteModel createdModel = null;
         TfLiteInterpreterOptions createdOptions = null;
         try {
-            verify(modelBytes, bytes.length, source);
+            // The C API verifies the flatbuffer (VerifyAndBuildFromBuffer) and reports through our callback.
+            ErrorCapture.clear();
+            createdModel = TfLiteModelCreateWithErrorReporter(modelBytes, bytes.length, ErrorCapture.REPORTER, null);
+            if (createdModel == null || createdModel.isNull()) {
+                throw new ModelException(source + " is not a valid TensorFlow Lite model" + ErrorCapture.drain());
+            }
             try {
                 ModelValidator.validate(bytes);
             } catch (InvalidModelException e) {
                 throw new ModelException(source + " was rejected: " + e.getMessage(), e);
-            }
-            ErrorCapture.clear();
-            createdModel = TfLiteModelCreateWithErrorReporter(modelBytes, bytes.length, ErrorCapture.REPORTER, null);
-            if (createdModel == null || createdModel.isNull()) {
-                throw new ModelException("TFLite could not build " + source + ErrorCapture.drain());
             }
             createdOptions = TfLiteInterpreterOptionsCreate();
             TfLiteInterpreterOptionsSetErrorReporter(createdOptions, ErrorCapture.REPORTER, null);
@@ -113,15 +112,6 @@ public final class TrainableModel implements AutoCloseable {
     /** The TFLite runtime version, e.g. {@code 2.19.0}. */
     public static String runtimeVersion() {
         return TfLiteVersion().getString();
-    }
-
-    private static void verify(BytePointer bytes, long length, String source) {
-        // The C API may build without verification, so the C++ verifier runs first on the same bytes.
-        FlatBufferModel verified = FlatBufferModel.VerifyAndBuildFromBuffer(bytes, length);
-        if (verified == null || verified.isNull()) {
-            throw new ModelException(source + " is not a valid TensorFlow Lite model (flatbuffer verification failed)");
-        }
-        verified.close();
     }
 
     public String source() {

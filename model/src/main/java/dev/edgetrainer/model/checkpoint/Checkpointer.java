@@ -1,0 +1,144 @@
+package dev.edgetrainer.model.checkpoint;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.edgetrainer.model.runtime.DataType;
+import dev.edgetrainer.model.runtime.InvalidInputException;
+import dev.edgetrainer.model.runtime.ModelException;
+import dev.edgetrainer.model.runtime.Signature;
+import dev.edgetrainer.model.runtime.Tensor;
+import dev.edgetrainer.model.runtime.TensorSpec;
+import dev.edgetrainer.model.runtime.TrainableModel;
+
+/**
+ * Saves and restores a model's weights through its own signatures, whichever of the two styles it uses. Signature
+ * pairs recognised, in order: {@code save}/{@code restore} (the TFLite tutorial), {@code parameters}/{@code restore}
+ * (Flower), {@code get_weights}/{@code set_weights} (flutter_litert).
+ */
+public final class Checkpointer {
+
+    private static final List<String[]> PAIRS = List.of(
+            new String[] {"save", "restore"},
+            new String[] {"parameters", "restore"},
+            new String[] {"get_weights", "set_weights"});
+
+    private final TrainableModel model;
+    private final CheckpointStyle style;
+    private final Signature save;
+    private final Signature restore;
+
+    private Checkpointer(TrainableModel model, CheckpointStyle style, Signature save, Signature restore) {
+        this.model = model;
+        this.style = style;
+        this.save = save;
+        this.restore = restore;
+    }
+
+    public static Checkpointer of(TrainableModel model) {
+        for (String[] pair : PAIRS) {
+            Optional<Signature> save = model.signature(pair[0]);
+            Optional<Signature> restore = model.signature(pair[1]);
+            if (save.isEmpty() || restore.isEmpty()) {
+                continue;
+            }
+            if (isPathStyle(save.get()) && isPathStyle(restore.get())) {
+                return new Checkpointer(model, CheckpointStyle.PATH, save.get(), restore.get());
+            }
+            if (save.get().inputs().isEmpty() && !save.get().outputs().isEmpty()
+                    && sameNames(save.get().outputs(), restore.get().inputs())) {
+                return new Checkpointer(model, CheckpointStyle.TENSORS, save.get(), restore.get());
+            }
+        }
+        return new Checkpointer(model, CheckpointStyle.NONE, null, null);
+    }
+
+    private static boolean isPathStyle(Signature signature) {
+        return signature.inputs().size() == 1 && signature.inputs().get(0).type() == DataType.STRING;
+    }
+
+    private static boolean sameNames(List<TensorSpec> outputs, List<TensorSpec> inputs) {
+        return outputs.stream().map(TensorSpec::name).sorted().toList()
+                .equals(inputs.stream().map(TensorSpec::name).sorted().toList());
+    }
+
+    public CheckpointStyle style() {
+        return style;
+    }
+
+    /** The weights a {@link CheckpointStyle#TENSORS} model saves and restores, by name. */
+    public List<TensorSpec> weightSpecs() {
+        requireStyle(CheckpointStyle.TENSORS);
+        return save.outputs();
+    }
+
+    /** The model's current weights (tensor style). */
+    public Map<String, Tensor> save() {
+        requireStyle(CheckpointStyle.TENSORS);
+        return model.run(save.key(), Map.of());
+    }
+
+    /**
+     * Puts weights back (tensor style). Every weight must be present with the exact dtype and shape, and finite:
+     * TFLite would accept a wrong shape silently and corrupt the variable.
+     *
+     * @throws InvalidInputException naming the first weight that does not fit; the model is unchanged
+     */
+    public void restore(Map<String, Tensor> weights) {
+        requireStyle(CheckpointStyle.TENSORS);
+        check(weights);
+        model.run(restore.key(), weights);
+    }
+
+    /** Checks weights against this model without restoring them. */
+    public void check(Map<String, Tensor> weights) {
+        requireStyle(CheckpointStyle.TENSORS);
+        for (String name : weights.keySet()) {
+            if (restore.input(name).isEmpty()) {
+                throw new InvalidInputException(name, "the model has no weight '" + name + "'");
+            }
+        }
+        for (TensorSpec spec : restore.inputs()) {
+            Tensor tensor = weights.get(spec.name());
+            if (tensor == null) {
+                throw new InvalidInputException(spec.name(), "weight '" + spec.name() + "' is missing");
+            }
+            if (tensor.type() != spec.type() || !Arrays.equals(tensor.shape(), spec.shape())) {
+                throw new InvalidInputException(spec.name(), "weight '" + spec.name() + "' must be " + spec
+                        + ", got " + tensor);
+            }
+            if (tensor.type() == DataType.FLOAT32) {
+                for (float v : tensor.floats()) {
+                    if (!Float.isFinite(v)) {
+                        throw new InvalidInputException(spec.name(), "weight '" + spec.name()
+                                + "' contains NaN or infinity");
+                    }
+                }
+            }
+        }
+    }
+
+    /** Writes a checkpoint file through the model's own save signature (path style). */
+    public void saveTo(Path file) {
+        requireStyle(CheckpointStyle.PATH);
+        model.run(save.key(), Map.of(save.inputs().get(0).name(), Tensor.ofString(file.toString())));
+    }
+
+    /** Reads a checkpoint file through the model's own restore signature (path style). */
+    public Map<String, Tensor> restoreFrom(Path file) {
+        requireStyle(CheckpointStyle.PATH);
+        return new LinkedHashMap<>(
+                model.run(restore.key(), Map.of(restore.inputs().get(0).name(), Tensor.ofString(file.toString()))));
+    }
+
+    private void requireStyle(CheckpointStyle required) {
+        if (style != required) {
+            throw new ModelException("model " + model.source() + " checkpoints in style " + style + ", not "
+                    + required);
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package dev.edgetrainer.model.checkpoint;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import dev.edgetrainer.model.runtime.DataType;
+import dev.edgetrainer.model.runtime.Tensor;
+
+/**
+ * The file format of tensor-style checkpoints: named float32/int32 tensors with a SHA-256 of everything before it.
+ *
+ * <pre>
+ * "ETWEIGHT" (8 bytes) | version u32 = 1 | count u32
+ * count x { name_length u16 | name UTF-8 | dtype u8 (TfLiteType) | rank u8 | dims u32[rank] | data (little-endian) }
+ * sha256 (32 bytes) of all preceding bytes
+ * </pre>
+ *
+ * Header integers are big-endian; tensor data is little-endian, as TFLite holds it.
+ */
+public final class WeightsFile {
+
+    private static final byte[] MAGIC = "ETWEIGHT".getBytes(StandardCharsets.US_ASCII);
+    private static final int VERSION = 1;
+    private static final int DIGEST_BYTES = 32;
+    private static final int MAX_RANK = 8;
+
+    private WeightsFile() {
+    }
+
+    public static byte[] encode(Map<String, Tensor> weights) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.write(MAGIC);
+            out.writeInt(VERSION);
+            out.writeInt(weights.size());
+            for (Map.Entry<String, Tensor> entry : weights.entrySet()) {
+                byte[] name = entry.getKey().getBytes(StandardCharsets.UTF_8);
+                Tensor tensor = entry.getValue();
+                out.writeShort(name.length);
+                out.write(name);
+                out.writeByte(code(tensor.type()));
+                out.writeByte(tensor.rank());
+                for (int d : tensor.shape()) {
+                    out.writeInt(d);
+                }
+                ByteBuffer data = ByteBuffer.allocate(tensor.elementCount() * 4).order(ByteOrder.LITTLE_ENDIAN);
+                if (tensor.type() == DataType.FLOAT32) {
+                    data.asFloatBuffer().put(tensor.floats());
+                } else {
+                    data.asIntBuffer().put(tensor.ints());
+                }
+                out.write(data.array());
+            }
+            out.write(sha256(bytes.toByteArray(), bytes.size()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Decodes and verifies a weights file.
+     *
+     * @throws CorruptCheckpointException if the checksum does not match or the structure is broken
+     */
+    public static Map<String, Tensor> decode(byte[] file) {
+        if (file.length < MAGIC.length + 8 + DIGEST_BYTES
+                || !Arrays.equals(Arrays.copyOf(file, MAGIC.length), MAGIC)) {
+            throw new CorruptCheckpointException("not an EdgeTrainer weights file");
+        }
+        int payload = file.length - DIGEST_BYTES;
+        if (!MessageDigest.isEqual(sha256(file, payload), Arrays.copyOfRange(file, payload, file.length))) {
+            throw new CorruptCheckpointException("checksum mismatch: the file is corrupt or truncated");
+        }
+        ByteBuffer in = ByteBuffer.wrap(file, 0, payload);
+        in.position(MAGIC.length);
+        try {
+            int version = in.getInt();
+            if (version != VERSION) {
+                throw new CorruptCheckpointException("unsupported weights file version " + version);
+            }
+            int count = in.getInt();
+            Map<String, Tensor> weights = new LinkedHashMap<>();
+            for (int i = 0; i < count; i++) {
+                byte[] name = new byte[Short.toUnsignedInt(in.getShort())];
+                in.get(name);
+                DataType type = type(in.get());
+                int rank = Byte.toUnsignedInt(in.get());
+                if (rank > MAX_RANK) {
+                    throw new CorruptCheckpointException("tensor rank " + rank + " is too large");
+                }
+                int[] shape = new int[rank];
+                long elements = 1;
+                for (int d = 0; d < rank; d++) {
+                    shape[d] = in.getInt();
+                    if (shape[d] < 0) {
+                        throw new CorruptCheckpointException("negative dimension");
+                    }
+                    elements *= shape[d];
+                }
+                if (elements * 4 > in.remaining()) {
+                    throw new CorruptCheckpointException("tensor data is truncated");
+                }
+                ByteBuffer data = in.slice(in.position(), (int) elements * 4).order(ByteOrder.LITTLE_ENDIAN);
+                in.position(in.position() + (int) elements * 4);
+                String key = new String(name, StandardCharsets.UTF_8);
+                if (type == DataType.FLOAT32) {
+                    float[] values = new float[(int) elements];
+                    data.asFloatBuffer().get(values);
+                    weights.put(key, Tensor.ofFloats(shape, values));
+                } else {
+                    int[] values = new int[(int) elements];
+                    data.asIntBuffer().get(values);
+                    weights.put(key, Tensor.ofInts(shape, values));
+                }
+            }
+            if (in.hasRemaining()) {
+                throw new CorruptCheckpointException("unexpected bytes after the last tensor");
+            }
+            return weights;
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new CorruptCheckpointException("file is truncated");
+        }
+    }
+
+    private static int code(DataType type) {
+        return switch (type) {
+            case FLOAT32 -> 1;
+            case INT32 -> 2;
+            default -> throw new IllegalArgumentException("weights of type " + type + " cannot be saved");
+        };
+    }
+
+    private static DataType type(byte code) {
+        return switch (code) {
+            case 1 -> DataType.FLOAT32;
+            case 2 -> DataType.INT32;
+            default -> throw new CorruptCheckpointException("unknown tensor type " + code);
+        };
+    }
+
+    private static byte[] sha256(byte[] bytes, int length) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(bytes, 0, length);
+            return digest.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,208 @@
+package dev.edgetrainer.model.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Random;
+
+import dev.edgetrainer.model.graph.MlpModelWriter;
+import dev.edgetrainer.model.graph.MlpSpec;
+
+import org.junit.jupiter.api.Test;
+
+class TrainableModelTests {
+
+    private static final MlpSpec SPEC = new MlpSpec(new int[] {28, 28}, new int[] {16}, 10, 0.01f, 5);
+
+    @Test
+    void tutorialFlexModelLoadsAndInfersButFlexSignaturesFailClearly() throws Exception {
+        Path path = SharedModels.require("tutorial-mnist-flex.tflite");
+        try (TrainableModel model = TrainableModel.load(path)) {
+            assertThat(model.signatures()).extracting(Signature::key)
+                    .containsExactlyInAnyOrder("train", "infer", "save", "restore");
+            assertThat(model.signature("train").orElseThrow().inputs()).containsExactlyInAnyOrder(
+                    new TensorSpec("x", DataType.FLOAT32, new int[] {-1, 28, 28}),
+                    new TensorSpec("y", DataType.FLOAT32, new int[] {-1, 10}));
+            assertThat(model.signature("save").orElseThrow().inputs())
+                    .containsExactly(new TensorSpec("checkpoint_path", DataType.STRING, new int[0]));
+
+            Map<String, Tensor> out = model.run("infer", Map.of("x", Tensor.ofFloats(new int[] {3, 28, 28},
+                    new float[3 * 784])));
+            assertThat(out.get("output").shape()).containsExactly(3, 10);
+            float sum = 0;
+            for (int i = 0; i < 10; i++) {
+                sum += out.get("output").floats()[i];
+            }
+            assertThat(sum).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-4f));
+
+            assertThatThrownBy(() -> model.run("train", Map.of(
+                    "x", Tensor.ofFloats(new int[] {1, 28, 28}, new float[784]),
+                    "y", Tensor.ofFloats(new int[] {1, 10}, new float[10]))))
+                    .isInstanceOf(ModelException.class)
+                    .hasMessageContaining("signature 'train'")
+                    .hasMessageContaining("unresolved ops");
+            Path checkpoint = Files.createTempFile("ckpt", ".bin");
+            assertThatThrownBy(() -> model.run("save", Map.of("checkpoint_path", Tensor.ofString(checkpoint.toString()))))
+                    .isInstanceOf(ModelException.class).hasMessageContaining("unresolved ops");
+            // The interpreter survives: infer still works after the failures.
+            assertThat(model.run("infer", Map.of("x", Tensor.ofFloats(new int[] {1, 28, 28}, new float[784])))
+                    .get("logits").shape()).containsExactly(1, 10);
+        }
+    }
+
+    @Test
+    void linearBuiltinModelTrainsAndRoundTripsItsWeights() {
+        Path path = SharedModels.require("linear-builtin.tflite");
+        try (TrainableModel model = TrainableModel.load(path)) {
+            Map<String, Tensor> initial = model.run("get_weights", Map.of());
+            assertThat(initial.keySet()).containsExactlyInAnyOrder("w", "b");
+            float first = 0;
+            float last = 0;
+            for (int step = 0; step < 200; step++) {
+                float x = (step % 10) / 10f;
+                float loss = model.run("train", Map.of("x", Tensor.ofFloats(new int[] {1, 1}, new float[] {x}),
+                        "y", Tensor.ofFloats(new int[] {1, 1}, new float[] {3 * x + 1}))).get("loss").scalarFloat();
+                if (step < 10) {
+                    first += loss;
+                } else if (step >= 190) {
+                    last += loss;
+                }
+            }
+            assertThat(last).isLessThan(first / 2);
+            Map<String, Tensor> trained = model.run("get_weights", Map.of());
+            assertThat(trained.get("w").floats()[0]).isNotEqualTo(initial.get("w").floats()[0]);
+
+            model.run("set_weights", Map.of("w", Tensor.ofFloats(new int[] {1, 1}, new float[] {2.5f}),
+                    "b", Tensor.ofFloats(new int[] {1}, new float[] {-0.5f})));
+            Map<String, Tensor> restored = model.run("get_weights", Map.of());
+            assertThat(restored.get("w").floats()).containsExactly(2.5f);
+            assertThat(restored.get("b").floats()).containsExactly(-0.5f);
+            float y = model.run("infer", Map.of("x", Tensor.ofFloats(new int[] {1, 1}, new float[] {2f})))
+                    .get("output").floats()[0];
+            assertThat(y).isEqualTo(4.5f);
+        }
+    }
+
+    @Test
+    void dynamicBatchSizesResizeTheInputs() {
+        try (TrainableModel model = TrainableModel.load(MlpModelWriter.write(SPEC), "spec")) {
+            for (int batch : new int[] {1, 7, 100, 3}) {
+                Map<String, Tensor> out = model.run("infer", Map.of("x", randomImages(batch)));
+                assertThat(out.get("logits").shape()).containsExactly(batch, 10);
+            }
+        }
+    }
+
+    @Test
+    void inputsAreCheckedBeforeAnythingRuns() {
+        try (TrainableModel model = TrainableModel.load(MlpModelWriter.write(SPEC), "spec")) {
+            Map<String, Tensor> before = model.run("save", Map.of());
+            Tensor y = Tensor.ofFloats(new int[] {1, 10}, new float[10]);
+            assertInvalid(() -> model.run("train", Map.of("x", Tensor.ofFloats(new int[] {1, 28, 27},
+                    new float[28 * 27]), "y", y)), "x", "shape");
+            assertInvalid(() -> model.run("train", Map.of("x", Tensor.ofInts(new int[] {1, 28, 28}, new int[784]),
+                    "y", y)), "x", "float32");
+            assertInvalid(() -> model.run("train", Map.of("x", randomImages(1))), "y", "needs input");
+            assertInvalid(() -> model.run("train", Map.of("x", randomImages(1), "y", y, "z", y)), "z", "no input");
+            assertInvalid(() -> model.run("infer", Map.of("x", Tensor.ofFloats(new int[] {0, 28, 28}, new float[0]))),
+                    "x", "shape");
+            assertInvalid(() -> model.run("nope", Map.of()), "signature", "no signature");
+            assertThat(model.run("save", Map.of()).get("dense/kernel").floats())
+                    .containsExactly(before.get("dense/kernel").floats());
+        }
+    }
+
+    @Test
+    void malformedModelsAreRejectedWithoutACrash() throws Exception {
+        byte[] good = MlpModelWriter.write(SPEC);
+        assertThatThrownBy(() -> TrainableModel.load(Arrays.copyOf(good, good.length / 2), "half.tflite"))
+                .isInstanceOf(ModelException.class)
+                .hasMessageStartingWith("half.tflite is not a valid TensorFlow Lite model: ")
+                .hasMessageContaining("Flatbuffer");
+        byte[] random = new byte[4096];
+        new Random(9).nextBytes(random);
+        assertThatThrownBy(() -> TrainableModel.load(random, "random")).isInstanceOf(ModelException.class);
+        assertThatThrownBy(() -> TrainableModel.load(new byte[0], "empty")).isInstanceOf(ModelException.class);
+        assertThatThrownBy(() -> TrainableModel.load(Path.of("/nonexistent/model.tflite")))
+                .isInstanceOf(ModelException.class).hasMessageContaining("cannot read");
+    }
+
+    @Test
+    void randomByteFlipsNeverCrashTheProcess() {
+        byte[] good = MlpModelWriter.write(new MlpSpec(new int[] {4}, new int[] {3}, 2, 0.1f, 1));
+        Random random = new Random(11);
+        int loaded = 0;
+        for (int trial = 0; trial < 300; trial++) {
+            byte[] bytes = good.clone();
+            for (int flips = 0; flips < 3; flips++) {
+                bytes[random.nextInt(bytes.length)] ^= (byte) (1 << random.nextInt(8));
+            }
+            try (TrainableModel model = TrainableModel.load(bytes, "flipped")) {
+                loaded++;
+                for (Signature signature : model.signatures()) {
+                    try {
+                        model.run(signature.key(), zeros(signature));
+                    } catch (ModelException expected) {
+                        // a clear failure is fine; a crash is not
+                    }
+                }
+            } catch (ModelException expected) {
+                // rejected before the interpreter saw it
+            }
+        }
+        assertThat(loaded).isPositive();
+    }
+
+    @Test
+    void closeIsIdempotentAndUseAfterCloseIsAnException() {
+        TrainableModel model = TrainableModel.load(MlpModelWriter.write(SPEC), "spec");
+        model.close();
+        model.close();
+        assertThat(model.isClosed()).isTrue();
+        assertThatThrownBy(() -> model.run("infer", Map.of("x", randomImages(1))))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        assertThatThrownBy(model::signatures).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void reportsTheRuntimeVersion() {
+        assertThat(TrainableModel.runtimeVersion()).startsWith("2.19");
+    }
+
+    private static Map<String, Tensor> zeros(Signature signature) {
+        Map<String, Tensor> inputs = new java.util.HashMap<>();
+        for (TensorSpec spec : signature.inputs()) {
+            int[] shape = spec.shape();
+            for (int i = 0; i < shape.length; i++) {
+                shape[i] = Math.max(1, shape[i]);
+            }
+            int n = (int) Tensor.elementCount(shape);
+            switch (spec.type()) {
+                case FLOAT32 -> inputs.put(spec.name(), Tensor.ofFloats(shape, new float[n]));
+                case INT32 -> inputs.put(spec.name(), Tensor.ofInts(shape, new int[n]));
+                default -> {
+                    return Map.of();
+                }
+            }
+        }
+        return inputs;
+    }
+
+    private static void assertInvalid(Runnable call, String field, String message) {
+        assertThatThrownBy(call::run).isInstanceOfSatisfying(InvalidInputException.class,
+                e -> assertThat(e.field()).isEqualTo(field)).hasMessageContaining(message);
+    }
+
+    static Tensor randomImages(int batch) {
+        Random random = new Random(batch);
+        float[] data = new float[batch * 784];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = random.nextFloat();
+        }
+        return Tensor.ofFloats(new int[] {batch, 28, 28}, data);
+    }
+}
