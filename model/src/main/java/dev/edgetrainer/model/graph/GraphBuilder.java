@@ -10,12 +10,13 @@ import java.util.Map;
 import org.tensorflow.lite.schema.BufferT;
 import org.tensorflow.lite.schema.AddOptionsT;
 import org.tensorflow.lite.schema.AssignVariableOptionsT;
-import org.tensorflow.lite.schema.BatchMatMulOptionsT;
 import org.tensorflow.lite.schema.BuiltinOperator;
 import org.tensorflow.lite.schema.BuiltinOptions;
 import org.tensorflow.lite.schema.CallOnceOptionsT;
 import org.tensorflow.lite.schema.CastOptionsT;
 import org.tensorflow.lite.schema.DivOptionsT;
+import org.tensorflow.lite.schema.FullyConnectedOptionsT;
+import org.tensorflow.lite.schema.TransposeOptionsT;
 import org.tensorflow.lite.schema.GatherOptionsT;
 import org.tensorflow.lite.schema.GreaterOptionsT;
 import org.tensorflow.lite.schema.LogSoftmaxOptionsT;
@@ -241,13 +242,22 @@ final class GraphBuilder {
             return out;
         }
 
-        int matmul(String name, int a, int b, boolean adjX, boolean adjY, int... shape) {
-            BatchMatMulOptionsT options = new BatchMatMulOptionsT();
-            options.setAdjX(adjX);
-            options.setAdjY(adjY);
+        /** {@code input @ weights^T + bias} with weights laid out [out, in]; bias may be -1 (none). */
+        int fullyConnected(String name, int input, int weights, int bias, int... shape) {
+            FullyConnectedOptionsT options = new FullyConnectedOptionsT();
+            options.setKeepNumDims(false);
             int out = floats(name, shape);
-            op(BuiltinOperator.BATCH_MATMUL, options(BuiltinOptions.BatchMatMulOptions, options), new int[] {a, b},
-                    out);
+            op(BuiltinOperator.FULLY_CONNECTED, options(BuiltinOptions.FullyConnectedOptions, options),
+                    new int[] {input, weights, bias}, out);
+            return out;
+        }
+
+        /** Swaps the two dimensions of a matrix. */
+        int transpose(String name, int in, int... shape) {
+            int permutation = constantInts(name + "/perm", new int[] {1, 0}, 2);
+            int out = floats(name, shape);
+            op(BuiltinOperator.TRANSPOSE, options(BuiltinOptions.TransposeOptions, new TransposeOptionsT()),
+                    new int[] {in, permutation}, out);
             return out;
         }
 

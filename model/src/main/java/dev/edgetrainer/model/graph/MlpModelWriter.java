@@ -125,9 +125,9 @@ public final class MlpModelWriter {
         for (int layer = 0; layer < layers; layer++) {
             int kernel = variables[2 * layer][1];
             int bias = variables[2 * layer + 1][1];
-            int product = graph.matmul("layer" + layer + "/matmul", layerInputs[layer], kernel, false, false,
-                    -1, widths[layer + 1]);
-            preActivations[layer] = graph.add("layer" + layer + "/pre", product, bias, -1, widths[layer + 1]);
+            int transposed = graph.transpose("layer" + layer + "/kernel_t", kernel, widths[layer + 1], widths[layer]);
+            preActivations[layer] = graph.fullyConnected("layer" + layer + "/pre", layerInputs[layer], transposed,
+                    bias, -1, widths[layer + 1]);
             if (layer + 1 < layers) {
                 layerInputs[layer + 1] = graph.relu("layer" + layer + "/relu", preActivations[layer],
                         -1, widths[layer + 1]);
@@ -181,13 +181,16 @@ public final class MlpModelWriter {
             int in = widths[layer];
             int out = widths[layer + 1];
             String name = "layer" + layer;
-            int kernelGradient = graph.matmul(name + "/d_kernel", forward.layerInputs()[layer], gradient, true, false,
-                    in, out);
+            // d kernel [in, out] = layer_input^T @ d_pre, as FULLY_CONNECTED(layer_input^T, d_pre^T).
+            int inputT = graph.transpose(name + "/input_t", forward.layerInputs()[layer], in, -1);
+            int gradientT = graph.transpose(name + "/d_pre_t", gradient, out, -1);
+            int kernelGradient = graph.fullyConnected(name + "/d_kernel", inputT, gradientT, -1, in, out);
             int biasGradient = graph.sum(name + "/d_bias", gradient, 0, false, out);
             updates.add(new int[] {kernel[0], kernel[1], kernelGradient, in, out});
             updates.add(new int[] {bias[0], bias[1], biasGradient, out});
             if (layer > 0) {
-                int inputGradient = graph.matmul(name + "/d_input", gradient, kernel[1], false, true, -1, in);
+                // d input [batch, in] = d_pre @ kernel^T: the [in, out] kernel is already FULLY_CONNECTED's layout.
+                int inputGradient = graph.fullyConnected(name + "/d_input", gradient, kernel[1], -1, -1, in);
                 int active = graph.greater(name + "/active", forward.preActivations()[layer - 1], zero, -1, in);
                 int mask = graph.cast(name + "/mask", active, TensorType.BOOL, TensorType.FLOAT32, -1, in);
                 gradient = graph.mul("layer" + (layer - 1) + "/d_pre", inputGradient, mask, -1, in);

@@ -9,8 +9,6 @@ import java.util.Map;
 
 import org.tensorflow.lite.schema.BuiltinOperator;
 import org.tensorflow.lite.schema.BuiltinOptions;
-import org.tensorflow.lite.schema.CallOnceOptions;
-import org.tensorflow.lite.schema.IfOptions;
 import org.tensorflow.lite.schema.Model;
 import org.tensorflow.lite.schema.Operator;
 import org.tensorflow.lite.schema.SignatureDef;
@@ -18,7 +16,6 @@ import org.tensorflow.lite.schema.SubGraph;
 import org.tensorflow.lite.schema.Tensor;
 import org.tensorflow.lite.schema.TensorType;
 import org.tensorflow.lite.schema.VarHandleOptions;
-import org.tensorflow.lite.schema.WhileOptions;
 
 /**
  * Checks what TFLite's flatbuffer verifier does not and its interpreter trusts: every index in range, no subgraph
@@ -106,24 +103,18 @@ public final class ModelValidator {
         }
 
         private void checkOperator(int index, SubGraph graph, Operator op, String where, Map<Integer, String> handles) {
-            int code = builtinCode(op);
+            int code = Operators.builtinCode(model.operatorCodes((int) op.opcodeIndex()));
+            if (Operators.callsSubgraphs(code)) {
+                int[] callees = Operators.calledSubgraphs(code, op);
+                if (callees == null) {
+                    throw new InvalidModelException(where + " lacks the options naming the subgraphs it calls");
+                }
+                for (int callee : callees) {
+                    callsSubgraph(index, callee, where);
+                }
+                return;
+            }
             switch (code) {
-                case BuiltinOperator.CALL_ONCE -> {
-                    CallOnceOptions options = (CallOnceOptions) options(op, BuiltinOptions.CallOnceOptions,
-                            new CallOnceOptions(), where);
-                    callsSubgraph(index, options.initSubgraphIndex(), where);
-                }
-                case BuiltinOperator.WHILE -> {
-                    WhileOptions options = (WhileOptions) options(op, BuiltinOptions.WhileOptions, new WhileOptions(),
-                            where);
-                    callsSubgraph(index, options.condSubgraphIndex(), where);
-                    callsSubgraph(index, options.bodySubgraphIndex(), where);
-                }
-                case BuiltinOperator.IF -> {
-                    IfOptions options = (IfOptions) options(op, BuiltinOptions.IfOptions, new IfOptions(), where);
-                    callsSubgraph(index, options.thenSubgraphIndex(), where);
-                    callsSubgraph(index, options.elseSubgraphIndex(), where);
-                }
                 case BuiltinOperator.VAR_HANDLE -> {
                     VarHandleOptions options = op.builtinOptionsType() == BuiltinOptions.VarHandleOptions
                             ? (VarHandleOptions) op.builtinOptions(new VarHandleOptions()) : null;
@@ -134,13 +125,13 @@ public final class ModelValidator {
                     }
                 }
                 case BuiltinOperator.ASSIGN_VARIABLE -> {
-                    if (op.inputsLength() != 2) {
+                    if (op.inputsLength() != 2 || op.inputs(1) < 0) {
                         throw new InvalidModelException(where + ": ASSIGN_VARIABLE needs 2 inputs");
                     }
                     variableShape(handles.get(op.inputs(0)), graph.tensors(op.inputs(1)), where);
                 }
                 case BuiltinOperator.READ_VARIABLE -> {
-                    if (op.inputsLength() != 1 || op.outputsLength() != 1) {
+                    if (op.inputsLength() != 1 || op.outputsLength() != 1 || op.outputs(0) < 0) {
                         throw new InvalidModelException(where + ": READ_VARIABLE needs 1 input and 1 output");
                     }
                     variableShape(handles.get(op.inputs(0)), graph.tensors(op.outputs(0)), where);
@@ -148,18 +139,6 @@ public final class ModelValidator {
                 default -> {
                 }
             }
-        }
-
-        private int builtinCode(Operator op) {
-            var opcode = model.operatorCodes((int) op.opcodeIndex());
-            return Math.max(opcode.builtinCode(), opcode.deprecatedBuiltinCode());
-        }
-
-        private Object options(Operator op, byte expected, com.google.flatbuffers.Table table, String where) {
-            if (op.builtinOptionsType() != expected) {
-                throw new InvalidModelException(where + " lacks its " + BuiltinOptions.name(expected));
-            }
-            return op.builtinOptions(table);
         }
 
         private void callsSubgraph(int from, int to, String where) {

@@ -1,7 +1,5 @@
 package dev.edgetrainer.model.pretrain;
 
-import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
-import static java.nio.file.StandardCopyOption.REPLACE_EXISTING;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -14,21 +12,19 @@ import java.awt.geom.Ellipse2D;
 import java.awt.geom.Line2D;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.UUID;
 import java.util.function.DoubleUnaryOperator;
 import javax.imageio.ImageIO;
 import javax.imageio.stream.ImageOutputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
+
+import dev.edgetrainer.model.io.AtomicFiles;
 
 /** Draws the training loss per epoch as a PNG line chart, without needing a display. */
 public final class LossPlot {
@@ -276,29 +272,13 @@ public final class LossPlot {
     }
 
     private static void writeAtomically(BufferedImage image, Path out) throws IOException {
-        Path target = out.toAbsolutePath();
-        // Not Files.createTempFile: its owner-only permissions would carry over to the published file.
-        Path temp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
-        try {
-            try (FileChannel channel =
-                    FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                // An in-memory cache keeps ImageIO from spilling to java.io.tmpdir without touching its global setting.
-                try (ImageOutputStream stream = new MemoryCacheImageOutputStream(Channels.newOutputStream(channel))) {
-                    if (!ImageIO.write(image, "png", stream)) {
-                        throw new IOException("no PNG writer available");
-                    }
-                }
-                // On disk before the rename, so a crash cannot leave an empty file under the final name.
-                channel.force(true);
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        // An in-memory cache keeps ImageIO from spilling to java.io.tmpdir without touching its global setting.
+        try (ImageOutputStream stream = new MemoryCacheImageOutputStream(png)) {
+            if (!ImageIO.write(image, "png", stream)) {
+                throw new IOException("no PNG writer available");
             }
-            Files.move(temp, target, ATOMIC_MOVE, REPLACE_EXISTING);
-        } catch (IOException | RuntimeException e) {
-            try {
-                Files.deleteIfExists(temp);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
         }
+        AtomicFiles.write(out, png.toByteArray());
     }
 }

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import dev.edgetrainer.model.graph.InvalidModelException;
 import dev.edgetrainer.model.graph.ModelValidator;
@@ -112,6 +113,11 @@ public final class TrainableModel implements AutoCloseable {
     /** The TFLite runtime version, e.g. {@code 2.19.0}. */
     public static String runtimeVersion() {
         return TfLiteVersion().getString();
+    }
+
+    /** Custom operators this runtime registers beyond TFLite's builtins: none, so Flex ops are missing. */
+    public static Set<String> providedCustomOps() {
+        return Set.of();
     }
 
     public String source() {

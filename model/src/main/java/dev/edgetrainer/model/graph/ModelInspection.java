@@ -1,0 +1,99 @@
+package dev.edgetrainer.model.graph;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import org.tensorflow.lite.schema.BuiltinOperator;
+import org.tensorflow.lite.schema.Model;
+import org.tensorflow.lite.schema.Operator;
+import org.tensorflow.lite.schema.OperatorCode;
+import org.tensorflow.lite.schema.SignatureDef;
+import org.tensorflow.lite.schema.SubGraph;
+
+/**
+ * What a model is made of, read from its flatbuffer: the operators it uses and, per signature, the custom operators
+ * (such as {@code FlexReluGrad}) that signature needs, following CALL_ONCE, WHILE and IF into other subgraphs.
+ * Run {@link ModelValidator} first: indices are trusted here.
+ */
+public record ModelInspection(Map<String, Integer> operatorCounts, Map<String, Set<String>> customOpsBySignature) {
+
+    public ModelInspection {
+        operatorCounts = Collections.unmodifiableMap(new TreeMap<>(operatorCounts));
+        customOpsBySignature = Collections.unmodifiableMap(new LinkedHashMap<>(customOpsBySignature));
+    }
+
+    public static ModelInspection of(byte[] bytes) {
+        ModelValidator.validate(bytes);
+        Model model = Model.getRootAsModel(ByteBuffer.wrap(bytes));
+        Map<String, Integer> counts = new TreeMap<>();
+        for (int s = 0; s < model.subgraphsLength(); s++) {
+            SubGraph graph = model.subgraphs(s);
+            for (int o = 0; o < graph.operatorsLength(); o++) {
+                counts.merge(name(model.operatorCodes((int) graph.operators(o).opcodeIndex())), 1, Integer::sum);
+            }
+        }
+        Map<String, Set<String>> custom = new LinkedHashMap<>();
+        for (int i = 0; i < model.signatureDefsLength(); i++) {
+            SignatureDef signature = model.signatureDefs(i);
+            custom.put(signature.signatureKey(), customOpsReachable(model, (int) signature.subgraphIndex()));
+        }
+        return new ModelInspection(counts, custom);
+    }
+
+    /** Every custom operator any signature needs, sorted. */
+    public Set<String> customOps() {
+        Set<String> all = new TreeSet<>();
+        customOpsBySignature.values().forEach(all::addAll);
+        return all;
+    }
+
+    /** The custom operators a signature needs that are not among {@code provided}, sorted. */
+    public Set<String> missingOps(String signature, Set<String> provided) {
+        Set<String> missing = new TreeSet<>(customOpsBySignature.getOrDefault(signature, Set.of()));
+        missing.removeAll(provided);
+        return missing;
+    }
+
+    private static Set<String> customOpsReachable(Model model, int start) {
+        Set<String> custom = new TreeSet<>();
+        Set<Integer> seen = new TreeSet<>();
+        Deque<Integer> pending = new ArrayDeque<>(List.of(start));
+        while (!pending.isEmpty()) {
+            int index = pending.pop();
+            if (!seen.add(index)) {
+                continue;
+            }
+            SubGraph graph = model.subgraphs(index);
+            for (int o = 0; o < graph.operatorsLength(); o++) {
+                Operator op = graph.operators(o);
+                OperatorCode code = model.operatorCodes((int) op.opcodeIndex());
+                int builtin = Operators.builtinCode(code);
+                if (builtin == BuiltinOperator.CUSTOM) {
+                    custom.add(code.customCode());
+                } else if (Operators.callsSubgraphs(builtin)) {
+                    for (int callee : Operators.calledSubgraphs(builtin, op)) {
+                        pending.push(callee);
+                    }
+                }
+            }
+        }
+        return custom;
+    }
+
+    private static String name(OperatorCode code) {
+        int builtin = Operators.builtinCode(code);
+        if (builtin == BuiltinOperator.CUSTOM) {
+            return code.customCode();
+        }
+        return builtin >= 0 && builtin < BuiltinOperator.names.length ? BuiltinOperator.names[builtin]
+                : "BUILTIN_" + builtin;
+    }
+}

@@ -1,0 +1,111 @@
+package dev.edgetrainer.model.checkpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import dev.edgetrainer.model.graph.MlpModelWriter;
+import dev.edgetrainer.model.graph.MlpSpec;
+import dev.edgetrainer.model.runtime.InvalidInputException;
+import dev.edgetrainer.model.runtime.ModelException;
+import dev.edgetrainer.model.runtime.SharedModels;
+import dev.edgetrainer.model.runtime.Tensor;
+import dev.edgetrainer.model.runtime.TrainableModel;
+
+import org.junit.jupiter.api.Test;
+
+class CheckpointerTests {
+
+    private static final MlpSpec SPEC = new MlpSpec(new int[] {6}, new int[] {4}, 3, 0.5f, 2);
+
+    @Test
+    void writtenModelsCheckpointAsTensorsAndRoundTripThroughAFreshInterpreter() {
+        byte[] bytes = MlpModelWriter.write(SPEC);
+        Map<String, Tensor> trained;
+        float[] logits;
+        Tensor x = Tensor.ofFloats(new int[] {2, 6}, new float[] {1, 2, 3, 4, 5, 6, 6, 5, 4, 3, 2, 1});
+        try (TrainableModel model = TrainableModel.load(bytes, "a")) {
+            Checkpointer checkpointer = Checkpointer.of(model);
+            assertThat(checkpointer.style()).isEqualTo(CheckpointStyle.TENSORS);
+            for (int i = 0; i < 5; i++) {
+                model.run("train", Map.of("x", x, "y", Tensor.ofFloats(new int[] {2, 3}, new float[] {1, 0, 0, 0, 0, 1})));
+            }
+            trained = checkpointer.save();
+            logits = model.run("infer", Map.of("x", x)).get("logits").floats();
+        }
+        byte[] file = WeightsFile.encode(trained);
+        try (TrainableModel fresh = TrainableModel.load(bytes, "b")) {
+            assertThat(fresh.run("infer", Map.of("x", x)).get("logits").floats()).isNotEqualTo(logits);
+            Checkpointer.of(fresh).restore(WeightsFile.decode(file));
+            assertThat(fresh.run("infer", Map.of("x", x)).get("logits").floats()).containsExactly(logits);
+        }
+    }
+
+    @Test
+    void restoreRejectsWeightsThatDoNotFitAndLeavesTheModelUnchanged() {
+        try (TrainableModel model = TrainableModel.load(MlpModelWriter.write(SPEC), "a")) {
+            Checkpointer checkpointer = Checkpointer.of(model);
+            Map<String, Tensor> good = checkpointer.save();
+
+            Map<String, Tensor> wrongShape = new HashMap<>(good);
+            wrongShape.put("dense/kernel", Tensor.ofFloats(new int[] {4, 6}, new float[24]));
+            assertRejected(checkpointer, wrongShape, "dense/kernel");
+
+            Map<String, Tensor> missing = new HashMap<>(good);
+            missing.remove("dense_1/bias");
+            assertRejected(checkpointer, missing, "dense_1/bias");
+
+            Map<String, Tensor> extra = new HashMap<>(good);
+            extra.put("dense_9/bias", Tensor.ofFloats(new int[] {3}, new float[3]));
+            assertRejected(checkpointer, extra, "dense_9/bias");
+
+            Map<String, Tensor> notFinite = new HashMap<>(good);
+            float[] bias = new float[3];
+            bias[1] = Float.NaN;
+            notFinite.put("dense_1/bias", Tensor.ofFloats(new int[] {3}, bias));
+            assertRejected(checkpointer, notFinite, "dense_1/bias");
+
+            Map<String, Tensor> wrongType = new HashMap<>(good);
+            wrongType.put("dense_1/bias", Tensor.ofInts(new int[] {3}, new int[3]));
+            assertRejected(checkpointer, wrongType, "dense_1/bias");
+
+            Map<String, Tensor> after = checkpointer.save();
+            good.forEach((name, tensor) -> assertThat(after.get(name).floats()).containsExactly(tensor.floats()));
+        }
+    }
+
+    @Test
+    void recognisesTheCheckpointStylesOfConverterMadeModels() {
+        try (TrainableModel linear = TrainableModel.load(SharedModels.require("linear-builtin.tflite"))) {
+            Checkpointer checkpointer = Checkpointer.of(linear);
+            assertThat(checkpointer.style()).isEqualTo(CheckpointStyle.TENSORS);
+            assertThat(checkpointer.weightSpecs()).extracting(s -> s.name()).containsExactlyInAnyOrder("w", "b");
+            Map<String, Tensor> weights = checkpointer.save();
+            checkpointer.restore(weights);
+        }
+        try (TrainableModel flex = TrainableModel.load(SharedModels.require("tutorial-mnist-flex.tflite"))) {
+            Checkpointer checkpointer = Checkpointer.of(flex);
+            assertThat(checkpointer.style()).isEqualTo(CheckpointStyle.PATH);
+            assertThatThrownBy(checkpointer::save).isInstanceOf(ModelException.class).hasMessageContaining("PATH");
+            assertThatThrownBy(() -> checkpointer.saveTo(java.nio.file.Path.of("/tmp/x.ckpt")))
+                    .isInstanceOf(ModelException.class).hasMessageContaining("unresolved ops");
+        }
+    }
+
+    @Test
+    void modelsWithoutSaveAndRestoreHaveNoCheckpointStyle() {
+        byte[] bytes = MlpModelWriter.write(SPEC);
+        org.tensorflow.lite.schema.ModelT model = org.tensorflow.lite.schema.ModelT.deserializeFromBinary(bytes);
+        model.setSignatureDefs(java.util.Arrays.copyOf(model.getSignatureDefs(), 2));
+        try (TrainableModel loaded = TrainableModel.load(model.serializeToBinary(), "no-save")) {
+            assertThat(Checkpointer.of(loaded).style()).isEqualTo(CheckpointStyle.NONE);
+        }
+    }
+
+    private static void assertRejected(Checkpointer checkpointer, Map<String, Tensor> weights, String field) {
+        assertThatThrownBy(() -> checkpointer.restore(weights)).isInstanceOfSatisfying(InvalidInputException.class,
+                e -> assertThat(e.field()).isEqualTo(field));
+    }
+}

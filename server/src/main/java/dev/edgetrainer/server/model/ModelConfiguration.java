@@ -1,0 +1,47 @@
+package dev.edgetrainer.server.model;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import dev.edgetrainer.server.system.EdgeProperties;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.io.ClassPathResource;
+
+/** Loads the hosted model onto its interpreter thread before anything else may use it. */
+@Configuration(proxyBeanMethods = false)
+class ModelConfiguration {
+
+    @Bean
+    ModelState modelState() {
+        return new ModelState();
+    }
+
+    @Bean
+    EngineMetrics engineMetrics(ModelState state) {
+        return new EngineMetrics(state);
+    }
+
+    @Bean(destroyMethod = "close")
+    ModelEngine modelEngine(EdgeProperties properties, ModelState state, EngineMetrics metrics) throws IOException {
+        return new ModelEngine(source(properties.model().path()), properties.model().classNames(), properties.queue(),
+                state, metrics);
+    }
+
+    static ModelSource source(Path path) throws IOException {
+        if (path != null) {
+            return new ModelSource(path.toAbsolutePath().normalize().toString(), Files.readAllBytes(path));
+        }
+        ClassPathResource bundled = new ClassPathResource(EdgeProperties.BUNDLED_MODEL);
+        if (!bundled.exists()) {
+            throw new IllegalStateException("the bundled model " + EdgeProperties.BUNDLED_MODEL
+                    + " is missing from the class path; set edge.model.path to a .tflite file");
+        }
+        try (InputStream in = bundled.getInputStream()) {
+            return new ModelSource("classpath:" + EdgeProperties.BUNDLED_MODEL, in.readAllBytes());
+        }
+    }
+}

@@ -1,0 +1,233 @@
+package dev.edgetrainer.server.model;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+import dev.edgetrainer.model.checkpoint.CheckpointStyle;
+import dev.edgetrainer.model.checkpoint.Checkpointer;
+import dev.edgetrainer.server.system.ApiException;
+import dev.edgetrainer.server.system.EdgeProperties;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one owner of the interpreter: a single thread that loads the model, then runs {@link ModelTask}s one at a time
+ * from a queue and answers each through a future. Requests are admitted only while fewer than
+ * {@code edge.queue.capacity} wait, so a flood is refused at once (503) instead of piling up; steps of an admitted
+ * training job re-enter the queue without a permit, one at a time, so an inference waits at most one train step.
+ * At shutdown the queued tasks still run until the shutdown timeout, the rest fail, and the thread closes the native
+ * resources itself.
+ */
+public final class ModelEngine implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ModelEngine.class);
+    private static final Duration LOAD_TIMEOUT = Duration.ofMinutes(2);
+
+    private final LinkedBlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
+    private final Semaphore permits;
+    private final Object admission = new Object();
+    private final EdgeProperties.Queue settings;
+    private final ModelState state;
+    private final EngineMetrics metrics;
+    private final Thread thread;
+    private final ModelInfo info;
+    private boolean accepting = true;
+    private volatile long stopDeadline;
+
+    ModelEngine(ModelSource source, List<String> classNames, EdgeProperties.Queue settings, ModelState state,
+            EngineMetrics metrics) {
+        this.settings = settings;
+        this.state = state;
+        this.metrics = metrics;
+        this.permits = new Semaphore(settings.capacity());
+        CompletableFuture<ModelInfo> loaded = new CompletableFuture<>();
+        this.thread = new Thread(() -> serve(source, classNames, loaded), "edge-interpreter");
+        thread.start();
+        try {
+            this.info = loaded.get(LOAD_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot host model " + source.name() + ": " + e.getCause().getMessage(),
+                    e.getCause());
+        } catch (Exception e) {
+            throw new IllegalStateException("model " + source.name() + " did not load", e);
+        }
+    }
+
+    public ModelInfo info() {
+        return info;
+    }
+
+    public ModelState state() {
+        return state;
+    }
+
+    /** Whether the interpreter thread is up and taking tasks. */
+    public boolean isRunning() {
+        return thread.isAlive() && isAccepting();
+    }
+
+    /**
+     * Queues a task from a request.
+     *
+     * @throws ApiException 503 with Retry-After when the queue is full or the server is stopping
+     */
+    public <T> CompletableFuture<T> submit(TaskKind kind, ModelTask<T> work) {
+        if (!permits.tryAcquire()) {
+            state.rejected();
+            throw ApiException.unavailable("the model is busy: " + settings.capacity()
+                    + " tasks are already waiting; retry shortly", settings.retryAfter());
+        }
+        return enqueue(new Task<>(kind, work, permits));
+    }
+
+    /**
+     * Queues the next step of work that was already admitted through {@link #submit}, such as a training job's next
+     * batch; it never competes for a permit, so a busy server cannot strand a job half way.
+     */
+    public <T> CompletableFuture<T> submitFollowUp(TaskKind kind, ModelTask<T> work) {
+        return enqueue(new Task<>(kind, work, null));
+    }
+
+    private <T> CompletableFuture<T> enqueue(Task<T> task) {
+        synchronized (admission) {
+            if (!accepting) {
+                task.release();
+                throw ApiException.unavailable("the server is shutting down", settings.retryAfter());
+            }
+            state.queued(1);
+            queue.add(task);
+        }
+        return task.future;
+    }
+
+    private boolean isAccepting() {
+        synchronized (admission) {
+            return accepting;
+        }
+    }
+
+    private void serve(ModelSource source, List<String> classNames, CompletableFuture<ModelInfo> loaded) {
+        LoadedModel model;
+        try {
+            model = new LoadedModel(source, Thread.currentThread());
+            loaded.complete(describe(source, model, classNames));
+        } catch (Throwable e) {
+            loaded.completeExceptionally(e);
+            return;
+        }
+        try {
+            runTasks(model);
+        } finally {
+            model.close();
+            log.info("Interpreter closed");
+        }
+    }
+
+    private static ModelInfo describe(ModelSource source, LoadedModel model, List<String> classNames) {
+        Checkpointer checkpointer = model.checkpointer();
+        return ModelInfo.of(source, sha256(source.bytes()), model.model().signatures(), checkpointer.style(),
+                checkpointer.style() == CheckpointStyle.TENSORS ? checkpointer.weightSpecs() : List.of(), classNames);
+    }
+
+    private void runTasks(LoadedModel model) {
+        while (true) {
+            Task<?> task;
+            try {
+                task = queue.take();
+            } catch (InterruptedException e) {
+                // Nobody else interrupts this thread; keep serving until told to stop through the queue.
+                continue;
+            }
+            state.queued(-1);
+            if (task == Task.STOP) {
+                return;
+            }
+            if (stopDeadline != 0 && System.nanoTime() - stopDeadline > 0) {
+                task.fail(ApiException.unavailable("the server stopped before this task ran", settings.retryAfter()));
+                continue;
+            }
+            task.runOn(model, metrics);
+        }
+    }
+
+    /** Stops taking tasks, lets the queued ones finish within the shutdown timeout, fails the rest, closes the model. */
+    @Override
+    public void close() {
+        synchronized (admission) {
+            if (!accepting) {
+                return;
+            }
+            accepting = false;
+            stopDeadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
+            state.queued(1);
+            queue.add(Task.STOP);
+        }
+        try {
+            // The task running at the deadline cannot be interrupted inside native code; give it a moment more.
+            thread.join(settings.shutdownTimeout().plusSeconds(5).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            log.warn("The interpreter thread is still busy after the shutdown timeout; leaving it to the JVM");
+        }
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static final class Task<T> {
+
+        static final Task<Void> STOP = new Task<>(null, model -> null, null);
+
+        final TaskKind kind;
+        final ModelTask<T> work;
+        final CompletableFuture<T> future = new CompletableFuture<>();
+        final long queuedAt = System.nanoTime();
+        private Semaphore permit;
+
+        Task(TaskKind kind, ModelTask<T> work, Semaphore permit) {
+            this.kind = kind;
+            this.work = work;
+            this.permit = permit;
+        }
+
+        void runOn(LoadedModel model, EngineMetrics metrics) {
+            release();
+            try {
+                T result = work.run(model);
+                metrics.record(kind, System.nanoTime() - queuedAt);
+                future.complete(result);
+            } catch (Throwable e) {
+                future.completeExceptionally(e);
+            }
+        }
+
+        void fail(Throwable e) {
+            release();
+            future.completeExceptionally(e);
+        }
+
+        /** A task holds its queue slot while it waits, not while it runs. */
+        void release() {
+            if (permit != null) {
+                permit.release();
+                permit = null;
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package dev.edgetrainer.server.model;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import dev.edgetrainer.model.runtime.Signature;
+import dev.edgetrainer.server.system.EdgeProperties;
+
+import org.springframework.boot.health.contributor.AbstractHealthIndicator;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.stereotype.Component;
+
+/**
+ * The {@code model} health component: up while the interpreter thread serves. Its details say what a fleet operator
+ * asks first: which model, which checkpoint was restored or skipped, and whether checkpoints can be written.
+ */
+@Component("model")
+class ModelHealthIndicator extends AbstractHealthIndicator {
+
+    private final ModelEngine engine;
+    private final Path checkpointDir;
+
+    ModelHealthIndicator(ModelEngine engine, EdgeProperties properties) {
+        super("model health check failed");
+        this.engine = engine;
+        this.checkpointDir = properties.checkpoint().dir();
+    }
+
+    @Override
+    protected void doHealthCheck(Health.Builder builder) {
+        ModelInfo info = engine.info();
+        ModelState state = engine.state();
+        builder.status(engine.isRunning() ? "UP" : "DOWN")
+                .withDetail("loaded", engine.isRunning())
+                .withDetail("source", info.source())
+                .withDetail("signatures", info.signatures().stream().map(Signature::key).toList())
+                .withDetail("checkpointStyle", info.checkpointStyle())
+                .withDetail("checkpoint", state.checkpointId() == null ? "original weights" : state.checkpointId())
+                .withDetail("step", state.step())
+                .withDetail("queueDepth", state.queueDepth())
+                .withDetail("checkpointDir", checkpointDir.toAbsolutePath().normalize().toString())
+                .withDetail("checkpointDirWritable", Files.isDirectory(checkpointDir) && Files.isWritable(checkpointDir));
+        if (state.lastRestore() != null) {
+            builder.withDetail("lastRestore", state.lastRestore());
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package dev.edgetrainer.server.model;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import dev.edgetrainer.model.runtime.Signature;
+import dev.edgetrainer.model.runtime.TrainableModel;
+
+import org.springframework.boot.actuate.info.Info;
+import org.springframework.boot.actuate.info.InfoContributor;
+import org.springframework.stereotype.Component;
+
+/** {@code /actuator/info}: the model file and hash, its signatures, the current checkpoint, TFLite and the CPU. */
+@Component
+class ModelInfoContributor implements InfoContributor {
+
+    private static final String TFLITE_VERSION = TrainableModel.runtimeVersion();
+
+    private final ModelEngine engine;
+
+    ModelInfoContributor(ModelEngine engine) {
+        this.engine = engine;
+    }
+
+    @Override
+    public void contribute(Info.Builder builder) {
+        ModelInfo info = engine.info();
+        ModelState state = engine.state();
+        Map<String, Object> checkpoint = new LinkedHashMap<>();
+        checkpoint.put("id", state.checkpointId());
+        checkpoint.put("step", state.step());
+        checkpoint.put("loss", Double.isNaN(state.loss()) ? null : state.loss());
+        builder.withDetail("model", Map.of(
+                        "source", info.source(),
+                        "sha256", info.sha256(),
+                        "bytes", info.bytes(),
+                        "signatures", info.signatures().stream().map(Signature::toString).toList(),
+                        "checkpointStyle", info.checkpointStyle(),
+                        "classNames", info.classNames()))
+                .withDetail("checkpoint", checkpoint)
+                .withDetail("runtime", Map.of(
+                        "tflite", TFLITE_VERSION,
+                        "os.arch", System.getProperty("os.arch"),
+                        "java", System.getProperty("java.version")));
+    }
+}

@@ -1,0 +1,100 @@
+package dev.edgetrainer.server.model;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What the weights have been through: steps, samples and the last loss, and which checkpoint they came from. Written
+ * on the interpreter thread, read from anywhere (health, info, metrics, manifests).
+ */
+public final class ModelState {
+
+    private final AtomicInteger queueDepth = new AtomicInteger();
+    private final AtomicLong samplesTrained = new AtomicLong();
+    private final AtomicLong rejectedTasks = new AtomicLong();
+    private final AtomicLong restoreFailures = new AtomicLong();
+    private volatile long step;
+    private volatile double loss = Double.NaN;
+    private volatile String checkpointId;
+    private volatile RestoreReport lastRestore;
+
+    /** After one train step that was kept. */
+    public void stepDone(int samples, double stepLoss) {
+        step++;
+        loss = stepLoss;
+        samplesTrained.addAndGet(samples);
+    }
+
+    /** The weights were replaced: by a checkpoint (its id, step and loss) or by the original ones (null id). */
+    public void weightsReplaced(String id, long atStep, Double atLoss) {
+        checkpointId = id;
+        step = atStep;
+        loss = atLoss == null ? Double.NaN : atLoss;
+    }
+
+    public void restoreReported(RestoreReport report) {
+        lastRestore = report;
+        restoreFailures.addAndGet(report.skipped().size());
+    }
+
+    void rejected() {
+        rejectedTasks.incrementAndGet();
+    }
+
+    void queued(int delta) {
+        queueDepth.addAndGet(delta);
+    }
+
+    /** Tasks waiting for the interpreter thread, the one running excluded. */
+    public int queueDepth() {
+        return queueDepth.get();
+    }
+
+    public long step() {
+        return step;
+    }
+
+    /** Loss of the last kept step, NaN before any. */
+    public double loss() {
+        return loss;
+    }
+
+    public long samplesTrained() {
+        return samplesTrained.get();
+    }
+
+    public long rejectedTasks() {
+        return rejectedTasks.get();
+    }
+
+    public long restoreFailures() {
+        return restoreFailures.get();
+    }
+
+    /** The checkpoint the current weights descend from; null for the model's original weights. */
+    public String checkpointId() {
+        return checkpointId;
+    }
+
+    public RestoreReport lastRestore() {
+        return lastRestore;
+    }
+
+    /**
+     * The outcome of restoring a checkpoint.
+     *
+     * @param restored the id restored, null if none was
+     * @param skipped checkpoints passed over because they failed verification or did not fit
+     */
+    public record RestoreReport(Instant at, String restored, List<Skipped> skipped) {
+
+        public RestoreReport {
+            skipped = List.copyOf(skipped);
+        }
+    }
+
+    public record Skipped(String id, String reason) {
+    }
+}

@@ -1,0 +1,128 @@
+package dev.edgetrainer.server.system;
+
+import java.net.URI;
+
+import dev.edgetrainer.model.runtime.InvalidInputException;
+import dev.edgetrainer.model.runtime.ModelException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.TypeMismatchException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.validation.FieldError;
+import org.springframework.web.bind.MethodArgumentNotValidException;
+import org.springframework.web.bind.MissingServletRequestParameterException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.multipart.MultipartException;
+import org.springframework.web.multipart.support.MissingServletRequestPartException;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+
+/**
+ * The one place errors become RFC 9457 problem+json. Every problem carries a {@code field} property when one field,
+ * parameter or part is to blame. Bad input is always 4xx; a 5xx means the server or the model failed.
+ */
+@RestControllerAdvice
+class ProblemHandler extends ResponseEntityExceptionHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
+    static final String FIELD = "field";
+
+    @ExceptionHandler(ApiException.class)
+    ResponseEntity<Object> api(ApiException e, WebRequest request) {
+        HttpHeaders headers = new HttpHeaders();
+        if (e.retryAfter() != null) {
+            headers.set(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, e.retryAfter().toSeconds())));
+        }
+        if (e.status() == HttpStatus.UNAUTHORIZED) {
+            headers.set(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
+        }
+        return problem(e, e.status(), e.getMessage(), e.field(), headers, request);
+    }
+
+    /** The model's own input checks: nothing reached the interpreter. */
+    @ExceptionHandler(InvalidInputException.class)
+    ResponseEntity<Object> invalidInput(InvalidInputException e, WebRequest request) {
+        return problem(e, HttpStatus.BAD_REQUEST, e.getMessage(), e.field(), new HttpHeaders(), request);
+    }
+
+    @ExceptionHandler(ModelException.class)
+    ResponseEntity<Object> model(ModelException e, WebRequest request) {
+        log.error("The model failed", e);
+        return problem(e, HttpStatus.INTERNAL_SERVER_ERROR, "the model failed: " + e.getMessage(), null,
+                new HttpHeaders(), request);
+    }
+
+    @ExceptionHandler(MultipartException.class)
+    ResponseEntity<Object> multipart(MultipartException e, WebRequest request) {
+        return problem(e, HttpStatus.BAD_REQUEST, "the multipart body cannot be read: " + e.getMessage(), null,
+                new HttpHeaders(), request);
+    }
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<Object> unexpected(Exception e, WebRequest request) {
+        log.error("Unexpected failure", e);
+        return problem(e, HttpStatus.INTERNAL_SERVER_ERROR, "internal error: " + e.getClass().getSimpleName(), null,
+                new HttpHeaders(), request);
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException e,
+            HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof BodyLimitFilter.BodyTooLargeException tooLarge) {
+                return problem(e, HttpStatus.CONTENT_TOO_LARGE, tooLarge.getMessage(), "body", headers, request);
+            }
+        }
+        String detail = e.getMostSpecificCause() == e ? "the request body cannot be read"
+                : "the request body cannot be read: " + e.getMostSpecificCause().getMessage();
+        return problem(e, HttpStatus.BAD_REQUEST, detail, "body", headers, request);
+    }
+
+    /** Spring's own errors get a {@code field} where one is to blame, like ours. */
+    @Override
+    protected ResponseEntity<Object> handleExceptionInternal(Exception e, Object body, HttpHeaders headers,
+            HttpStatusCode status, WebRequest request) {
+        ResponseEntity<Object> response = super.handleExceptionInternal(e, body, headers, status, request);
+        if (response != null && response.getBody() instanceof ProblemDetail problem) {
+            String field = fieldOf(e);
+            if (field != null) {
+                problem.setProperty(FIELD, field);
+            }
+        }
+        return response;
+    }
+
+    private static String fieldOf(Exception e) {
+        if (e instanceof TypeMismatchException mismatch) {
+            return mismatch.getPropertyName();
+        }
+        if (e instanceof MissingServletRequestParameterException missing) {
+            return missing.getParameterName();
+        }
+        if (e instanceof MissingServletRequestPartException missing) {
+            return missing.getRequestPartName();
+        }
+        if (e instanceof MethodArgumentNotValidException invalid && invalid.getFieldError() != null) {
+            FieldError error = invalid.getFieldError();
+            return error.getField();
+        }
+        return null;
+    }
+
+    private ResponseEntity<Object> problem(Exception e, HttpStatusCode status, String detail, String field,
+            HttpHeaders headers, WebRequest request) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+        problem.setType(URI.create("about:blank"));
+        if (field != null) {
+            problem.setProperty(FIELD, field);
+        }
+        return super.handleExceptionInternal(e, problem, headers, status, request);
+    }
+}
