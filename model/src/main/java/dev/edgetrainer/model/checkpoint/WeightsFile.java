@@ -17,11 +17,13 @@ import dev.edgetrainer.model.runtime.DataType;
 import dev.edgetrainer.model.runtime.Tensor;
 
 /**
- * The file format of tensor-style checkpoints: named float32/int32 tensors with a SHA-256 of everything before it.
+ * The file format of checkpoints: named float32, int32 or int64 tensors with a SHA-256 of everything before it. Both
+ * tensor-style checkpoints and the Java {@code FlexSave}/{@code FlexSaveV2} kernels write it.
  *
  * <pre>
  * "ETWEIGHT" (8 bytes) | version u32 = 1 | count u32
- * count x { name_length u16 | name UTF-8 | dtype u8 (TfLiteType) | rank u8 | dims u32[rank] | data (little-endian) }
+ * count x { name_length u16 | name UTF-8 | dtype u8 (TfLiteType: 1 float32, 2 int32, 4 int64) | rank u8
+ *           | dims u32[rank] | data (little-endian) }
  * sha256 (32 bytes) of all preceding bytes
  * </pre>
  *
@@ -53,11 +55,12 @@ public final class WeightsFile {
                 for (int d : tensor.shape()) {
                     out.writeInt(d);
                 }
-                ByteBuffer data = ByteBuffer.allocate(tensor.elementCount() * 4).order(ByteOrder.LITTLE_ENDIAN);
-                if (tensor.type() == DataType.FLOAT32) {
-                    data.asFloatBuffer().put(tensor.floats());
-                } else {
-                    data.asIntBuffer().put(tensor.ints());
+                ByteBuffer data = ByteBuffer.allocate(tensor.elementCount() * tensor.type().byteSize())
+                        .order(ByteOrder.LITTLE_ENDIAN);
+                switch (tensor.type()) {
+                    case FLOAT32 -> data.asFloatBuffer().put(tensor.floats());
+                    case INT32 -> data.asIntBuffer().put(tensor.ints());
+                    default -> data.asLongBuffer().put(tensor.longs());
                 }
                 out.write(data.array());
             }
@@ -108,21 +111,30 @@ public final class WeightsFile {
                     }
                     elements *= shape[d];
                 }
-                if (elements * 4 > in.remaining()) {
+                long bytes = elements * type.byteSize();
+                if (bytes > in.remaining()) {
                     throw new CorruptCheckpointException("tensor data is truncated");
                 }
-                ByteBuffer data = in.slice(in.position(), (int) elements * 4).order(ByteOrder.LITTLE_ENDIAN);
-                in.position(in.position() + (int) elements * 4);
+                ByteBuffer data = in.slice(in.position(), (int) bytes).order(ByteOrder.LITTLE_ENDIAN);
+                in.position(in.position() + (int) bytes);
                 String key = new String(name, StandardCharsets.UTF_8);
-                if (type == DataType.FLOAT32) {
-                    float[] values = new float[(int) elements];
-                    data.asFloatBuffer().get(values);
-                    weights.put(key, Tensor.ofFloats(shape, values));
-                } else {
-                    int[] values = new int[(int) elements];
-                    data.asIntBuffer().get(values);
-                    weights.put(key, Tensor.ofInts(shape, values));
-                }
+                weights.put(key, switch (type) {
+                    case FLOAT32 -> {
+                        float[] values = new float[(int) elements];
+                        data.asFloatBuffer().get(values);
+                        yield Tensor.ofFloats(shape, values);
+                    }
+                    case INT32 -> {
+                        int[] values = new int[(int) elements];
+                        data.asIntBuffer().get(values);
+                        yield Tensor.ofInts(shape, values);
+                    }
+                    default -> {
+                        long[] values = new long[(int) elements];
+                        data.asLongBuffer().get(values);
+                        yield Tensor.ofLongs(shape, values);
+                    }
+                });
             }
             if (in.hasRemaining()) {
                 throw new CorruptCheckpointException("unexpected bytes after the last tensor");
@@ -137,7 +149,8 @@ public final class WeightsFile {
         return switch (type) {
             case FLOAT32 -> 1;
             case INT32 -> 2;
-            default -> throw new IllegalArgumentException("weights of type " + type + " cannot be saved");
+            case INT64 -> 4;
+            default -> throw new IllegalArgumentException("tensors of type " + type + " cannot be saved");
         };
     }
 
@@ -145,6 +158,7 @@ public final class WeightsFile {
         return switch (code) {
             case 1 -> DataType.FLOAT32;
             case 2 -> DataType.INT32;
+            case 4 -> DataType.INT64;
             default -> throw new CorruptCheckpointException("unknown tensor type " + code);
         };
     }

@@ -21,12 +21,8 @@ final class ErrorCapture {
         @Override
         public void call(Pointer userData, BytePointer format, Pointer args) {
             try {
-                StringBuilder messages = MESSAGES.get();
-                if (format != null && !format.isNull() && messages.length() < MAX_CHARS) {
-                    if (!messages.isEmpty()) {
-                        messages.append("; ");
-                    }
-                    messages.append(format.getString().strip());
+                if (format != null && !format.isNull()) {
+                    report(format.getString().strip());
                 }
             } catch (Throwable ignored) {
                 // An exception must never unwind through TFLite's C++ frames.
@@ -35,6 +31,17 @@ final class ErrorCapture {
     };
 
     private ErrorCapture() {
+    }
+
+    /** Records a message of our own, e.g. from a Java kernel, as if TFLite had reported it. */
+    static void report(String message) {
+        StringBuilder messages = MESSAGES.get();
+        if (messages.length() < MAX_CHARS) {
+            if (!messages.isEmpty()) {
+                messages.append("; ");
+            }
+            messages.append(message);
+        }
     }
 
     static void clear() {

@@ -14,13 +14,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import dev.edgetrainer.model.flex.FlexKernels;
 import dev.edgetrainer.model.graph.InvalidModelException;
 import dev.edgetrainer.model.graph.ModelValidator;
 
 import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.IntPointer;
-import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.tensorflowlite.TfLiteIntArray;
 import org.bytedeco.tensorflowlite.TfLiteInterpreter;
 import org.bytedeco.tensorflowlite.TfLiteInterpreterOptions;
@@ -38,7 +36,6 @@ import org.bytedeco.tensorflowlite.TfLiteTensor;
  */
 public final class TrainableModel implements AutoCloseable {
 
-    private static final int STATUS_OK = 0;
 
     private final String source;
     private final BytePointer modelBytes;
@@ -70,6 +67,7 @@ public final class TrainableModel implements AutoCloseable {
             createdOptions = TfLiteInterpreterOptionsCreate();
             TfLiteInterpreterOptionsSetErrorReporter(createdOptions, ErrorCapture.REPORTER, null);
             TfLiteInterpreterOptionsSetNumThreads(createdOptions, 1);
+            FlexOps.addTo(createdOptions);
             this.model = createdModel;
             this.options = createdOptions;
             TfLiteInterpreter created = TfLiteInterpreterCreate(model, options);
@@ -115,9 +113,9 @@ public final class TrainableModel implements AutoCloseable {
         return TfLiteVersion().getString();
     }
 
-    /** Custom operators this runtime registers beyond TFLite's builtins: none, so Flex ops are missing. */
+    /** Custom operators this runtime registers beyond TFLite's builtins: the Java Flex kernels. */
     public static Set<String> providedCustomOps() {
-        return Set.of();
+        return FlexKernels.SUPPORTED;
     }
 
     public String source() {
@@ -216,7 +214,7 @@ public final class TrainableModel implements AutoCloseable {
                 inputNames[i] = TfLiteSignatureRunnerGetInputName(handle, i).getString(StandardCharsets.UTF_8);
                 TfLiteTensor tensor = TfLiteSignatureRunnerGetInputTensor(handle, inputNames[i]);
                 inputSpecs.add(spec(inputNames[i], tensor));
-                allocatedShapes[i] = dims(tensor.dims());
+                allocatedShapes[i] = TensorCopy.dims(tensor.dims());
             }
             for (int i = 0; i < outputCount; i++) {
                 outputNames[i] = TfLiteSignatureRunnerGetOutputName(handle, i).getString(StandardCharsets.UTF_8);
@@ -244,12 +242,12 @@ public final class TrainableModel implements AutoCloseable {
                 allocated = true;
             }
             for (int i = 0; i < ordered.length; i++) {
-                copyIn(inputNames[i], TfLiteSignatureRunnerGetInputTensor(handle, inputNames[i]), ordered[i]);
+                TensorCopy.copyIn(inputNames[i], TfLiteSignatureRunnerGetInputTensor(handle, inputNames[i]), ordered[i]);
             }
             check(TfLiteSignatureRunnerInvoke(handle), "invoke");
             Map<String, Tensor> outputs = new LinkedHashMap<>();
             for (String name : outputNames) {
-                outputs.put(name, copyOut(name, TfLiteSignatureRunnerGetOutputTensor(handle, name)));
+                outputs.put(name, TensorCopy.copyOut(name, TfLiteSignatureRunnerGetOutputTensor(handle, name)));
             }
             return outputs;
         }
@@ -284,7 +282,7 @@ public final class TrainableModel implements AutoCloseable {
         }
 
         private void check(int status, String what) {
-            if (status != STATUS_OK) {
+            if (status != kTfLiteOk) {
                 throw new ModelException("signature '" + key + "' of " + source + ": " + what + " failed ("
                         + statusName(status) + ")" + ErrorCapture.drain());
             }
@@ -295,98 +293,12 @@ public final class TrainableModel implements AutoCloseable {
         }
     }
 
-    private static void copyIn(String name, TfLiteTensor target, Tensor tensor) {
-        if (tensor.type() == DataType.STRING) {
-            byte[] packed = StringTensors.pack(tensor.strings());
-            if (TfLiteTensorRealloc(packed.length, target) != STATUS_OK) {
-                throw new ModelException("cannot allocate " + packed.length + " bytes for string input '" + name + "'");
-            }
-            new BytePointer(TfLiteTensorData(target)).capacity(packed.length).put(packed);
-            return;
-        }
-        long expected = tensor.byteSize();
-        long actual = TfLiteTensorByteSize(target);
-        if (expected != actual) {
-            // Cannot happen after the shape check unless the model lies about its tensor; never write past it.
-            throw new ModelException("input '" + name + "' holds " + actual + " bytes, data has " + expected);
-        }
-        if (expected == 0) {
-            return;
-        }
-        switch (tensor.type()) {
-            case FLOAT32 -> new FloatPointer(TfLiteTensorData(target)).capacity(tensor.elementCount())
-                    .put(tensor.floats());
-            case INT32 -> new IntPointer(TfLiteTensorData(target)).capacity(tensor.elementCount()).put(tensor.ints());
-            case INT64 -> new LongPointer(TfLiteTensorData(target)).capacity(tensor.elementCount())
-                    .put(tensor.longs());
-            case UINT8, INT8, BOOL -> new BytePointer(TfLiteTensorData(target)).capacity(expected).put(tensor.bytes());
-            default -> throw new InvalidInputException(name, "inputs of type " + tensor.type() + " are not supported");
-        }
-    }
-
-    private static Tensor copyOut(String name, TfLiteTensor source) {
-        DataType type = DataType.fromCode(TfLiteTensorType(source));
-        int[] shape = dims(source.dims());
-        int count = (int) Tensor.elementCount(shape);
-        long bytes = TfLiteTensorByteSize(source);
-        if (type == DataType.STRING) {
-            byte[] packed = new byte[(int) bytes];
-            new BytePointer(TfLiteTensorData(source)).capacity(bytes).get(packed);
-            return Tensor.ofStrings(shape, StringTensors.unpack(packed, count, name));
-        }
-        if (bytes != (long) count * type.byteSize()) {
-            throw new ModelException("output '" + name + "' has " + bytes + " bytes for shape " + Arrays.toString(shape));
-        }
-        return switch (type) {
-            case FLOAT32 -> {
-                float[] data = new float[count];
-                if (count > 0) {
-                    new FloatPointer(TfLiteTensorData(source)).capacity(count).get(data);
-                }
-                yield Tensor.ofFloats(shape, data);
-            }
-            case INT32 -> {
-                int[] data = new int[count];
-                if (count > 0) {
-                    new IntPointer(TfLiteTensorData(source)).capacity(count).get(data);
-                }
-                yield Tensor.ofInts(shape, data);
-            }
-            case INT64 -> {
-                long[] data = new long[count];
-                if (count > 0) {
-                    new LongPointer(TfLiteTensorData(source)).capacity(count).get(data);
-                }
-                yield Tensor.ofLongs(shape, data);
-            }
-            case UINT8, INT8, BOOL -> {
-                byte[] data = new byte[count];
-                if (count > 0) {
-                    new BytePointer(TfLiteTensorData(source)).capacity(count).get(data);
-                }
-                yield Tensor.ofBytes(type, shape, data);
-            }
-            default -> throw new ModelException("output '" + name + "' has unsupported type " + type);
-        };
-    }
-
     private static TensorSpec spec(String name, TfLiteTensor tensor) {
         DataType type = DataType.fromCode(TfLiteTensorType(tensor));
         TfLiteIntArray signature = tensor.dims_signature();
         int[] shape = signature != null && !signature.isNull() && signature.size() > 0
-                ? dims(signature) : dims(tensor.dims());
+                ? TensorCopy.dims(signature) : TensorCopy.dims(tensor.dims());
         return new TensorSpec(name, type, shape);
-    }
-
-    private static int[] dims(TfLiteIntArray array) {
-        if (array == null || array.isNull()) {
-            return new int[0];
-        }
-        int[] dims = new int[array.size()];
-        for (int i = 0; i < dims.length; i++) {
-            dims[i] = array.data(i);
-        }
-        return dims;
     }
 
     private static String statusName(int status) {

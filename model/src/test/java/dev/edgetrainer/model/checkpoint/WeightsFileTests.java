@@ -18,13 +18,15 @@ class WeightsFileTests {
         weights.put("dense/kernel", Tensor.ofFloats(new int[] {2, 3}, new float[] {1, -2, 3.5f, 0, 1e-8f, -7}));
         weights.put("dense/bias", Tensor.ofFloats(new int[] {3}, new float[] {0.25f, 0, -1}));
         weights.put("step", Tensor.ofInts(new int[0], new int[] {42}));
+        weights.put("count", Tensor.ofLongs(new int[] {2}, new long[] {1L << 40, -3}));
         return weights;
     }
 
     @Test
     void roundTripsNamesShapesAndValuesExactly() {
         Map<String, Tensor> decoded = WeightsFile.decode(WeightsFile.encode(weights()));
-        assertThat(decoded.keySet()).containsExactly("dense/kernel", "dense/bias", "step");
+        assertThat(decoded.keySet()).containsExactly("dense/kernel", "dense/bias", "step", "count");
+        assertThat(decoded.get("count").longs()).containsExactly(1L << 40, -3);
         assertThat(decoded.get("dense/kernel").shape()).containsExactly(2, 3);
         assertThat(decoded.get("dense/kernel").floats()).containsExactly(1, -2, 3.5f, 0, 1e-8f, -7);
         assertThat(decoded.get("step").ints()).containsExactly(42);

@@ -1,0 +1,265 @@
+package dev.edgetrainer.model.runtime;
+
+import static org.bytedeco.tensorflowlite.global.tensorflowlite.*;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.edgetrainer.model.flex.FlexKernel;
+import dev.edgetrainer.model.flex.FlexKernels;
+import dev.edgetrainer.model.flex.KernelTensor;
+
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.tensorflowlite.TfLiteContext;
+import org.bytedeco.tensorflowlite.TfLiteIntArray;
+import org.bytedeco.tensorflowlite.TfLiteInterpreterOptions;
+import org.bytedeco.tensorflowlite.TfLiteNode;
+import org.bytedeco.tensorflowlite.TfLiteRegistration;
+import org.bytedeco.tensorflowlite.TfLiteTensor;
+
+/**
+ * Registers the Java {@link FlexKernels} as TFLite custom ops through JavaCPP callbacks.
+ *
+ * <p>Everything native here lives as long as the process: interpreters keep pointers to the registrations, their
+ * names and the callbacks, and a collected callback's slot would be reused by the next one. One set of callbacks
+ * serves every op; {@code init} reads the op from the node's custom options and gives the node an id that
+ * {@code user_data} carries to the other callbacks. Callbacks run on the thread that invokes the interpreter, catch
+ * everything (an exception must never unwind through TFLite's C++ frames) and report through {@link ErrorCapture}.
+ */
+final class FlexOps {
+
+    private static final int OK = kTfLiteOk;
+    private static final int ERROR = kTfLiteError;
+    /** The C API registers every version in the range one by one; converters write Flex ops as version 1. */
+    private static final int MAX_OP_VERSION = 4;
+
+    private static final Map<Long, Node> NODES = new ConcurrentHashMap<>();
+    private static final AtomicLong NODE_IDS = new AtomicLong();
+
+    private static final Init INIT = new Init();
+    private static final Free FREE = new Free();
+    private static final Prepare PREPARE = new Prepare();
+    private static final Invoke INVOKE = new Invoke();
+    private static final List<Registered> REGISTERED = register();
+
+    /** A node's kernel, or why it has none (reported when the node is prepared). */
+    private record Node(String op, FlexKernel kernel, String error) {
+    }
+
+    private record Registered(BytePointer name, TfLiteRegistration registration) {
+    }
+
+    private FlexOps() {
+    }
+
+    /** Adds every provided Flex op to an interpreter's options. */
+    static void addTo(TfLiteInterpreterOptions options) {
+        for (Registered op : REGISTERED) {
+            TfLiteInterpreterOptionsAddCustomOp(options, op.name(), op.registration(), 1, MAX_OP_VERSION);
+        }
+    }
+
+    private static List<Registered> register() {
+        List<Registered> registered = new ArrayList<>();
+        for (String name : FlexKernels.SUPPORTED) {
+            BytePointer namePointer = new BytePointer(name);
+            TfLiteRegistration registration = new TfLiteRegistration();
+            Pointer.memset(registration, 0, Loader.sizeof(TfLiteRegistration.class));
+            registration.init(INIT)._free(FREE).prepare(PREPARE).invoke(INVOKE)
+                    .builtin_code(kTfLiteBuiltinCustom).custom_name(namePointer).version(1);
+            registered.add(new Registered(namePointer, registration));
+        }
+        return List.copyOf(registered);
+    }
+
+    private static final class Init extends TfLiteRegistration.Init_TfLiteContext_BytePointer_long {
+        @Override
+        public Pointer call(TfLiteContext context, BytePointer buffer, long length) {
+            long id = NODE_IDS.incrementAndGet();
+            String op = "Flex?";
+            try {
+                byte[] options = new byte[(int) Math.min(length, Integer.MAX_VALUE)];
+                buffer.capacity(length).get(options);
+                op = "Flex" + opName(options);
+                NODES.put(id, new Node(op, FlexKernels.create(op, options), null));
+            } catch (Throwable e) {
+                NODES.put(id, new Node(op, null, message(e)));
+            }
+            return new NodeId(id);
+        }
+
+        /** The TF op name, element 0 of the custom options' FlexBuffer vector. */
+        private static String opName(byte[] options) {
+            return com.google.flatbuffers.FlexBuffers.getRoot(java.nio.ByteBuffer.wrap(options)).asVector().get(0)
+                    .asString();
+        }
+    }
+
+    /** A pointer whose address is a node id, handed to TFLite as {@code user_data}. */
+    private static final class NodeId extends Pointer {
+        NodeId(long id) {
+            address = id;
+        }
+    }
+
+    private static final class Free extends TfLiteRegistration.Free_TfLiteContext_Pointer {
+        @Override
+        public void call(TfLiteContext context, Pointer buffer) {
+            try {
+                NODES.remove(buffer.address());
+            } catch (Throwable ignored) {
+                // never unwind into TFLite
+            }
+        }
+    }
+
+    private static final class Prepare extends TfLiteRegistration.Prepare_TfLiteContext_TfLiteNode {
+        @Override
+        public int call(TfLiteContext context, TfLiteNode node) {
+            Node state = NODES.get(node.user_data().address());
+            try {
+                FlexKernel kernel = kernel(state);
+                List<KernelTensor> outputs = tensors(context, node.outputs());
+                List<int[]> shapes = kernel.prepare(tensors(context, node.inputs()), outputs);
+                for (int i = 0; i < outputs.size(); i++) {
+                    NativeTensor output = (NativeTensor) outputs.get(i);
+                    if (shapes == null) {
+                        output.makeDynamic();
+                    } else {
+                        output.resize(shapes.get(i));
+                    }
+                }
+                return OK;
+            } catch (Throwable e) {
+                return fail(state, e);
+            }
+        }
+    }
+
+    private static final class Invoke extends TfLiteRegistration.Invoke_TfLiteContext_TfLiteNode {
+        @Override
+        public int call(TfLiteContext context, TfLiteNode node) {
+            Node state = NODES.get(node.user_data().address());
+            try {
+                kernel(state).invoke(tensors(context, node.inputs()), tensors(context, node.outputs()));
+                return OK;
+            } catch (Throwable e) {
+                return fail(state, e);
+            }
+        }
+    }
+
+    private static FlexKernel kernel(Node state) {
+        if (state == null) {
+            throw new IllegalStateException("unknown node");
+        }
+        if (state.kernel() == null) {
+            throw new IllegalStateException(state.error());
+        }
+        return state.kernel();
+    }
+
+    private static int fail(Node state, Throwable e) {
+        try {
+            ErrorCapture.report((state == null ? "Flex op" : state.op()) + ": " + message(e));
+        } catch (Throwable ignored) {
+            // reporting must not throw either
+        }
+        return ERROR;
+    }
+
+    private static String message(Throwable e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    private static List<KernelTensor> tensors(TfLiteContext context, TfLiteIntArray indices) {
+        int count = indices.size();
+        List<KernelTensor> tensors = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            int index = indices.data(i);
+            if (index < 0 || index >= context.tensors_size()) {
+                throw new IllegalStateException("node refers to tensor " + index + " (optional inputs are not supported)");
+            }
+            tensors.add(new NativeTensor(context, context.tensors().getPointer(index), "tensor " + index));
+        }
+        return tensors;
+    }
+
+    /** An interpreter tensor seen by a kernel. */
+    private static final class NativeTensor implements KernelTensor {
+        private final TfLiteContext context;
+        private final TfLiteTensor tensor;
+        private final String name;
+
+        NativeTensor(TfLiteContext context, TfLiteTensor tensor, String name) {
+            this.context = context;
+            this.tensor = tensor;
+            BytePointer tensorName = tensor.name();
+            this.name = tensorName == null || tensorName.isNull() ? name
+                    : tensorName.getString(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public DataType type() {
+            return DataType.fromCode(tensor.type());
+        }
+
+        @Override
+        public int[] shape() {
+            return TensorCopy.dims(tensor.dims());
+        }
+
+        @Override
+        public int[] declaredShape() {
+            return TensorCopy.dims(tensor.dims_signature());
+        }
+
+        @Override
+        public Tensor read() {
+            return TensorCopy.copyOut(name, tensor);
+        }
+
+        @Override
+        public void write(Tensor value) {
+            if (value.type() != type()) {
+                throw new IllegalStateException("output '" + name + "' is " + type() + ", kernel wrote " + value.type());
+            }
+            boolean sameShape = java.util.Arrays.equals(value.shape(), shape());
+            if (tensor.allocation_type() == kTfLiteDynamic) {
+                // A dynamic output has no memory until resized, even to the shape it already has.
+                Pointer data = TfLiteTensorData(tensor);
+                if (!sameShape || data == null || data.isNull()) {
+                    resize(value.shape());
+                }
+            } else if (!sameShape) {
+                throw new IllegalStateException("output '" + name + "' cannot change shape");
+            }
+            TensorCopy.copyIn(name, tensor, value);
+        }
+
+        void resize(int[] shape) {
+            TfLiteIntArray dims = TfLiteIntArrayCreate(shape.length);
+            for (int i = 0; i < shape.length; i++) {
+                dims.data(i, shape[i]);
+            }
+            // TFLite takes ownership of dims.
+            if (context.ResizeTensor().call(context, tensor, dims) != OK) {
+                throw new IllegalStateException("cannot resize output '" + name + "'");
+            }
+        }
+
+        /** For outputs sized only when invoked: TFLite's inline SetTensorToDynamic, which JavaCPP does not expose. */
+        void makeDynamic() {
+            if (tensor.allocation_type() != kTfLiteDynamic) {
+                TfLiteTensorDataFree(tensor);
+                tensor.allocation_type(kTfLiteDynamic);
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.edgetrainer.model.runtime;
+
+import static org.bytedeco.tensorflowlite.global.tensorflowlite.*;
+
+import java.util.Arrays;
+
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.tensorflowlite.TfLiteIntArray;
+import org.bytedeco.tensorflowlite.TfLiteTensor;
+
+/** Copies between Java tensors and TFLite's, never past the native tensor's byte size. */
+final class TensorCopy {
+
+    private TensorCopy() {
+    }
+
+    static void copyIn(String name, TfLiteTensor target, Tensor tensor) {
+        if (tensor.type() == DataType.STRING) {
+            byte[] packed = StringTensors.pack(tensor.strings());
+            if (TfLiteTensorRealloc(packed.length, target) != kTfLiteOk) {
+                throw new ModelException("cannot allocate " + packed.length + " bytes for string input '" + name + "'");
+            }
+            new BytePointer(TfLiteTensorData(target)).capacity(packed.length).put(packed);
+            return;
+        }
+        long expected = tensor.byteSize();
+        long actual = TfLiteTensorByteSize(target);
+        if (expected != actual) {
+            // Cannot happen after the shape check unless the model lies about its tensor; never write past it.
+            throw new ModelException("input '" + name + "' holds " + actual + " bytes, data has " + expected);
+        }
+        if (expected == 0) {
+            return;
+        }
+        switch (tensor.type()) {
+            case FLOAT32 -> new FloatPointer(TfLiteTensorData(target)).capacity(tensor.elementCount())
+                    .put(tensor.floats());
+            case INT32 -> new IntPointer(TfLiteTensorData(target)).capacity(tensor.elementCount()).put(tensor.ints());
+            case INT64 -> new LongPointer(TfLiteTensorData(target)).capacity(tensor.elementCount())
+                    .put(tensor.longs());
+            case UINT8, INT8, BOOL -> new BytePointer(TfLiteTensorData(target)).capacity(expected).put(tensor.bytes());
+            default -> throw new InvalidInputException(name, "inputs of type " + tensor.type() + " are not supported");
+        }
+    }
+
+    static Tensor copyOut(String name, TfLiteTensor source) {
+        DataType type = DataType.fromCode(TfLiteTensorType(source));
+        int[] shape = dims(source.dims());
+        int count = (int) Tensor.elementCount(shape);
+        long bytes = TfLiteTensorByteSize(source);
+        if (type == DataType.STRING) {
+            byte[] packed = new byte[(int) bytes];
+            new BytePointer(TfLiteTensorData(source)).capacity(bytes).get(packed);
+            return Tensor.ofStrings(shape, StringTensors.unpack(packed, count, name));
+        }
+        if (bytes != (long) count * type.byteSize()) {
+            throw new ModelException("output '" + name + "' has " + bytes + " bytes for shape " + Arrays.toString(shape));
+        }
+        return switch (type) {
+            case FLOAT32 -> {
+                float[] data = new float[count];
+                if (count > 0) {
+                    new FloatPointer(TfLiteTensorData(source)).capacity(count).get(data);
+                }
+                yield Tensor.ofFloats(shape, data);
+            }
+            case INT32 -> {
+                int[] data = new int[count];
+                if (count > 0) {
+                    new IntPointer(TfLiteTensorData(source)).capacity(count).get(data);
+                }
+                yield Tensor.ofInts(shape, data);
+            }
+            case INT64 -> {
+                long[] data = new long[count];
+                if (count > 0) {
+                    new LongPointer(TfLiteTensorData(source)).capacity(count).get(data);
+                }
+                yield Tensor.ofLongs(shape, data);
+            }
+            case UINT8, INT8, BOOL -> {
+                byte[] data = new byte[count];
+                if (count > 0) {
+                    new BytePointer(TfLiteTensorData(source)).capacity(count).get(data);
+                }
+                yield Tensor.ofBytes(type, shape, data);
+            }
+            default -> throw new ModelException("output '" + name + "' has unsupported type " + type);
+        };
+    }
+
+    static int[] dims(TfLiteIntArray array) {
+        if (array == null || array.isNull()) {
+            return new int[0];
+        }
+        int[] dims = new int[array.size()];
+        for (int i = 0; i < dims.length; i++) {
+            dims[i] = array.data(i);
+        }
+        return dims;
+    }
+
+}
