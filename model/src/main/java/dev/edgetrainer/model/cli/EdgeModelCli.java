@@ -126,13 +126,13 @@ public final class EdgeModelCli {
         Path file = Path.of(args.positional().get(0));
         byte[] bytes = Files.readAllBytes(file);
         try (TrainableModel model = TrainableModel.load(bytes, file.toString())) {
-            ModelInspection inspection = ModelInspection.of(bytes);
+            ModelInspection inspection = model.inspection();
             out.printf("model: %s (%,d bytes, sha256 %s)%n", file, bytes.length, sha256(bytes));
             out.printf("runtime: TensorFlow Lite %s%n", TrainableModel.runtimeVersion());
             out.printf("checkpoint style: %s%n", Checkpointer.of(model).style().name().toLowerCase(Locale.ROOT));
             out.println("signatures:");
             for (Signature signature : model.signatures()) {
-                Set<String> missing = inspection.missingOps(signature.key(), TrainableModel.providedCustomOps());
+                Set<String> missing = model.missingOps(signature.key());
                 out.printf("  %s%n", signature);
                 out.printf("    %s%n", missing.isEmpty() ? "runs in this runtime"
                         : "cannot run here: needs " + String.join(", ", missing));
@@ -140,7 +140,13 @@ public final class EdgeModelCli {
             out.println("operators:");
             inspection.operatorCounts().forEach((name, count) -> out.printf("  %-28s %d%n", name, count));
             Set<String> custom = inspection.customOps();
-            out.printf("custom/Flex ops: %s%n", custom.isEmpty() ? "none" : String.join(", ", custom));
+            out.printf("custom/Flex ops: %s%n", list(custom));
+            if (!custom.isEmpty()) {
+                Set<String> provided = new java.util.TreeSet<>(custom);
+                provided.retainAll(TrainableModel.providedCustomOps());
+                out.printf("  provided by this runtime: %s%n", list(provided));
+                out.printf("  missing: %s%n", list(model.missingOps()));
+            }
         }
     }
 
@@ -210,6 +216,10 @@ public final class EdgeModelCli {
             }
             out.printf(Locale.ROOT, "accuracy: %.4f%n", Pretrainer.accuracy(model, test, 1000));
         }
+    }
+
+    private static String list(Set<String> names) {
+        return names.isEmpty() ? "none" : String.join(", ", names);
     }
 
     static String sha256(byte[] bytes) {

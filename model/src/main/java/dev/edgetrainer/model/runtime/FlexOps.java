@@ -43,13 +43,40 @@ final class FlexOps {
     private static final AtomicLong NODE_IDS = new AtomicLong();
 
     private static final Init INIT = new Init();
+    private static final MissingInit MISSING_INIT = new MissingInit();
+    private static final Map<String, Registered> PLACEHOLDERS = new ConcurrentHashMap<>();
     private static final Free FREE = new Free();
     private static final Prepare PREPARE = new Prepare();
     private static final Invoke INVOKE = new Invoke();
     private static final List<Registered> REGISTERED = register();
 
-    /** A node's kernel, or why it has none (reported when the node is prepared). */
-    private record Node(String op, FlexKernel kernel, String error) {
+    /**
+     * A node's kernel, or why it has none (reported when the node is prepared), and the output shapes the model
+     * declares, taken before any resize.
+     */
+    private static final class Node {
+        private final String op;
+        private final FlexKernel kernel;
+        private final String error;
+        private volatile int[][] declaredOutputs;
+
+        Node(String op, FlexKernel kernel, String error) {
+            this.op = op;
+            this.kernel = kernel;
+            this.error = error;
+        }
+
+        String op() {
+            return op;
+        }
+
+        FlexKernel kernel() {
+            return kernel;
+        }
+
+        String error() {
+            return error;
+        }
     }
 
     private record Registered(BytePointer name, TfLiteRegistration registration) {
@@ -65,17 +92,39 @@ final class FlexOps {
         }
     }
 
-    private static List<Registered> register() {
-        List<Registered> registered = new ArrayList<>();
-        for (String name : FlexKernels.SUPPORTED) {
-            BytePointer namePointer = new BytePointer(name);
-            TfLiteRegistration registration = new TfLiteRegistration();
-            Pointer.memset(registration, 0, Loader.sizeof(TfLiteRegistration.class));
-            registration.init(INIT)._free(FREE).prepare(PREPARE).invoke(INVOKE)
-                    .builtin_code(kTfLiteBuiltinCustom).custom_name(namePointer).version(1);
-            registered.add(new Registered(namePointer, registration));
+    /**
+     * Registers a stand-in for each custom op the runtime does not provide, so that such a model still loads (TFLite
+     * refuses to build an interpreter with an unknown custom op) and only the signatures that need the op fail,
+     * when prepared. Stand-ins are kept per name for the process, like the real registrations.
+     */
+    static void addPlaceholders(TfLiteInterpreterOptions options, Iterable<String> missing) {
+        for (String name : missing) {
+            Registered op = PLACEHOLDERS.computeIfAbsent(name, n -> registration(n, MISSING_INIT));
+            TfLiteInterpreterOptionsAddCustomOp(options, op.name(), op.registration(), 1, MAX_OP_VERSION);
         }
-        return List.copyOf(registered);
+    }
+
+    private static List<Registered> register() {
+        return FlexKernels.SUPPORTED.stream().map(name -> registration(name, INIT)).toList();
+    }
+
+    private static Registered registration(String name, TfLiteRegistration.Init_TfLiteContext_BytePointer_long init) {
+        BytePointer namePointer = new BytePointer(name);
+        TfLiteRegistration registration = new TfLiteRegistration();
+        Pointer.memset(registration, 0, Loader.sizeof(TfLiteRegistration.class));
+        registration.init(init)._free(FREE).prepare(PREPARE).invoke(INVOKE)
+                .builtin_code(kTfLiteBuiltinCustom).custom_name(namePointer).version(1);
+        return new Registered(namePointer, registration);
+    }
+
+    /** The init of a stand-in: the node gets no kernel, so preparing it fails. */
+    private static final class MissingInit extends TfLiteRegistration.Init_TfLiteContext_BytePointer_long {
+        @Override
+        public Pointer call(TfLiteContext context, BytePointer buffer, long length) {
+            long id = NODE_IDS.incrementAndGet();
+            NODES.put(id, new Node("custom op", null, "not provided by this runtime"));
+            return new NodeId(id);
+        }
     }
 
     private static final class Init extends TfLiteRegistration.Init_TfLiteContext_BytePointer_long {
@@ -89,7 +138,7 @@ final class FlexOps {
                 op = "Flex" + opName(options);
                 NODES.put(id, new Node(op, FlexKernels.create(op, options), null));
             } catch (Throwable e) {
-                NODES.put(id, new Node(op, null, message(e)));
+                NODES.put(id, new Node(op, null, "unreadable custom options (" + message(e) + ")"));
             }
             return new NodeId(id);
         }
@@ -125,8 +174,11 @@ final class FlexOps {
             Node state = NODES.get(node.user_data().address());
             try {
                 FlexKernel kernel = kernel(state);
-                List<KernelTensor> outputs = tensors(context, node.outputs());
-                List<int[]> shapes = kernel.prepare(tensors(context, node.inputs()), outputs);
+                if (state.declaredOutputs == null) {
+                    state.declaredOutputs = declaredShapes(context, node.outputs());
+                }
+                List<KernelTensor> outputs = tensors(context, node.outputs(), state.declaredOutputs);
+                List<int[]> shapes = kernel.prepare(tensors(context, node.inputs(), null), outputs);
                 for (int i = 0; i < outputs.size(); i++) {
                     NativeTensor output = (NativeTensor) outputs.get(i);
                     if (shapes == null) {
@@ -147,7 +199,8 @@ final class FlexOps {
         public int call(TfLiteContext context, TfLiteNode node) {
             Node state = NODES.get(node.user_data().address());
             try {
-                kernel(state).invoke(tensors(context, node.inputs()), tensors(context, node.outputs()));
+                kernel(state).invoke(tensors(context, node.inputs(), null),
+                        tensors(context, node.outputs(), state.declaredOutputs));
                 return OK;
             } catch (Throwable e) {
                 return fail(state, e);
@@ -178,30 +231,48 @@ final class FlexOps {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
-    private static List<KernelTensor> tensors(TfLiteContext context, TfLiteIntArray indices) {
+    /** The tensors of a node; {@code declared} gives each its declared shape, or null for none. */
+    private static List<KernelTensor> tensors(TfLiteContext context, TfLiteIntArray indices, int[][] declared) {
         int count = indices.size();
         List<KernelTensor> tensors = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            int index = indices.data(i);
-            if (index < 0 || index >= context.tensors_size()) {
-                throw new IllegalStateException("node refers to tensor " + index + " (optional inputs are not supported)");
-            }
-            tensors.add(new NativeTensor(context, context.tensors().getPointer(index), "tensor " + index));
+            tensors.add(new NativeTensor(context, tensor(context, indices.data(i)),
+                    declared == null ? new int[0] : declared[i]));
         }
         return tensors;
+    }
+
+    /** The shapes the model gives a node's outputs: its shape signature if any, else the shape it was loaded with. */
+    private static int[][] declaredShapes(TfLiteContext context, TfLiteIntArray indices) {
+        int[][] shapes = new int[indices.size()][];
+        for (int i = 0; i < shapes.length; i++) {
+            TfLiteTensor tensor = tensor(context, indices.data(i));
+            int[] signature = TensorCopy.dims(tensor.dims_signature());
+            shapes[i] = signature.length > 0 ? signature : TensorCopy.dims(tensor.dims());
+        }
+        return shapes;
+    }
+
+    private static TfLiteTensor tensor(TfLiteContext context, int index) {
+        if (index < 0 || index >= context.tensors_size()) {
+            throw new IllegalStateException("node refers to tensor " + index + " (optional inputs are not supported)");
+        }
+        return context.tensors().getPointer(index);
     }
 
     /** An interpreter tensor seen by a kernel. */
     private static final class NativeTensor implements KernelTensor {
         private final TfLiteContext context;
         private final TfLiteTensor tensor;
+        private final int[] declared;
         private final String name;
 
-        NativeTensor(TfLiteContext context, TfLiteTensor tensor, String name) {
+        NativeTensor(TfLiteContext context, TfLiteTensor tensor, int[] declared) {
             this.context = context;
             this.tensor = tensor;
+            this.declared = declared;
             BytePointer tensorName = tensor.name();
-            this.name = tensorName == null || tensorName.isNull() ? name
+            this.name = tensorName == null || tensorName.isNull() ? "unnamed"
                     : tensorName.getString(StandardCharsets.UTF_8);
         }
 
@@ -217,7 +288,7 @@ final class FlexOps {
 
         @Override
         public int[] declaredShape() {
-            return TensorCopy.dims(tensor.dims_signature());
+            return declared.clone();
         }
 
         @Override

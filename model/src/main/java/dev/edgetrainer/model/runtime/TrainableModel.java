@@ -13,9 +13,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 import dev.edgetrainer.model.flex.FlexKernels;
 import dev.edgetrainer.model.graph.InvalidModelException;
+import dev.edgetrainer.model.graph.ModelInspection;
 import dev.edgetrainer.model.graph.ModelValidator;
 
 import org.bytedeco.javacpp.BytePointer;
@@ -44,6 +46,7 @@ public final class TrainableModel implements AutoCloseable {
     private final TfLiteInterpreter interpreter;
     private final Map<String, Runner> runners = new LinkedHashMap<>();
     private final List<Signature> signatures;
+    private final ModelInspection inspection;
     private boolean closed;
 
     private TrainableModel(String source, byte[] bytes) {
@@ -60,7 +63,7 @@ public final class TrainableModel implements AutoCloseable {
                 throw new ModelException(source + " is not a valid TensorFlow Lite model" + ErrorCapture.drain());
             }
             try {
-                ModelValidator.validate(bytes);
+                this.inspection = ModelInspection.of(bytes);
             } catch (InvalidModelException e) {
                 throw new ModelException(source + " was rejected: " + e.getMessage(), e);
             }
@@ -68,6 +71,7 @@ public final class TrainableModel implements AutoCloseable {
             TfLiteInterpreterOptionsSetErrorReporter(createdOptions, ErrorCapture.REPORTER, null);
             TfLiteInterpreterOptionsSetNumThreads(createdOptions, 1);
             FlexOps.addTo(createdOptions);
+            FlexOps.addPlaceholders(createdOptions, missingOps());
             this.model = createdModel;
             this.options = createdOptions;
             TfLiteInterpreter created = TfLiteInterpreterCreate(model, options);
@@ -116,6 +120,23 @@ public final class TrainableModel implements AutoCloseable {
     /** Custom operators this runtime registers beyond TFLite's builtins: the Java Flex kernels. */
     public static Set<String> providedCustomOps() {
         return FlexKernels.SUPPORTED;
+    }
+
+    /** The custom ops this model uses that the runtime does not provide, sorted. */
+    public Set<String> missingOps() {
+        Set<String> missing = new TreeSet<>(inspection.customOps());
+        missing.removeAll(providedCustomOps());
+        return missing;
+    }
+
+    /** The custom ops a signature needs that the runtime does not provide: it cannot run if any. */
+    public Set<String> missingOps(String signature) {
+        return inspection.missingOps(signature, providedCustomOps());
+    }
+
+    /** Operators and custom ops of the model, as read from its flatbuffer. */
+    public ModelInspection inspection() {
+        return inspection;
     }
 
     public String source() {
@@ -283,8 +304,10 @@ public final class TrainableModel implements AutoCloseable {
 
         private void check(int status, String what) {
             if (status != kTfLiteOk) {
+                Set<String> missing = missingOps(key);
                 throw new ModelException("signature '" + key + "' of " + source + ": " + what + " failed ("
-                        + statusName(status) + ")" + ErrorCapture.drain());
+                        + statusName(status) + ")" + ErrorCapture.drain() + (missing.isEmpty() ? ""
+                        : "; it needs custom ops this runtime does not provide: " + String.join(", ", missing)));
             }
         }
 

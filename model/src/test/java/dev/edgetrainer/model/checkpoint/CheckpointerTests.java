@@ -77,7 +77,7 @@ class CheckpointerTests {
     }
 
     @Test
-    void recognisesTheCheckpointStylesOfConverterMadeModels() {
+    void recognisesTheCheckpointStylesOfConverterMadeModels() throws Exception {
         try (TrainableModel linear = TrainableModel.load(SharedModels.require("linear-builtin.tflite"))) {
             Checkpointer checkpointer = Checkpointer.of(linear);
             assertThat(checkpointer.style()).isEqualTo(CheckpointStyle.TENSORS);
@@ -89,8 +89,9 @@ class CheckpointerTests {
             Checkpointer checkpointer = Checkpointer.of(flex);
             assertThat(checkpointer.style()).isEqualTo(CheckpointStyle.PATH);
             assertThatThrownBy(checkpointer::save).isInstanceOf(ModelException.class).hasMessageContaining("PATH");
-            assertThatThrownBy(() -> checkpointer.saveTo(java.nio.file.Path.of("/tmp/x.ckpt")))
-                    .isInstanceOf(ModelException.class).hasMessageContaining("unresolved ops");
+            java.nio.file.Path file = java.nio.file.Files.createTempDirectory("ckpt").resolve("tutorial.ckpt");
+            checkpointer.saveTo(file);
+            assertThat(checkpointer.restoreFrom(file)).containsKeys("dense_1/kernel:0", "dense_2/bias:0");
         }
     }
 

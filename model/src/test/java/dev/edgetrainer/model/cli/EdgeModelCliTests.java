@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -16,12 +17,14 @@ import javax.imageio.ImageIO;
 import dev.edgetrainer.model.checkpoint.Checkpointer;
 import dev.edgetrainer.model.checkpoint.WeightsFile;
 import dev.edgetrainer.model.data.SyntheticImages;
+import dev.edgetrainer.model.flex.FlexOpModels;
 import dev.edgetrainer.model.runtime.SharedModels;
 import dev.edgetrainer.model.runtime.Tensor;
 import dev.edgetrainer.model.runtime.TrainableModel;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.lite.schema.TensorType;
 
 class EdgeModelCliTests {
 
@@ -84,10 +87,23 @@ class EdgeModelCliTests {
         assertThat(run("inspect", SharedModels.require("tutorial-mnist-flex.tflite").toString())).isZero();
         assertThat(out())
                 .contains("checkpoint style: path")
-                .contains("cannot run here: needs FlexReluGrad")
-                .contains("cannot run here: needs FlexSave")
                 .contains("custom/Flex ops: FlexReluGrad, FlexRestore, FlexSave")
-                .containsPattern("infer\\(x: float32\\[-1, 28, 28\\]\\).*\\n\\s+runs in this runtime");
+                .contains("provided by this runtime: FlexReluGrad, FlexRestore, FlexSave")
+                .contains("missing: none")
+                .containsPattern("train\\(x: float32\\[-1, 28, 28\\], y: float32\\[-1, 10\\]\\).*\\n\\s+runs in this runtime")
+                .doesNotContain("cannot run");
+    }
+
+    @Test
+    void inspectNamesOpsThisRuntimeLacks() throws Exception {
+        Path model = dir.resolve("custom.tflite");
+        Files.write(model, FlexOpModels.model("MyCustomOp", new byte[0],
+                List.of(new FlexOpModels.Io("input", TensorType.FLOAT32, 2)),
+                List.of(new FlexOpModels.Io("output", TensorType.FLOAT32, 2))));
+        assertThat(run("inspect", model.toString())).isZero();
+        assertThat(out()).contains("cannot run here: needs MyCustomOp").contains("custom/Flex ops: MyCustomOp")
+                .contains("provided by this runtime: none").contains("missing: MyCustomOp")
+                .contains("checkpoint style: none");
     }
 
     @Test

@@ -19,8 +19,11 @@ class TrainableModelTests {
     private static final MlpSpec SPEC = new MlpSpec(new int[] {28, 28}, new int[] {16}, 10, 0.01f, 5);
 
     @Test
-    void tutorialFlexModelLoadsAndInfersButFlexSignaturesFailClearly() throws Exception {
+    void tutorialFlexModelTrainsSavesAndRestoresThroughTheJavaFlexKernels() throws Exception {
         Path path = SharedModels.require("tutorial-mnist-flex.tflite");
+        Path checkpoint = Files.createTempDirectory("flex").resolve("tutorial.ckpt");
+        Tensor probe = randomImages(4);
+        float[] logits;
         try (TrainableModel model = TrainableModel.load(path)) {
             assertThat(model.signatures()).extracting(Signature::key)
                     .containsExactlyInAnyOrder("train", "infer", "save", "restore");
@@ -29,28 +32,48 @@ class TrainableModelTests {
                     new TensorSpec("y", DataType.FLOAT32, new int[] {-1, 10}));
             assertThat(model.signature("save").orElseThrow().inputs())
                     .containsExactly(new TensorSpec("checkpoint_path", DataType.STRING, new int[0]));
+            assertThat(model.missingOps()).isEmpty();
 
-            Map<String, Tensor> out = model.run("infer", Map.of("x", Tensor.ofFloats(new int[] {3, 28, 28},
-                    new float[3 * 784])));
-            assertThat(out.get("output").shape()).containsExactly(3, 10);
-            float sum = 0;
-            for (int i = 0; i < 10; i++) {
-                sum += out.get("output").floats()[i];
+            Tensor y = Tensor.ofFloats(new int[] {4, 10}, new float[] {
+                    1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+                    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0});
+            float first = model.run("train", Map.of("x", probe, "y", y)).get("loss").scalarFloat();
+            float last = first;
+            for (int step = 0; step < 30; step++) {
+                last = model.run("train", Map.of("x", probe, "y", y)).get("loss").scalarFloat();
             }
-            assertThat(sum).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-4f));
+            assertThat(last).isLessThan(first / 2);
+            logits = model.run("infer", Map.of("x", probe)).get("logits").floats();
+            Map<String, Tensor> saved = model.run("save",
+                    Map.of("checkpoint_path", Tensor.ofString(checkpoint.toString())));
+            assertThat(saved.get("checkpoint_path").strings()).containsExactly(checkpoint.toString());
+        }
+        try (TrainableModel fresh = TrainableModel.load(path)) {
+            assertThat(fresh.run("infer", Map.of("x", probe)).get("logits").floats()).isNotEqualTo(logits);
+            Map<String, Tensor> restored = fresh.run("restore",
+                    Map.of("checkpoint_path", Tensor.ofString(checkpoint.toString())));
+            assertThat(restored.get("dense_1/kernel:0").shape()).containsExactly(784, 128);
+            assertThat(fresh.run("infer", Map.of("x", probe)).get("logits").floats()).containsExactly(logits);
+        }
+    }
 
-            assertThatThrownBy(() -> model.run("train", Map.of(
-                    "x", Tensor.ofFloats(new int[] {1, 28, 28}, new float[784]),
-                    "y", Tensor.ofFloats(new int[] {1, 10}, new float[10]))))
-                    .isInstanceOf(ModelException.class)
-                    .hasMessageContaining("signature 'train'")
-                    .hasMessageContaining("unresolved ops");
-            Path checkpoint = Files.createTempFile("ckpt", ".bin");
-            assertThatThrownBy(() -> model.run("save", Map.of("checkpoint_path", Tensor.ofString(checkpoint.toString()))))
-                    .isInstanceOf(ModelException.class).hasMessageContaining("unresolved ops");
-            // The interpreter survives: infer still works after the failures.
-            assertThat(model.run("infer", Map.of("x", Tensor.ofFloats(new int[] {1, 28, 28}, new float[784])))
-                    .get("logits").shape()).containsExactly(1, 10);
+    @Test
+    void tutorialFlexModelRefusesACheckpointOfTheWrongShape() throws Exception {
+        Path path = SharedModels.require("tutorial-mnist-flex.tflite");
+        Path checkpoint = Files.createTempDirectory("flex").resolve("wrong.ckpt");
+        Map<String, Tensor> wrong = new java.util.LinkedHashMap<>();
+        wrong.put("dense_1/kernel:0", Tensor.ofFloats(new int[] {10, 10}, new float[100]));
+        wrong.put("dense_1/bias:0", Tensor.ofFloats(new int[] {128}, new float[128]));
+        wrong.put("dense_2/kernel:0", Tensor.ofFloats(new int[] {128, 10}, new float[1280]));
+        wrong.put("dense_2/bias:0", Tensor.ofFloats(new int[] {10}, new float[10]));
+        Files.write(checkpoint, dev.edgetrainer.model.checkpoint.WeightsFile.encode(wrong));
+        try (TrainableModel model = TrainableModel.load(path)) {
+            Tensor probe = randomImages(2);
+            float[] before = model.run("infer", Map.of("x", probe)).get("logits").floats();
+            assertThatThrownBy(() -> model.run("restore",
+                    Map.of("checkpoint_path", Tensor.ofString(checkpoint.toString()))))
+                    .isInstanceOf(ModelException.class).hasMessageContaining("has shape [10, 10] in the checkpoint");
+            assertThat(model.run("infer", Map.of("x", probe)).get("logits").floats()).containsExactly(before);
         }
     }
 
