@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /** {@code --name value} options and positional arguments, checked against the options a command knows. */
 final class Args {
@@ -53,33 +54,27 @@ final class Args {
     }
 
     int positiveInt(String name, int fallback) {
-        String value = options.get(name);
-        try {
-            int parsed = value == null ? fallback : Integer.parseInt(value);
-            if (parsed < 1) {
-                throw new UsageException("--" + name + " must be positive, got " + value);
-            }
-            return parsed;
-        } catch (NumberFormatException e) {
-            throw new UsageException("--" + name + " must be an integer, got " + value);
+        int value = parse(name, fallback, Integer::parseInt, "an integer");
+        if (value < 1) {
+            throw new UsageException("--" + name + " must be positive, got " + value);
         }
+        return value;
     }
 
     long longValue(String name, long fallback) {
-        String value = options.get(name);
-        try {
-            return value == null ? fallback : Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw new UsageException("--" + name + " must be an integer, got " + value);
-        }
+        return parse(name, fallback, Long::parseLong, "an integer");
     }
 
     float floatValue(String name, float fallback) {
+        return parse(name, fallback, Float::parseFloat, "a number");
+    }
+
+    private <T> T parse(String name, T fallback, Function<String, T> parser, String what) {
         String value = options.get(name);
         try {
-            return value == null ? fallback : Float.parseFloat(value);
+            return value == null ? fallback : parser.apply(value);
         } catch (NumberFormatException e) {
-            throw new UsageException("--" + name + " must be a number, got " + value);
+            throw new UsageException("--" + name + " must be " + what + ", got " + value);
         }
     }
 
