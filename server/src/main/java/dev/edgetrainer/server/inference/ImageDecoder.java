@@ -1,17 +1,20 @@
 package dev.edgetrainer.server.inference;
 
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
+import dev.edgetrainer.server.model.ModelInfo;
 import dev.edgetrainer.server.system.ApiException;
 import dev.edgetrainer.server.system.EdgeProperties.Invert;
 
@@ -33,10 +36,26 @@ public final class ImageDecoder {
     private final int cols;
     private final long maxPixels;
 
-    public ImageDecoder(int rows, int cols, long maxPixels) {
+    ImageDecoder(int rows, int cols, long maxPixels) {
         this.rows = rows;
         this.cols = cols;
         this.maxPixels = maxPixels;
+    }
+
+    /** A decoder for a model that takes grayscale images ([n, h, w] or [n, h, w, 1]); empty for other models. */
+    public static Optional<ImageDecoder> forModel(ModelInfo info, long maxPixels) {
+        int[] sample = info.sampleShape();
+        boolean image = (sample.length == 2 || (sample.length == 3 && sample[2] == 1)) && sample[0] > 0
+                && sample[1] > 0;
+        return image ? Optional.of(new ImageDecoder(sample[0], sample[1], maxPixels)) : Optional.empty();
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int cols() {
+        return cols;
     }
 
     /**
@@ -102,6 +121,17 @@ public final class ImageDecoder {
     private static float[] luminance(BufferedImage image) {
         int width = image.getWidth();
         int height = image.getHeight();
+        if (image.getRaster().getNumBands() == 1 && image.getColorModel().getColorSpace().getType()
+                == ColorSpace.TYPE_GRAY) {
+            // Gray samples as stored: getRGB would push them through a gamma conversion and shift every value.
+            float max = (1 << image.getColorModel().getComponentSize(0)) - 1;
+            float[] out = new float[width * height];
+            image.getRaster().getSamples(0, 0, width, height, 0, out);
+            for (int i = 0; i < out.length; i++) {
+                out[i] /= max;
+            }
+            return out;
+        }
         int[] argb = image.getRGB(0, 0, width, height, null, 0, width);
         float[] out = new float[argb.length];
         boolean alpha = image.getColorModel().hasAlpha();

@@ -43,17 +43,7 @@ class InferenceService {
         this.defaultTop = properties.model().topK();
         this.maxSamples = properties.infer().maxSamples();
         this.defaultInvert = properties.infer().invert();
-        int[] geometry = imageGeometry(info);
-        this.decoder = geometry == null ? null
-                : new ImageDecoder(geometry[0], geometry[1], properties.limits().maxImagePixels());
-    }
-
-    /** Rows and columns when the model takes grayscale images ([n, h, w] or [n, h, w, 1]); null otherwise. */
-    static int[] imageGeometry(ModelInfo info) {
-        int[] sample = info.sampleShape();
-        boolean image = (sample.length == 2 || (sample.length == 3 && sample[2] == 1)) && sample[0] > 0
-                && sample[1] > 0;
-        return image ? new int[] {sample[0], sample[1]} : null;
+        this.decoder = ImageDecoder.forModel(info, properties.limits().maxImagePixels()).orElse(null);
     }
 
     /** The decoder for this model's input, or 415 when the model does not take images. */
@@ -70,13 +60,13 @@ class InferenceService {
             throw ApiException.badInput("image", "no image was sent");
         }
         checkCount(images.size(), "image");
-        ImageDecoder images2d = decoder();
+        ImageDecoder imageDecoder = decoder();
         Invert mode = ImageDecoder.invert(invert, defaultInvert);
         int size = Arrays.stream(info.sampleShape()).reduce(1, Math::multiplyExact);
         float[] batch = new float[images.size() * size];
         for (int i = 0; i < images.size(); i++) {
             String field = images.size() == 1 ? "image" : "image[" + i + "]";
-            System.arraycopy(images2d.decode(images.get(i), field, mode), 0, batch, i * size, size);
+            System.arraycopy(imageDecoder.decode(images.get(i), field, mode), 0, batch, i * size, size);
         }
         return run(Tensor.ofFloats(prependBatch(images.size()), batch), top);
     }

@@ -84,7 +84,7 @@ public final class JsonTensors {
                 || !new TensorSpec(field, spec.type(), sample).accepts(Arrays.copyOfRange(shape, 1, shape.length))) {
             throw ApiException.badInput(field, "'" + field + "' has shape " + Arrays.toString(parsed.shape())
                     + "; the model takes one sample of " + Arrays.toString(sample) + " or a batch of [n, "
-                    + Arrays.toString(sample).substring(1) + " (-1 = any size)");
+                    + Arrays.toString(sample).substring(1));
         }
         return Tensor.ofFloats(shape, parsed.values());
     }

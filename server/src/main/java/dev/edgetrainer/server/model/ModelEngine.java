@@ -1,20 +1,19 @@
 package dev.edgetrainer.server.model;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import dev.edgetrainer.model.checkpoint.CheckpointStyle;
 import dev.edgetrainer.model.checkpoint.Checkpointer;
 import dev.edgetrainer.server.system.ApiException;
 import dev.edgetrainer.server.system.EdgeProperties;
+import dev.edgetrainer.server.system.Sha256;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +30,8 @@ public final class ModelEngine implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ModelEngine.class);
     private static final Duration LOAD_TIMEOUT = Duration.ofMinutes(2);
+    /** A request gives up waiting after this; only a wedged interpreter takes so long. */
+    private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(60);
 
     private final LinkedBlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
     private final Semaphore permits;
@@ -134,7 +135,7 @@ public final class ModelEngine implements AutoCloseable {
 
     private static ModelInfo describe(ModelSource source, LoadedModel model, List<String> classNames) {
         Checkpointer checkpointer = model.checkpointer();
-        return ModelInfo.of(source, sha256(source.bytes()), model.model().signatures(), checkpointer.style(),
+        return ModelInfo.of(source, Sha256.hex(source.bytes()), model.model().signatures(), checkpointer.style(),
                 checkpointer.style() == CheckpointStyle.TENSORS ? checkpointer.weightSpecs() : List.of(), classNames);
     }
 
@@ -182,11 +183,27 @@ public final class ModelEngine implements AutoCloseable {
         }
     }
 
-    static String sha256(byte[] bytes) {
+    /**
+     * Waits for a task's answer on a request thread and rethrows what the task threw, as the task threw it, so the
+     * problem handler sees the original exception.
+     */
+    public static <T> T await(CompletableFuture<T> future) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            return future.get(ANSWER_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            throw ApiException.unavailable("the model did not answer within " + ANSWER_TIMEOUT.toSeconds() + " s",
+                    Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiException.unavailable("interrupted while waiting for the model", Duration.ofSeconds(1));
         }
     }
 

@@ -34,6 +34,11 @@ public final class ModelState {
         loss = atLoss == null ? Double.NaN : atLoss;
     }
 
+    /** The current weights were just saved as this checkpoint. */
+    public void savedAs(String id) {
+        checkpointId = id;
+    }
+
     public void restoreReported(RestoreReport report) {
         lastRestore = report;
         restoreFailures.addAndGet(report.skipped().size());

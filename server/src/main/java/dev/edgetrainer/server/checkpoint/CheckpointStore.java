@@ -1,0 +1,268 @@
+package dev.edgetrainer.server.checkpoint;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+import dev.edgetrainer.model.checkpoint.CorruptCheckpointException;
+import dev.edgetrainer.server.system.ApiException;
+import dev.edgetrainer.server.system.Sha256;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Checkpoint files in one directory: {@code <id>.weights} (tensor style) or {@code <id>.ckpt} (path style), each with
+ * a {@code <id>.json} manifest. Every file is written to a temp name, fsynced, renamed over its final name and the
+ * directory fsynced, so a power cut leaves the old state or the new one, never a torn file. A checkpoint exists once
+ * its manifest does; the manifest's SHA-256 is checked before any restore or download.
+ */
+final class CheckpointStore {
+
+    private static final Logger log = LoggerFactory.getLogger(CheckpointStore.class);
+
+    /** Plain names only: no dots, slashes or anything a path could be made of. */
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+    private static final String TEMP_PREFIX = ".tmp-";
+    private static final String MANIFEST = ".json";
+
+    private final Path dir;
+    private final int keep;
+    private final JsonMapper json;
+
+    CheckpointStore(Path dir, int keep, JsonMapper json) {
+        this.dir = dir.toAbsolutePath().normalize();
+        this.keep = keep;
+        this.json = json;
+    }
+
+    /** Creates the directory and removes temp files a crash left behind. Failures are logged: health shows them. */
+    void open() {
+        try {
+            Files.createDirectories(dir);
+            try (DirectoryStream<Path> temps = Files.newDirectoryStream(dir, TEMP_PREFIX + "*")) {
+                for (Path temp : temps) {
+                    log.info("Removing {} left by an interrupted write", temp.getFileName());
+                    Files.deleteIfExists(temp);
+                }
+            }
+        } catch (IOException e) {
+            log.error("Checkpoint directory {} is not usable: {}", dir, e.toString());
+        }
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    /**
+     * @throws ApiException 400 naming {@code field} when {@code id} is not a plain checkpoint name
+     */
+    static String requireId(String id, String field) {
+        if (id == null || !ID.matcher(id).matches()) {
+            throw ApiException.badInput(field, "'" + id + "' is not a checkpoint id: ids are 1-64 letters, digits, "
+                    + "'-' or '_', starting with a letter or digit");
+        }
+        return id;
+    }
+
+    static String extension(String style) {
+        return "PATH".equals(style) ? ".ckpt" : ".weights";
+    }
+
+    Path dataFile(String id, String style) {
+        return dir.resolve(requireId(id, "id") + extension(style));
+    }
+
+    /** A checkpoint as found on disk: its manifest, or why it has none that can be used. */
+    record Listed(String id, Manifest manifest, String problem) {
+    }
+
+    /** Every checkpoint, newest first, including broken ones (with a problem) for the restore to report. */
+    synchronized List<Listed> scan() {
+        List<Listed> found = new ArrayList<>();
+        try (DirectoryStream<Path> manifests = Files.newDirectoryStream(dir, "*" + MANIFEST)) {
+            for (Path file : manifests) {
+                String name = file.getFileName().toString();
+                String id = name.substring(0, name.length() - MANIFEST.length());
+                if (name.startsWith(TEMP_PREFIX) || !ID.matcher(id).matches()) {
+                    continue;
+                }
+                found.add(read(id, file));
+            }
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
+        found.sort(Comparator.comparing((Listed l) -> l.manifest() == null ? null : l.manifest().createdAt(),
+                Comparator.nullsFirst(Comparator.naturalOrder())).thenComparing(Listed::id).reversed());
+        return found;
+    }
+
+    private Listed read(String id, Path file) {
+        try {
+            Manifest manifest = json.readValue(Files.readAllBytes(file), Manifest.class);
+            if (!id.equals(manifest.id()) || manifest.sha256() == null || manifest.createdAt() == null) {
+                return new Listed(id, null, "the manifest does not describe checkpoint " + id);
+            }
+            return new Listed(id, manifest, null);
+        } catch (IOException | JacksonException e) {
+            return new Listed(id, null, "the manifest cannot be read: " + e.getMessage());
+        }
+    }
+
+    /** Usable checkpoints, newest first. */
+    List<Manifest> list() {
+        return scan().stream().map(Listed::manifest).filter(m -> m != null).toList();
+    }
+
+    Optional<Manifest> find(String id) {
+        requireId(id, "id");
+        Path file = dir.resolve(id + MANIFEST);
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        Listed listed = read(id, file);
+        if (listed.manifest() == null) {
+            throw new CorruptCheckpointException(listed.problem());
+        }
+        return Optional.of(listed.manifest());
+    }
+
+    Manifest require(String id) {
+        return find(id).orElseThrow(() -> ApiException.notFound("id", "there is no checkpoint '" + id + "'"));
+    }
+
+    /** Stores a new checkpoint from its bytes: data file first, then the manifest that makes it visible. */
+    synchronized Manifest write(Manifest draft, byte[] data) {
+        Path target = dataFile(draft.id(), draft.style());
+        writeAtomically(target, data);
+        return publish(draft, data);
+    }
+
+    /** A temp path in the directory for a model that writes its checkpoint itself. */
+    Path tempFile() {
+        return dir.resolve(TEMP_PREFIX + UUID.randomUUID() + ".ckpt");
+    }
+
+    /** Stores a file the model wrote to {@link #tempFile()}: fsync, rename, then the manifest. */
+    synchronized Manifest commit(Manifest draft, Path temp) {
+        try {
+            byte[] data = Files.readAllBytes(temp);
+            force(temp);
+            Files.move(temp, dataFile(draft.id(), draft.style()), StandardCopyOption.ATOMIC_MOVE);
+            forceDirectory();
+            return publish(draft, data);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot store checkpoint " + draft.id(), e);
+        }
+    }
+
+    private Manifest publish(Manifest draft, byte[] data) {
+        Manifest manifest = new Manifest(draft.id(), draft.createdAt(), Sha256.hex(data), data.length, draft.step(),
+                draft.loss(), draft.modelSha256(), draft.style(), draft.origin());
+        writeAtomically(dir.resolve(draft.id() + MANIFEST), json.writeValueAsBytes(manifest));
+        return manifest;
+    }
+
+    /**
+     * The data of a checkpoint after checking it against its manifest.
+     *
+     * @throws CorruptCheckpointException when the file is missing, truncated or altered
+     */
+    byte[] readVerified(Manifest manifest) {
+        Path file = dataFile(manifest.id(), manifest.style());
+        byte[] data;
+        try {
+            data = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new CorruptCheckpointException("its data file " + file.getFileName() + " is missing");
+        } catch (IOException e) {
+            throw new CorruptCheckpointException("its data file cannot be read: " + e.getMessage());
+        }
+        if (data.length != manifest.bytes() || !Sha256.hex(data).equals(manifest.sha256())) {
+            throw new CorruptCheckpointException("its data file does not match the SHA-256 in its manifest "
+                    + "(corrupt or truncated)");
+        }
+        return data;
+    }
+
+    /** Removes a checkpoint: the manifest first, so it is never listed without its data. */
+    synchronized void delete(String id) {
+        Manifest manifest = require(id);
+        try {
+            Files.deleteIfExists(dir.resolve(id + MANIFEST));
+            Files.deleteIfExists(dataFile(id, manifest.style()));
+            forceDirectory();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete checkpoint " + id, e);
+        }
+    }
+
+    /** Deletes the oldest checkpoints beyond the retention count; returns their ids. */
+    synchronized List<String> prune() {
+        List<Manifest> all = list();
+        List<String> removed = new ArrayList<>();
+        for (Manifest old : all.subList(Math.min(keep, all.size()), all.size())) {
+            delete(old.id());
+            removed.add(old.id());
+        }
+        if (!removed.isEmpty()) {
+            log.info("Retention (edge.checkpoint.keep={}) removed {}", keep, removed);
+        }
+        return removed;
+    }
+
+    private void writeAtomically(Path target, byte[] data) {
+        Path temp = dir.resolve(TEMP_PREFIX + UUID.randomUUID() + "-" + target.getFileName());
+        try {
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE)) {
+                ByteBuffer buffer = ByteBuffer.wrap(data);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+                channel.force(true);
+            }
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            forceDirectory();
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException ignored) {
+                // The temp file is removed at the next start.
+            }
+            throw new UncheckedIOException("cannot write " + target, e);
+        }
+    }
+
+    private static void force(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
+    }
+
+    /** Makes the renames durable: without it a power cut can undo a rename the data already depends on. */
+    private void forceDirectory() throws IOException {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+}

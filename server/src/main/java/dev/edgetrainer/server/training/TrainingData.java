@@ -1,0 +1,45 @@
+package dev.edgetrainer.server.training;
+
+/**
+ * Checked training samples: {@code count} inputs and targets of {@code ySize} floats each (one-hot for classifiers),
+ * row-major. IDX uploads keep their unsigned-byte pixels and are scaled to [0, 1] one batch at a time, which saves a
+ * float copy four times the upload's size.
+ *
+ * @param x float inputs, or null when {@code pixels} holds them
+ * @param pixels unsigned-byte inputs scaled by 1/255, or null
+ */
+record TrainingData(float[] x, byte[] pixels, float[] y, int count) {
+
+    static TrainingData ofFloats(float[] x, float[] y, int count) {
+        return new TrainingData(x, null, y, count);
+    }
+
+    static TrainingData ofPixels(byte[] pixels, float[] y, int count) {
+        return new TrainingData(null, pixels, y, count);
+    }
+
+    int xSize() {
+        return (x != null ? x.length : pixels.length) / count;
+    }
+
+    int ySize() {
+        return y.length / count;
+    }
+
+    /** Copies sample {@code index}'s input to {@code out} at {@code offset}. */
+    void copyX(int index, float[] out, int offset) {
+        int size = xSize();
+        if (x != null) {
+            System.arraycopy(x, index * size, out, offset, size);
+            return;
+        }
+        for (int i = 0, from = index * size; i < size; i++) {
+            out[offset + i] = (pixels[from + i] & 0xFF) / 255f;
+        }
+    }
+
+    void copyY(int index, float[] out, int offset) {
+        int size = ySize();
+        System.arraycopy(y, index * size, out, offset, size);
+    }
+}

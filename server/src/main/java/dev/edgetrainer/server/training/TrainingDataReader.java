@@ -1,0 +1,166 @@
+package dev.edgetrainer.server.training;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+import dev.edgetrainer.model.data.IdxFormatException;
+import dev.edgetrainer.model.data.IdxImages;
+import dev.edgetrainer.model.data.IdxReader;
+import dev.edgetrainer.model.runtime.Tensor;
+import dev.edgetrainer.server.inference.ImageDecoder;
+import dev.edgetrainer.server.model.JsonTensors;
+import dev.edgetrainer.server.model.ModelEngine;
+import dev.edgetrainer.server.model.ModelInfo;
+import dev.edgetrainer.server.system.ApiException;
+import dev.edgetrainer.server.system.EdgeProperties;
+import dev.edgetrainer.server.system.EdgeProperties.Invert;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Component;
+
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Turns the three upload formats into {@link TrainingData} and rejects anything the model cannot train on before a
+ * job exists: wrong shapes, non-finite values, empty batches, labels out of range, counts that do not pair up.
+ */
+@Component
+class TrainingDataReader {
+
+    private final ModelInfo info;
+    private final Optional<ImageDecoder> decoder;
+    private final Invert invert;
+    private final long maxValues;
+
+    TrainingDataReader(ModelEngine engine, EdgeProperties properties) {
+        this.info = engine.info();
+        this.decoder = ImageDecoder.forModel(info, properties.limits().maxImagePixels());
+        this.invert = properties.infer().invert();
+        // Every JSON number takes at least two bytes ("0,"), so the body limit bounds the values.
+        this.maxValues = properties.limits().maxBody().toBytes() / 2;
+    }
+
+    ModelInfo.Train spec() {
+        return info.trainSpec().orElseThrow(() -> new ApiException(HttpStatus.CONFLICT, null,
+                "this model has no trainable 'train(x, y)' signature; its signatures are "
+                        + info.signatures().stream().map(s -> s.key()).toList()));
+    }
+
+    /** JSON {@code x} (one sample or a batch) with {@code y} as class indices or one target row per sample. */
+    TrainingData json(JsonNode x, JsonNode y) {
+        ModelInfo.Train spec = spec();
+        Tensor xs = JsonTensors.batch(JsonTensors.parse(x, "x", maxValues), spec.x(), "x");
+        int count = xs.shape()[0];
+        JsonTensors.Parsed ys = JsonTensors.parse(y, "y", maxValues);
+        int width = spec.y().dim(1);
+        float[] targets;
+        int[] shape = ys.shape();
+        if (shape.length == 1 && width > 1) {
+            int[] labels = new int[shape[0]];
+            for (int i = 0; i < labels.length; i++) {
+                float v = ys.values()[i];
+                if (v != Math.rint(v)) {
+                    throw ApiException.badInput("y[" + i + "]", "y[" + i + "] must be a class index, got " + v);
+                }
+                labels[i] = (int) v;
+            }
+            targets = oneHot(labels, "y");
+        } else if (shape.length == 1 && width == 1 || shape.length == 2 && shape[1] == width) {
+            targets = ys.values();
+        } else {
+            throw ApiException.badInput("y", "y has shape " + Arrays.toString(shape) + "; give one class index per "
+                    + "sample or rows of " + width + " values");
+        }
+        checkPairs(count, targets.length / width, "y");
+        return TrainingData.ofFloats(xs.floats(), targets, count);
+    }
+
+    /** Image parts with a label part each (a class index or name). */
+    TrainingData images(List<byte[]> images, List<String> labels) {
+        spec();
+        ImageDecoder imageDecoder = decoder.orElseThrow(() -> new ApiException(HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+                "Content-Type", "this model does not take images; send JSON {\"x\": ..., \"y\": ...}"));
+        if (images.isEmpty()) {
+            throw ApiException.badInput("image", "no image part was sent");
+        }
+        checkPairs(images.size(), labels.size(), "label");
+        int size = imageDecoder.rows() * imageDecoder.cols();
+        float[] x = new float[images.size() * size];
+        int[] classes = new int[labels.size()];
+        for (int i = 0; i < images.size(); i++) {
+            System.arraycopy(imageDecoder.decode(images.get(i), "image[" + i + "]", invert), 0, x, i * size, size);
+            classes[i] = classIndex(labels.get(i), "label[" + i + "]");
+        }
+        return TrainingData.ofFloats(x, oneHot(classes, "label"), images.size());
+    }
+
+    /** Fashion-MNIST's own IDX files, gzipped or not. */
+    TrainingData idx(byte[] images, byte[] labels) {
+        spec();
+        IdxImages pixels;
+        byte[] classes;
+        try {
+            pixels = IdxReader.readImages(new ByteArrayInputStream(images), "images");
+            classes = IdxReader.readLabels(new ByteArrayInputStream(labels), "labels");
+        } catch (IdxFormatException e) {
+            throw ApiException.badInput(e.getMessage().startsWith("labels") ? "labels" : "images", e.getMessage());
+        } catch (IOException e) {
+            throw ApiException.badInput("images", "cannot read the IDX files: " + e.getMessage());
+        }
+        int[] sample = info.sampleShape();
+        if (sample.length < 2 || pixels.rows() != sample[0] || pixels.cols() != sample[1]
+                || Arrays.stream(sample).skip(2).anyMatch(d -> d != 1)) {
+            throw ApiException.badInput("images", "the IDX images are " + pixels.rows() + "x" + pixels.cols()
+                    + "; the model takes " + Arrays.toString(sample));
+        }
+        if (pixels.count() == 0) {
+            throw ApiException.badInput("images", "the IDX file holds no images");
+        }
+        checkPairs(pixels.count(), classes.length, "labels");
+        int[] indices = new int[classes.length];
+        for (int i = 0; i < indices.length; i++) {
+            indices[i] = classes[i] & 0xFF;
+        }
+        return TrainingData.ofPixels(pixels.pixels(), oneHot(indices, "labels"), pixels.count());
+    }
+
+    private int classIndex(String label, String field) {
+        String trimmed = label.trim();
+        List<String> names = info.classNames();
+        for (int i = 0; i < names.size(); i++) {
+            if (names.get(i).equalsIgnoreCase(trimmed)) {
+                return i;
+            }
+        }
+        try {
+            return Integer.parseInt(trimmed);
+        } catch (NumberFormatException e) {
+            throw ApiException.badInput(field, field + " '" + label + "' is neither a class index nor one of "
+                    + names);
+        }
+    }
+
+    private float[] oneHot(int[] labels, String field) {
+        int width = spec().y().dim(1);
+        float[] out = new float[labels.length * width];
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0 || labels[i] >= width) {
+                throw ApiException.badInput(field + "[" + i + "]", field + "[" + i + "] is " + labels[i]
+                        + "; class indices run from 0 to " + (width - 1));
+            }
+            out[i * width + labels[i]] = 1f;
+        }
+        return out;
+    }
+
+    private static void checkPairs(int samples, int labels, String field) {
+        if (samples != labels) {
+            throw ApiException.badInput(field, samples + " samples but " + labels + " " + field.toLowerCase(Locale.ROOT)
+                    + "; they must pair up one to one");
+        }
+    }
+}

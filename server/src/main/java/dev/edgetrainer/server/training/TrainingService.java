@@ -1,0 +1,163 @@
+package dev.edgetrainer.server.training;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import dev.edgetrainer.server.checkpoint.CheckpointService;
+import dev.edgetrainer.server.model.ModelEngine;
+import dev.edgetrainer.server.model.ModelInfo;
+import dev.edgetrainer.server.model.TaskKind;
+import dev.edgetrainer.server.system.ApiException;
+import dev.edgetrainer.server.system.EdgeProperties;
+
+import jakarta.annotation.PreDestroy;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Service;
+
+/**
+ * Runs training jobs, one at a time: two jobs interleaving steps on one set of weights would only make both
+ * meaningless. Finished jobs stay visible ({@code edge.train.jobs-kept}); an auto-save follows each successful job
+ * when {@code edge.checkpoint.auto-save} is on.
+ */
+@Service
+class TrainingService {
+
+    private static final Logger log = LoggerFactory.getLogger(TrainingService.class);
+
+    private final ModelEngine engine;
+    private final CheckpointService checkpoints;
+    private final EdgeProperties.Train settings;
+    private final boolean autoSave;
+    private final Map<String, TrainingJob> jobs = new LinkedHashMap<>();
+    /** Finishing touches off the interpreter thread: an auto-save waits for the interpreter itself. */
+    private final ExecutorService finisher = Executors.newSingleThreadExecutor(r -> new Thread(r, "edge-train-finish"));
+    private TrainingJob active;
+    /** Measured cost of one sample's train step, to tell quick jobs from ones that should answer 202 at once. */
+    private volatile double nanosPerSample;
+
+    TrainingService(ModelEngine engine, CheckpointService checkpoints, EdgeProperties properties) {
+        this.engine = engine;
+        this.checkpoints = checkpoints;
+        this.settings = properties.train();
+        this.autoSave = properties.checkpoint().autoSave();
+    }
+
+    /**
+     * Starts a job on checked data.
+     *
+     * @throws ApiException 409 while another job runs, 503 when the queue is full
+     */
+    synchronized TrainingJob start(TrainingData data, TrainingOptions options, ModelInfo.Train spec) {
+        if (active != null && !active.isFinished()) {
+            throw ApiException.conflict(null, "training job " + active.id + " is still running; poll /train/jobs/"
+                    + active.id + " or DELETE it");
+        }
+        int fixed = spec.x().dim(0);
+        int batchSize = fixed > 0 ? fixed : Math.min(options.batchSize(), data.count());
+        if (fixed > 0 && data.count() % fixed != 0) {
+            throw ApiException.badInput("x", "this model trains on batches of exactly " + fixed + " samples; "
+                    + data.count() + " is not a multiple of it");
+        }
+        TrainingJob job = new TrainingJob(UUID.randomUUID().toString(), data, options, batchSize, engine, spec,
+                settings.guardNonFinite(), this::finished);
+        engine.submit(TaskKind.TRAIN_STEP, job::step);
+        active = job;
+        jobs.put(job.id, job);
+        forgetOldJobs();
+        return job;
+    }
+
+    private void forgetOldJobs() {
+        List<String> finished = new ArrayList<>();
+        jobs.values().stream().filter(TrainingJob::isFinished).forEach(j -> finished.add(j.id));
+        for (int i = 0; i < finished.size() - settings.jobsKept(); i++) {
+            jobs.remove(finished.get(i));
+        }
+    }
+
+    /** Whether a job should not keep its request waiting, judged from the speed of earlier steps. */
+    boolean expectedToBeSlow(TrainingJob job) {
+        double expected = nanosPerSample * job.samples * job.options.epochs();
+        return expected > settings.syncTimeout().toNanos();
+    }
+
+    /** Waits for a job up to the sync timeout; true when it finished (auto-save included) in time. */
+    boolean awaitQuickly(TrainingJob job) {
+        try {
+            job.done.get(settings.syncTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    synchronized TrainingJob job(String id) {
+        TrainingJob job = jobs.get(id);
+        if (job == null) {
+            throw ApiException.notFound("id", "there is no training job '" + id + "' (finished jobs are kept: "
+                    + settings.jobsKept() + ")");
+        }
+        return job;
+    }
+
+    synchronized List<TrainingJob.JobView> jobs() {
+        List<TrainingJob.JobView> views = new ArrayList<>(jobs.values().stream().map(TrainingJob::view).toList());
+        Collections.reverse(views);
+        return views;
+    }
+
+    /** Asks a job to stop before its next step; the weights keep the steps already taken. */
+    TrainingJob cancel(String id) {
+        TrainingJob job = job(id);
+        job.cancel();
+        return job;
+    }
+
+    /** Called on the interpreter thread when a job ends. */
+    private void finished(TrainingJob job) {
+        TrainingJob.JobView view = job.view();
+        if (view.durationMs() != null && view.step() > 0 && view.durationMs() > 0) {
+            nanosPerSample = view.durationMs() * 1e6 / ((double) job.samples * Math.max(1, view.epoch()));
+        }
+        log.info("Training job {} {} after {} steps, loss {}", job.id, view.status(), view.step(), view.loss());
+        finisher.execute(() -> {
+            if (autoSave && job.status() == TrainingJob.Status.SUCCEEDED) {
+                try {
+                    job.savedAs(checkpoints.saveAfterTraining().id());
+                } catch (RuntimeException e) {
+                    log.error("Auto-save after training job {} failed", job.id, e);
+                    job.failedToSave(e.getMessage());
+                }
+            }
+            job.done.complete(job);
+        });
+    }
+
+    @PreDestroy
+    void stop() throws InterruptedException {
+        synchronized (this) {
+            if (active != null && !active.isFinished()) {
+                log.info("Cancelling training job {} for shutdown", active.id);
+                active.cancel();
+            }
+        }
+        finisher.shutdown();
+        finisher.awaitTermination(30, TimeUnit.SECONDS);
+    }
+}

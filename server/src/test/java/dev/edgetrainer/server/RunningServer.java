@@ -1,0 +1,181 @@
+package dev.edgetrainer.server;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.io.ByteArrayResource;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.util.LinkedMultiValueMap;
+import org.springframework.util.MultiValueMap;
+import org.springframework.web.client.RestClient;
+
+import tools.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The real server on a random port with the real runtime, hosting {@link TestFixtures#SMALL} and a temp checkpoint
+ * directory. Subclasses share one context; each test starts from the original weights and no checkpoints.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+public abstract class RunningServer {
+
+    protected static final Path ROOT = tempDir();
+    protected static final Path MODEL = TestFixtures.writeModel(ROOT, TestFixtures.SMALL);
+    protected static final Path CHECKPOINTS = ROOT.resolve("checkpoints");
+
+    @LocalServerPort
+    int port;
+
+    protected RestClient http;
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        registry.add("edge.model.path", MODEL::toString);
+        registry.add("edge.checkpoint.dir", CHECKPOINTS::toString);
+        registry.add("edge.checkpoint.keep", () -> "3");
+        registry.add("edge.train.sync-timeout", () -> "20s");
+        registry.add("edge.limits.max-body", () -> "2MB");
+    }
+
+    private static Path tempDir() {
+        try {
+            return Files.createTempDirectory("edge-e2e");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @BeforeEach
+    void cleanSlate() {
+        http = client(port, null);
+        for (JsonNode checkpoint : get("/checkpoints").getBody().get("checkpoints")) {
+            delete("/checkpoints/" + checkpoint.get("id").asString());
+        }
+        assertThat(post("/checkpoint/reset", null).getStatusCode().value()).isEqualTo(200);
+    }
+
+    /**
+     * Starts a whole server outside the test context, e.g. to stop and start it again on the same files.
+     *
+     * @param model null for the bundled model
+     */
+    public static ConfigurableApplicationContext start(Path model, Path checkpoints, String... more) {
+        List<String> args = new ArrayList<>(List.of("--server.port=0", "--edge.checkpoint.dir=" + checkpoints));
+        if (model != null) {
+            args.add("--edge.model.path=" + model);
+        }
+        args.addAll(List.of(more));
+        return new SpringApplicationBuilder(EdgeTrainerApplication.class).run(args.toArray(String[]::new));
+    }
+
+    public static int port(ConfigurableApplicationContext context) {
+        return context.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
+    }
+
+    /** A client that hands back every status instead of throwing. */
+    public static RestClient client(int port, String token) {
+        RestClient.Builder builder = RestClient.builder().baseUrl("http://localhost:" + port)
+                .defaultStatusHandler(status -> true, (request, response) -> { });
+        if (token != null) {
+            builder.defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + token);
+        }
+        return builder.build();
+    }
+
+    /** Sent verbatim: a String path would be treated as a template and its %2F encoded again. */
+    protected URI uri(String path) {
+        return URI.create("http://localhost:" + port + path);
+    }
+
+    protected ResponseEntity<JsonNode> get(String path) {
+        return http.get().uri(uri(path)).retrieve().toEntity(JsonNode.class);
+    }
+
+    protected ResponseEntity<JsonNode> delete(String path) {
+        return http.delete().uri(uri(path)).retrieve().toEntity(JsonNode.class);
+    }
+
+    protected ResponseEntity<JsonNode> post(String path, Object json) {
+        RestClient.RequestBodySpec request = http.post().uri(uri(path));
+        if (json != null) {
+            request.contentType(MediaType.APPLICATION_JSON).body(json);
+        }
+        return request.retrieve().toEntity(JsonNode.class);
+    }
+
+    protected ResponseEntity<JsonNode> postBytes(String path, byte[] body, MediaType type) {
+        return http.post().uri(uri(path)).contentType(type).body(body).retrieve().toEntity(JsonNode.class);
+    }
+
+    protected ResponseEntity<JsonNode> postParts(String path, MultiValueMap<String, Object> parts) {
+        return http.post().uri(uri(path)).contentType(MediaType.MULTIPART_FORM_DATA).body(parts).retrieve()
+                .toEntity(JsonNode.class);
+    }
+
+    public static HttpEntity<ByteArrayResource> file(byte[] data, String name) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.APPLICATION_OCTET_STREAM);
+        return new HttpEntity<>(new ByteArrayResource(data) {
+            @Override
+            public String getFilename() {
+                return name;
+            }
+        }, headers);
+    }
+
+    public static MultiValueMap<String, Object> parts() {
+        return new LinkedMultiValueMap<>();
+    }
+
+    /** The probabilities the server gives for one PNG now. */
+    protected List<Double> probabilities(byte[] png) {
+        ResponseEntity<JsonNode> response = postBytes("/infer", png, MediaType.IMAGE_PNG);
+        assertThat(response.getStatusCode().value()).isEqualTo(200);
+        return response.getBody().get("predictions").get(0).get("probabilities").valueStream()
+                .map(JsonNode::asDouble).toList();
+    }
+
+    /** Polls a training job until the condition holds (30 s at most). */
+    protected JsonNode awaitJob(String location, Predicate<JsonNode> condition) throws InterruptedException {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        while (Instant.now().isBefore(deadline)) {
+            JsonNode job = get(location).getBody();
+            if (condition.test(job)) {
+                return job;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("job " + location + " did not reach the condition: " + get(location).getBody());
+    }
+
+    /** Asserts an RFC 9457 problem with this status and blamed field. */
+    protected static void assertProblem(ResponseEntity<JsonNode> response, int status, String field) {
+        assertThat(response.getStatusCode().value()).as(String.valueOf(response.getBody())).isEqualTo(status);
+        assertThat(response.getHeaders().getContentType()).isNotNull();
+        assertThat(response.getHeaders().getContentType().toString()).startsWith("application/problem+json");
+        assertThat(response.getBody().get("status").asInt()).isEqualTo(status);
+        assertThat(response.getBody().get("detail").asString()).isNotBlank();
+        if (field != null) {
+            assertThat(response.getBody().get("field").asString()).isEqualTo(field);
+        }
+    }
+}

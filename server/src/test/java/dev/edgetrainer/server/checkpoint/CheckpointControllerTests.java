@@ -1,0 +1,120 @@
+package dev.edgetrainer.server.checkpoint;
+
+import java.time.Instant;
+import java.util.List;
+
+import dev.edgetrainer.server.model.ModelState.RestoreReport;
+import dev.edgetrainer.server.model.ModelState.Skipped;
+import dev.edgetrainer.server.model.WeightsRef;
+import dev.edgetrainer.server.system.ApiException;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.bean.override.mockito.MockitoBean;
+import org.springframework.test.web.servlet.MockMvc;
+
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.argThat;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.ArgumentMatchers.isNull;
+import static org.mockito.BDDMockito.given;
+import static org.mockito.Mockito.verify;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.put;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.header;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
+
+@WebMvcTest(CheckpointController.class)
+class CheckpointControllerTests {
+
+    private static final String SHA = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    private static final Manifest MANIFEST = new Manifest("c1", Instant.parse("2025-01-01T00:00:00Z"), SHA, 3, 10L,
+            0.25, "m", "TENSORS", "save");
+    private static final WeightsRef CURRENT = new WeightsRef("m", "c1", 10);
+
+    @Autowired
+    MockMvc mvc;
+
+    @MockitoBean
+    CheckpointService checkpoints;
+
+    @Test
+    void saveAnswers201WithTheManifest() throws Exception {
+        given(checkpoints.save()).willReturn(MANIFEST);
+
+        mvc.perform(post("/checkpoint/save"))
+                .andExpect(status().isCreated())
+                .andExpect(header().string("Location", "/checkpoints/c1"))
+                .andExpect(jsonPath("$.sha256").value(SHA))
+                .andExpect(jsonPath("$.step").value(10))
+                .andExpect(jsonPath("$.createdAt").value("2025-01-01T00:00:00Z"));
+    }
+
+    @Test
+    void restoreTakesAnOptionalId() throws Exception {
+        given(checkpoints.restore(any())).willReturn(new RestoreReport(Instant.EPOCH, "c1",
+                List.of(new Skipped("c2", "corrupt"))));
+        given(checkpoints.current()).willReturn(CURRENT);
+
+        mvc.perform(post("/checkpoint/restore")).andExpect(status().isOk())
+                .andExpect(jsonPath("$.restored").value("c1"))
+                .andExpect(jsonPath("$.skipped[0].reason").value("corrupt"));
+        mvc.perform(post("/checkpoint/restore").contentType(MediaType.APPLICATION_JSON).content("{\"id\":\"c1\"}"))
+                .andExpect(status().isOk());
+        verify(checkpoints).restore(isNull());
+        verify(checkpoints).restore(eq("c1"));
+    }
+
+    @Test
+    void listShowsCheckpointsAndTheCurrentOne() throws Exception {
+        given(checkpoints.list()).willReturn(List.of(MANIFEST));
+        given(checkpoints.current()).willReturn(CURRENT);
+
+        mvc.perform(get("/checkpoints")).andExpect(status().isOk())
+                .andExpect(jsonPath("$.checkpoints[0].id").value("c1"))
+                .andExpect(jsonPath("$.current").value("c1"));
+    }
+
+    @Test
+    void downloadCarriesTheDigest() throws Exception {
+        given(checkpoints.download("c1")).willReturn(new CheckpointService.Download(MANIFEST, new byte[] {1, 2, 3}));
+
+        mvc.perform(get("/checkpoints/c1/file")).andExpect(status().isOk())
+                .andExpect(content().bytes(new byte[] {1, 2, 3}))
+                .andExpect(header().string("ETag", "\"" + SHA + "\""))
+                .andExpect(header().string("Repr-Digest", "sha-256=:ABEiM0RVZneImaq7zN3u/wARIjNEVWZ3iJmqu8zd7v8=:"))
+                .andExpect(header().string("Content-Disposition", "attachment; filename=\"c1.weights\""));
+    }
+
+    @Test
+    void uploadAndDelete() throws Exception {
+        given(checkpoints.upload(eq("peer"), any())).willReturn(MANIFEST);
+
+        mvc.perform(put("/checkpoints/peer/file").contentType(MediaType.APPLICATION_OCTET_STREAM)
+                .content(new byte[] {7, 7})).andExpect(status().isCreated());
+        mvc.perform(delete("/checkpoints/c1")).andExpect(status().isNoContent());
+        verify(checkpoints).upload(eq("peer"), argThat(bytes -> bytes.length == 2));
+        verify(checkpoints).delete("c1");
+    }
+
+    @Test
+    void errorsAreProblems() throws Exception {
+        given(checkpoints.manifest("nope")).willThrow(ApiException.notFound("id", "there is no checkpoint 'nope'"));
+        given(checkpoints.upload(eq("x"), any())).willThrow(ApiException.unprocessable("dense/kernel", "no fit"));
+
+        mvc.perform(get("/checkpoints/nope")).andExpect(status().isNotFound())
+                .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
+                .andExpect(jsonPath("$.field").value("id"));
+        mvc.perform(put("/checkpoints/x/file").contentType(MediaType.APPLICATION_OCTET_STREAM).content(new byte[] {1}))
+                .andExpect(status().isUnprocessableContent()).andExpect(jsonPath("$.field").value("dense/kernel"));
+        mvc.perform(put("/checkpoints/x/file").contentType(MediaType.APPLICATION_JSON).content("{}"))
+                .andExpect(status().isUnsupportedMediaType());
+        mvc.perform(post("/checkpoints")).andExpect(status().isMethodNotAllowed());
+    }
+}

@@ -1,0 +1,100 @@
+package dev.edgetrainer.server.inference;
+
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+
+import javax.imageio.ImageIO;
+
+import dev.edgetrainer.server.TestFixtures;
+import dev.edgetrainer.server.system.ApiException;
+import dev.edgetrainer.server.system.EdgeProperties.Invert;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+class ImageDecoderTests {
+
+    private final ImageDecoder decoder = new ImageDecoder(28, 28, 1_000_000);
+
+    private static byte[] encode(BufferedImage image, String format) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, format, out);
+        return out.toByteArray();
+    }
+
+    @Test
+    void aGrayPngOfTheInputSizeIsTakenAsStored() {
+        int[] pixels = TestFixtures.pixels(3);
+
+        float[] decoded = decoder.decode(TestFixtures.png(3), "image", Invert.AUTO);
+
+        for (int i = 0; i < pixels.length; i++) {
+            assertThat(decoded[i]).isEqualTo(pixels[i] / 255f);
+        }
+    }
+
+    @Test
+    void aDarkObjectOnALightPhotoIsInvertedAndResized() throws IOException {
+        BufferedImage photo = new BufferedImage(280, 140, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = photo.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, 280, 140);
+        g.setColor(Color.BLACK);
+        g.fillRect(120, 50, 40, 40);
+        g.dispose();
+
+        float[] auto = decoder.decode(encode(photo, "png"), "image", Invert.AUTO);
+        float[] never = decoder.decode(encode(photo, "png"), "image", Invert.NEVER);
+
+        assertThat(auto).hasSize(784);
+        assertThat(auto[0]).isEqualTo(0f);
+        assertThat(auto[14 * 28 + 14]).isEqualTo(1f, within(1e-6f));
+        // Padded to a square with the background: the top rows are background, not stretched content.
+        assertThat(never[2 * 28 + 14]).isEqualTo(1f, within(1e-6f));
+        assertThat(never[14 * 28 + 14]).isEqualTo(0f, within(1e-6f));
+    }
+
+    @Test
+    void jpegIsAccepted() {
+        float[] decoded = decoder.decode(TestFixtures.image(TestFixtures.pixels(1), "jpeg"), "image", Invert.NEVER);
+
+        assertThat(decoded).hasSize(784);
+        assertThat(decoded[0]).isBetween(0f, 0.2f);
+    }
+
+    @Test
+    void whatIsNotAPngOrJpegIsABadRequestNamingThePart() throws IOException {
+        byte[] png = TestFixtures.png(1);
+        byte[] truncated = Arrays.copyOf(png, png.length / 2);
+        byte[] gif = encode(new BufferedImage(4, 4, BufferedImage.TYPE_BYTE_INDEXED), "gif");
+
+        assertThatThrownBy(() -> decoder.decode("hello".getBytes(), "image[2]", Invert.AUTO))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.field()).isEqualTo("image[2]"));
+        assertThatThrownBy(() -> decoder.decode(truncated, "image", Invert.AUTO)).isInstanceOf(ApiException.class)
+                .hasMessageContaining("not a readable");
+        assertThatThrownBy(() -> decoder.decode(gif, "image", Invert.AUTO)).isInstanceOf(ApiException.class)
+                .hasMessageContaining("only PNG and JPEG");
+    }
+
+    @Test
+    void hugeDimensionsAreRefusedFromTheHeader() throws IOException {
+        byte[] big = encode(new BufferedImage(2000, 1000, BufferedImage.TYPE_BYTE_GRAY), "png");
+
+        assertThatThrownBy(() -> decoder.decode(big, "image", Invert.AUTO)).isInstanceOf(ApiException.class)
+                .hasMessageContaining("2000x1000 pixels; the limit is 1000000");
+    }
+
+    @Test
+    void theInvertParameterIsParsedStrictly() {
+        assertThat(ImageDecoder.invert(null, Invert.NEVER)).isEqualTo(Invert.NEVER);
+        assertThat(ImageDecoder.invert("Always", Invert.NEVER)).isEqualTo(Invert.ALWAYS);
+        assertThatThrownBy(() -> ImageDecoder.invert("maybe", Invert.AUTO)).isInstanceOf(ApiException.class);
+    }
+}

@@ -1,0 +1,178 @@
+package dev.edgetrainer.server.model;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import dev.edgetrainer.model.runtime.Tensor;
+import dev.edgetrainer.server.TestFixtures;
+import dev.edgetrainer.server.system.ApiException;
+import dev.edgetrainer.server.system.EdgeProperties;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.http.HttpStatus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ModelEngineTests {
+
+    private static final List<String> CLASSES = List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+
+    @TempDir
+    Path dir;
+
+    private ModelEngine engine;
+
+    private ModelEngine engine(int capacity, Duration shutdownTimeout) throws Exception {
+        Path model = TestFixtures.writeModel(dir, TestFixtures.SMALL);
+        ModelState state = new ModelState();
+        engine = new ModelEngine(new ModelSource(model.toString(), Files.readAllBytes(model)), CLASSES,
+                new EdgeProperties.Queue(capacity, Duration.ofSeconds(2), shutdownTimeout), state,
+                new EngineMetrics(state));
+        return engine;
+    }
+
+    @AfterEach
+    void close() {
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    private static Map<String, Tensor> sample() {
+        return Map.of("x", Tensor.ofFloats(new int[] {1, 28, 28}, new float[784]));
+    }
+
+    @Test
+    void everyTaskRunsOnTheOneInterpreterThread() throws Exception {
+        ModelEngine engine = engine(1000, Duration.ofSeconds(5));
+        Set<Thread> threads = ConcurrentHashMap.newKeySet();
+        ExecutorService callers = Executors.newFixedThreadPool(8);
+        List<CompletableFuture<Map<String, Tensor>>> answers = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            answers.add(CompletableFuture.supplyAsync(() -> engine.submit(TaskKind.INFER, model -> {
+                threads.add(Thread.currentThread());
+                return model.model().run("infer", sample());
+            }), callers).thenCompose(f -> f));
+        }
+        for (CompletableFuture<Map<String, Tensor>> answer : answers) {
+            assertThat(answer.get(10, TimeUnit.SECONDS).get("output").floats()).hasSize(10);
+        }
+        callers.shutdown();
+
+        assertThat(threads).hasSize(1);
+        assertThat(threads.iterator().next().getName()).isEqualTo("edge-interpreter");
+    }
+
+    @Test
+    void theModelRefusesAnyOtherThread() throws Exception {
+        ModelEngine engine = engine(10, Duration.ofSeconds(5));
+        LoadedModel leaked = ModelEngine.await(engine.submit(TaskKind.INFER, model -> model));
+
+        assertThatThrownBy(leaked::model).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("only edge-interpreter may use it");
+    }
+
+    @Test
+    void aFullQueueFailsFastWith503AndRetryAfter() throws Exception {
+        ModelEngine engine = engine(2, Duration.ofSeconds(5));
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch running = new CountDownLatch(1);
+        CompletableFuture<Object> blocker = engine.submit(TaskKind.INFER, model -> {
+            running.countDown();
+            release.await();
+            return null;
+        });
+        running.await();
+        engine.submit(TaskKind.INFER, model -> null);
+        engine.submit(TaskKind.INFER, model -> null);
+
+        assertThatThrownBy(() -> engine.submit(TaskKind.INFER, model -> null))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+                    assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(2));
+                });
+        assertThat(engine.state().rejectedTasks()).isEqualTo(1);
+        assertThat(engine.state().queueDepth()).isEqualTo(2);
+        // Follow-up steps of admitted work are never refused.
+        CompletableFuture<String> followUp = engine.submitFollowUp(TaskKind.TRAIN_STEP, model -> "ran");
+        release.countDown();
+        blocker.get(5, TimeUnit.SECONDS);
+        assertThat(followUp.get(5, TimeUnit.SECONDS)).isEqualTo("ran");
+    }
+
+    @Test
+    void shutdownFinishesQueuedTasksThenClosesTheModel() throws Exception {
+        ModelEngine engine = engine(10, Duration.ofSeconds(5));
+        CountDownLatch running = new CountDownLatch(1);
+        CompletableFuture<Object> slow = engine.submit(TaskKind.INFER, model -> {
+            running.countDown();
+            Thread.sleep(200);
+            return null;
+        });
+        running.await();
+        CompletableFuture<Integer> queued = engine.submit(TaskKind.INFER,
+                model -> model.model().run("infer", sample()).get("output").floats().length);
+
+        engine.close();
+
+        assertThat(slow).isCompleted();
+        assertThat(queued.get()).isEqualTo(10);
+        assertThat(engine.isRunning()).isFalse();
+        assertThatThrownBy(() -> engine.submit(TaskKind.INFER, model -> null)).isInstanceOf(ApiException.class)
+                .hasMessageContaining("shutting down");
+    }
+
+    @Test
+    void tasksStillQueuedAtTheShutdownDeadlineFailCleanly() throws Exception {
+        ModelEngine engine = engine(10, Duration.ofMillis(100));
+        CountDownLatch running = new CountDownLatch(1);
+        engine.submit(TaskKind.INFER, model -> {
+            running.countDown();
+            Thread.sleep(400);
+            return null;
+        });
+        running.await();
+        CompletableFuture<Object> late = engine.submit(TaskKind.INFER, model -> "should not run");
+
+        engine.close();
+
+        assertThatThrownBy(late::get).isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(ApiException.class).hasMessageContaining("stopped before this task ran");
+    }
+
+    @Test
+    void classNamesMustMatchTheModelOutput() throws Exception {
+        Path model = TestFixtures.writeModel(dir, TestFixtures.SMALL);
+        ModelState state = new ModelState();
+
+        assertThatThrownBy(() -> new ModelEngine(new ModelSource("m", Files.readAllBytes(model)), List.of("a", "b"),
+                new EdgeProperties.Queue(4, Duration.ofSeconds(1), Duration.ofSeconds(1)), state,
+                new EngineMetrics(state)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("edge.model.class-names has 2 names");
+    }
+
+    @Test
+    void aFileThatIsNotAModelStopsStartup() {
+        ModelState state = new ModelState();
+
+        assertThatThrownBy(() -> new ModelEngine(new ModelSource("junk.tflite", new byte[] {1, 2, 3, 4, 5, 6, 7, 8}),
+                CLASSES, new EdgeProperties.Queue(4, Duration.ofSeconds(1), Duration.ofSeconds(1)), state,
+                new EngineMetrics(state)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("cannot host model junk.tflite");
+    }
+}

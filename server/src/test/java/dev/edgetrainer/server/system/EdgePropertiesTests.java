@@ -1,0 +1,62 @@
+package dev.edgetrainer.server.system;
+
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.util.unit.DataSize;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class EdgePropertiesTests {
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withUserConfiguration(Config.class);
+
+    @EnableConfigurationProperties(EdgeProperties.class)
+    static class Config {
+    }
+
+    @Test
+    void defaultsAreTheDocumentedOnes() {
+        runner.run(context -> {
+            EdgeProperties properties = context.getBean(EdgeProperties.class);
+            assertThat(properties.model().path()).isNull();
+            assertThat(properties.model().classNames()).hasSize(10).startsWith("T-shirt/top").endsWith("Ankle boot");
+            assertThat(properties.model().topK()).isEqualTo(3);
+            assertThat(properties.queue().capacity()).isEqualTo(64);
+            assertThat(properties.checkpoint().dir().normalize()).isEqualTo(Path.of("data/checkpoints"));
+            assertThat(properties.checkpoint().keep()).isEqualTo(5);
+            assertThat(properties.checkpoint().autoSave()).isFalse();
+            assertThat(properties.security().enabled()).isFalse();
+            assertThat(properties.infer().invert()).isEqualTo(EdgeProperties.Invert.AUTO);
+            assertThat(properties.limits().maxBody()).isEqualTo(DataSize.ofMegabytes(16));
+        });
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "edge.queue.capacity=0 | capacity",
+        "edge.model.top-k=0 | topK",
+        "edge.model.class-names= | classNames",
+        "edge.model.path=/no/such/model.tflite | pathUsable",
+        "edge.checkpoint.keep=0 | keep",
+        "edge.security.token=short | tokenStrong",
+        "edge.limits.max-body=10B | maxBodyInRange",
+        "edge.train.epochs=5000 | epochsWithinMax",
+        "edge.infer.invert=sideways | invert"})
+    void aWrongValueStopsStartupNamingIt(String setting, String field) {
+        runner.withPropertyValues(setting).run(context -> {
+            assertThat(context).hasFailed();
+            Throwable failure = context.getStartupFailure();
+            StringBuilder messages = new StringBuilder();
+            for (Throwable t = failure; t != null; t = t.getCause()) {
+                messages.append(t.getMessage()).append('\n');
+            }
+            assertThat(messages.toString()).contains(field);
+        });
+    }
+}
