@@ -158,6 +158,7 @@ public final class TrainableModel implements AutoCloseable {
      * (dynamic dimensions free); outputs come back by name in the signature's order.
      *
      * @throws InvalidInputException if the inputs do not fit; nothing was run
+     * @throws UnsupportedOpsException if the signature needs custom ops this runtime lacks; nothing was run
      * @throws ModelException if TFLite fails; the message carries TFLite's report
      */
     public Map<String, Tensor> run(String key, Map<String, Tensor> inputs) {
@@ -166,6 +167,10 @@ public final class TrainableModel implements AutoCloseable {
         if (runner == null) {
             throw new InvalidInputException("signature", "model has no signature '" + key + "'; it has "
                     + runners.keySet());
+        }
+        Set<String> missing = missingOps(key);
+        if (!missing.isEmpty()) {
+            throw new UnsupportedOpsException(key, missing);
         }
         return runner.run(inputs);
     }
@@ -304,10 +309,8 @@ public final class TrainableModel implements AutoCloseable {
 
         private void check(int status, String what) {
             if (status != kTfLiteOk) {
-                Set<String> missing = missingOps(key);
                 throw new ModelException("signature '" + key + "' of " + source + ": " + what + " failed ("
-                        + statusName(status) + ")" + ErrorCapture.drain() + (missing.isEmpty() ? ""
-                        : "; it needs custom ops this runtime does not provide: " + String.join(", ", missing)));
+                        + statusName(status) + ")" + ErrorCapture.drain());
             }
         }
 

@@ -14,6 +14,7 @@ import dev.edgetrainer.model.checkpoint.WeightsFile;
 import dev.edgetrainer.model.runtime.ModelException;
 import dev.edgetrainer.model.runtime.Tensor;
 import dev.edgetrainer.model.runtime.TrainableModel;
+import dev.edgetrainer.model.runtime.UnsupportedOpsException;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -200,9 +201,9 @@ class FlexOpsTests {
                 assertThat(op).isIn("FlexMatrixInverse", "MyCustomOp");
                 assertThat(loaded.missingOps("run")).containsExactly(op);
                 assertThatThrownBy(() -> loaded.run("run", Map.of("input", floats(new int[] {2, 2}, 1, 0, 0, 1))))
-                        .isInstanceOf(ModelException.class)
-                        .hasMessageContaining("not provided by this runtime")
-                        .hasMessageContaining("it needs custom ops this runtime does not provide: " + op);
+                        .isInstanceOfSatisfying(UnsupportedOpsException.class,
+                                e -> assertThat(e.ops()).containsExactly(op))
+                        .hasMessage("signature 'run' needs custom ops this runtime does not provide: " + op);
             }
         }
     }

@@ -2,6 +2,9 @@ package dev.edgetrainer.server.model;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -11,6 +14,7 @@ import java.util.concurrent.TimeoutException;
 
 import dev.edgetrainer.model.checkpoint.CheckpointStyle;
 import dev.edgetrainer.model.checkpoint.Checkpointer;
+import dev.edgetrainer.model.runtime.Signature;
 import dev.edgetrainer.server.system.ApiException;
 import dev.edgetrainer.server.system.EdgeProperties;
 import dev.edgetrainer.server.system.Sha256;
@@ -135,8 +139,16 @@ public final class ModelEngine implements AutoCloseable {
 
     private static ModelInfo describe(ModelSource source, LoadedModel model, List<String> classNames) {
         Checkpointer checkpointer = model.checkpointer();
+        Map<String, Set<String>> missingOps = new TreeMap<>();
+        for (Signature signature : model.model().signatures()) {
+            Set<String> missing = model.model().missingOps(signature.key());
+            if (!missing.isEmpty()) {
+                missingOps.put(signature.key(), missing);
+            }
+        }
         return ModelInfo.of(source, Sha256.hex(source.bytes()), model.model().signatures(), checkpointer.style(),
-                checkpointer.style() == CheckpointStyle.TENSORS ? checkpointer.weightSpecs() : List.of(), classNames);
+                checkpointer.style() == CheckpointStyle.TENSORS ? checkpointer.weightSpecs() : List.of(), classNames,
+                missingOps);
     }
 
     private void runTasks(LoadedModel model) {

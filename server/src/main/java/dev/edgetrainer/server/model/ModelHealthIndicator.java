@@ -40,6 +40,10 @@ class ModelHealthIndicator extends AbstractHealthIndicator {
                 .withDetail("queueDepth", state.queueDepth())
                 .withDetail("checkpointDir", checkpointDir.toAbsolutePath().normalize().toString())
                 .withDetail("checkpointDirWritable", Files.isDirectory(checkpointDir) && Files.isWritable(checkpointDir));
+        if (!info.missingOps().isEmpty()) {
+            // Signatures that cannot run in this runtime, and the ops they lack: the model loads, these fail.
+            builder.withDetail("missingOps", info.missingOps());
+        }
         if (state.lastRestore() != null) {
             builder.withDetail("lastRestore", state.lastRestore());
         }

@@ -1,7 +1,11 @@
 package dev.edgetrainer.server.model;
 
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.Optional;
 
 import dev.edgetrainer.model.checkpoint.CheckpointStyle;
@@ -15,14 +19,17 @@ import dev.edgetrainer.model.runtime.TensorSpec;
  *
  * @param train null when the model has no usable {@code train} signature
  * @param weights the weights of a tensor-style model; empty for other styles
+ * @param missingOps per signature that cannot run here, the custom ops this runtime does not provide
  */
 public record ModelInfo(String source, String sha256, long bytes, List<Signature> signatures,
-        CheckpointStyle checkpointStyle, List<TensorSpec> weights, Infer infer, Train train, List<String> classNames) {
+        CheckpointStyle checkpointStyle, List<TensorSpec> weights, Infer infer, Train train, List<String> classNames,
+        Map<String, Set<String>> missingOps) {
 
     public ModelInfo {
         signatures = List.copyOf(signatures);
         weights = List.copyOf(weights);
         classNames = List.copyOf(classNames);
+        missingOps = Collections.unmodifiableMap(new TreeMap<>(missingOps));
     }
 
     /**
@@ -56,7 +63,7 @@ public record ModelInfo(String source, String sha256, long bytes, List<Signature
      * @throws IllegalArgumentException when the model cannot be hosted: the message says why
      */
     static ModelInfo of(ModelSource source, String sha256, List<Signature> signatures, CheckpointStyle style,
-            List<TensorSpec> weights, List<String> classNames) {
+            List<TensorSpec> weights, List<String> classNames, Map<String, Set<String>> missingOps) {
         Signature infer = signatures.stream().filter(s -> s.key().equals("infer")).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException(source.name() + " has no 'infer' signature; it has "
                         + signatures.stream().map(Signature::key).toList()));
@@ -76,7 +83,7 @@ public record ModelInfo(String source, String sha256, long bytes, List<Signature
         TensorSpec input = infer.inputs().get(0);
         Infer inferSpec = new Infer(infer.key(), input, output.name(), logits);
         return new ModelInfo(source.name(), sha256, source.bytes().length, signatures, style, weights, inferSpec,
-                train(signatures, input), classNames);
+                train(signatures, input), classNames, missingOps);
     }
 
     private static Train train(List<Signature> signatures, TensorSpec input) {

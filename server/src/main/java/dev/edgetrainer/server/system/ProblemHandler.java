@@ -4,6 +4,7 @@ import java.net.URI;
 
 import dev.edgetrainer.model.runtime.InvalidInputException;
 import dev.edgetrainer.model.runtime.ModelException;
+import dev.edgetrainer.model.runtime.UnsupportedOpsException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +51,12 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(InvalidInputException.class)
     ResponseEntity<Object> invalidInput(InvalidInputException e, WebRequest request) {
         return problem(e, HttpStatus.BAD_REQUEST, e.getMessage(), e.field(), new HttpHeaders(), request);
+    }
+
+    /** A model may use ops this runtime lacks: the request is fine, the server cannot do it. */
+    @ExceptionHandler(UnsupportedOpsException.class)
+    ResponseEntity<Object> unsupportedOps(UnsupportedOpsException e, WebRequest request) {
+        return problem(e, HttpStatus.NOT_IMPLEMENTED, e.getMessage(), null, new HttpHeaders(), request);
     }
 
     @ExceptionHandler(ModelException.class)

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -12,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import dev.edgetrainer.model.runtime.UnsupportedOpsException;
 import dev.edgetrainer.server.checkpoint.CheckpointService;
 import dev.edgetrainer.server.model.ModelEngine;
 import dev.edgetrainer.server.model.ModelInfo;
@@ -57,8 +59,13 @@ class TrainingService {
      * Starts a job on checked data.
      *
      * @throws ApiException 409 while another job runs, 503 when the queue is full
+     * @throws UnsupportedOpsException when the model's train signature needs ops this runtime lacks
      */
     synchronized TrainingJob start(TrainingData data, TrainingOptions options, ModelInfo.Train spec) {
+        Set<String> missing = engine.info().missingOps().getOrDefault(spec.signature(), Set.of());
+        if (!missing.isEmpty()) {
+            throw new UnsupportedOpsException(spec.signature(), missing);
+        }
         if (active != null && !active.isFinished()) {
             throw ApiException.conflict(null, "training job " + active.id + " is still running; poll /train/jobs/"
                     + active.id + " or DELETE it");
