@@ -2,7 +2,6 @@ package dev.edgetrainer.server.checkpoint;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -18,6 +17,7 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 import dev.edgetrainer.model.checkpoint.CorruptCheckpointException;
+import dev.edgetrainer.model.io.AtomicFiles;
 import dev.edgetrainer.server.system.ApiException;
 import dev.edgetrainer.server.system.Sha256;
 
@@ -56,7 +56,8 @@ final class CheckpointStore {
     void open() {
         try {
             Files.createDirectories(dir);
-            try (DirectoryStream<Path> temps = Files.newDirectoryStream(dir, TEMP_PREFIX + "*")) {
+            // Temp files, ours and AtomicFiles', start with a dot; checkpoint ids never do.
+            try (DirectoryStream<Path> temps = Files.newDirectoryStream(dir, ".*")) {
                 for (Path temp : temps) {
                     log.info("Removing {} left by an interrupted write", temp.getFileName());
                     Files.deleteIfExists(temp);
@@ -231,24 +232,9 @@ final class CheckpointStore {
     }
 
     private void writeAtomically(Path target, byte[] data) {
-        Path temp = dir.resolve(TEMP_PREFIX + UUID.randomUUID() + "-" + target.getFileName());
         try {
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE)) {
-                ByteBuffer buffer = ByteBuffer.wrap(data);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-                channel.force(true);
-            }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            forceDirectory();
+            AtomicFiles.write(target, data);
         } catch (IOException e) {
-            try {
-                Files.deleteIfExists(temp);
-            } catch (IOException ignored) {
-                // The temp file is removed at the next start.
-            }
             throw new UncheckedIOException("cannot write " + target, e);
         }
     }
@@ -261,8 +247,6 @@ final class CheckpointStore {
 
     /** Makes the renames durable: without it a power cut can undo a rename the data already depends on. */
     private void forceDirectory() throws IOException {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
+        AtomicFiles.syncDirectory(dir);
     }
 }
