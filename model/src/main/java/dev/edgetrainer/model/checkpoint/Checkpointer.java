@@ -78,8 +78,13 @@ public final class Checkpointer {
 
     /** The model's current weights (tensor style). */
     public Map<String, Tensor> save() {
+        return saveInto(Map.of());
+    }
+
+    /** The current weights, copied into the arrays of {@code previous} (an earlier save's result) where they fit. */
+    public Map<String, Tensor> saveInto(Map<String, Tensor> previous) {
         requireStyle(CheckpointStyle.TENSORS);
-        return model.run(save.key(), Map.of());
+        return model.run(save.key(), Map.of(), previous);
     }
 
     /**

@@ -293,7 +293,7 @@ final class FlexOps {
 
         @Override
         public Tensor read() {
-            return TensorCopy.copyOut(name, tensor);
+            return TensorCopy.copyOut(name, tensor, null);
         }
 
         @Override

@@ -57,6 +57,23 @@ public final class Tensor {
         return ofFloats(new int[0], new float[] {value});
     }
 
+    /** A tensor of zeros (empty strings for STRING) with fresh arrays. */
+    public static Tensor zeros(DataType type, int[] shape) {
+        int n = (int) elementCount(shape);
+        return switch (type) {
+            case FLOAT32 -> ofFloats(shape, new float[n]);
+            case INT32 -> ofInts(shape, new int[n]);
+            case INT64 -> ofLongs(shape, new long[n]);
+            case UINT8, INT8, BOOL -> ofBytes(type, shape, new byte[n]);
+            case STRING -> {
+                String[] strings = new String[n];
+                java.util.Arrays.fill(strings, "");
+                yield ofStrings(shape, strings);
+            }
+            default -> throw new IllegalArgumentException("no Java array holds " + type);
+        };
+    }
+
     public static long elementCount(int[] shape) {
         long n = 1;
         for (int d : shape) {

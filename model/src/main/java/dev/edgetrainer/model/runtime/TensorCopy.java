@@ -8,6 +8,7 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.tensorflowlite.TfLiteIntArray;
 import org.bytedeco.tensorflowlite.TfLiteTensor;
 
@@ -46,7 +47,11 @@ final class TensorCopy {
         }
     }
 
-    static Tensor copyOut(String name, TfLiteTensor source) {
+    /**
+     * Copies an output out of the interpreter, into {@code reuse} when it has the output's dtype and shape (saving the
+     * allocation in loops), else into new arrays.
+     */
+    static Tensor copyOut(String name, TfLiteTensor source, Tensor reuse) {
         DataType type = DataType.fromCode(TfLiteTensorType(source));
         int[] shape = dims(source.dims());
         int count = (int) Tensor.elementCount(shape);
@@ -59,37 +64,20 @@ final class TensorCopy {
         if (bytes != (long) count * type.byteSize()) {
             throw new ModelException("output '" + name + "' has " + bytes + " bytes for shape " + Arrays.toString(shape));
         }
-        return switch (type) {
-            case FLOAT32 -> {
-                float[] data = new float[count];
-                if (count > 0) {
-                    new FloatPointer(TfLiteTensorData(source)).capacity(count).get(data);
-                }
-                yield Tensor.ofFloats(shape, data);
-            }
-            case INT32 -> {
-                int[] data = new int[count];
-                if (count > 0) {
-                    new IntPointer(TfLiteTensorData(source)).capacity(count).get(data);
-                }
-                yield Tensor.ofInts(shape, data);
-            }
-            case INT64 -> {
-                long[] data = new long[count];
-                if (count > 0) {
-                    new LongPointer(TfLiteTensorData(source)).capacity(count).get(data);
-                }
-                yield Tensor.ofLongs(shape, data);
-            }
-            case UINT8, INT8, BOOL -> {
-                byte[] data = new byte[count];
-                if (count > 0) {
-                    new BytePointer(TfLiteTensorData(source)).capacity(count).get(data);
-                }
-                yield Tensor.ofBytes(type, shape, data);
-            }
+        Tensor target = reuse != null && reuse.type() == type && Arrays.equals(reuse.shapeUnsafe(), shape) ? reuse
+                : Tensor.zeros(type, shape);
+        if (count == 0) {
+            return target;
+        }
+        Pointer data = TfLiteTensorData(source);
+        switch (type) {
+            case FLOAT32 -> new FloatPointer(data).capacity(count).get(target.floats());
+            case INT32 -> new IntPointer(data).capacity(count).get(target.ints());
+            case INT64 -> new LongPointer(data).capacity(count).get(target.longs());
+            case UINT8, INT8, BOOL -> new BytePointer(data).capacity(count).get(target.bytes());
             default -> throw new ModelException("output '" + name + "' has unsupported type " + type);
-        };
+        }
+        return target;
     }
 
     static int[] dims(TfLiteIntArray array) {

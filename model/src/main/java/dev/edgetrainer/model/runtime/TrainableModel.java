@@ -162,6 +162,14 @@ public final class TrainableModel implements AutoCloseable {
      * @throws ModelException if TFLite fails; the message carries TFLite's report
      */
     public Map<String, Tensor> run(String key, Map<String, Tensor> inputs) {
+        return run(key, inputs, Map.of());
+    }
+
+    /**
+     * As {@link #run(String, Map)}, copying each output into the tensor of the same name in {@code reuse} when dtype
+     * and shape match: loops that read the same outputs every step allocate nothing.
+     */
+    public Map<String, Tensor> run(String key, Map<String, Tensor> inputs, Map<String, Tensor> reuse) {
         ensureOpen();
         Runner runner = runners.get(key);
         if (runner == null) {
@@ -172,7 +180,7 @@ public final class TrainableModel implements AutoCloseable {
         if (!missing.isEmpty()) {
             throw new UnsupportedOpsException(key, missing);
         }
-        return runner.run(inputs);
+        return runner.run(inputs, reuse);
     }
 
     @Override
@@ -249,7 +257,7 @@ public final class TrainableModel implements AutoCloseable {
             signature = new Signature(key, inputSpecs, outputSpecs);
         }
 
-        Map<String, Tensor> run(Map<String, Tensor> inputs) {
+        Map<String, Tensor> run(Map<String, Tensor> inputs, Map<String, Tensor> reuse) {
             Tensor[] ordered = checkInputs(inputs);
             ErrorCapture.clear();
             boolean reshaped = false;
@@ -273,7 +281,8 @@ public final class TrainableModel implements AutoCloseable {
             check(TfLiteSignatureRunnerInvoke(handle), "invoke");
             Map<String, Tensor> outputs = new LinkedHashMap<>();
             for (String name : outputNames) {
-                outputs.put(name, TensorCopy.copyOut(name, TfLiteSignatureRunnerGetOutputTensor(handle, name)));
+                outputs.put(name, TensorCopy.copyOut(name, TfLiteSignatureRunnerGetOutputTensor(handle, name),
+                        reuse.get(name)));
             }
             return outputs;
         }

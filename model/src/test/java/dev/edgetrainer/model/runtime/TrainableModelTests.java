@@ -121,6 +121,19 @@ class TrainableModelTests {
     }
 
     @Test
+    void outputsCanBeCopiedIntoTheArraysOfAnEarlierResult() {
+        try (TrainableModel model = TrainableModel.load(MlpModelWriter.write(SPEC), "spec")) {
+            Map<String, Tensor> first = model.run("infer", Map.of("x", randomImages(3)));
+            Map<String, Tensor> second = model.run("infer", Map.of("x", randomImages(2)), first);
+            Map<String, Tensor> third = model.run("infer", Map.of("x", randomImages(3)), first);
+            assertThat(second.get("logits")).isNotSameAs(first.get("logits"));
+            assertThat(third.get("logits")).isSameAs(first.get("logits"));
+            assertThat(third.get("logits").floats()).containsExactly(
+                    model.run("infer", Map.of("x", randomImages(3))).get("logits").floats());
+        }
+    }
+
+    @Test
     void inputsAreCheckedBeforeAnythingRuns() {
         try (TrainableModel model = TrainableModel.load(MlpModelWriter.write(SPEC), "spec")) {
             Map<String, Tensor> before = model.run("save", Map.of());

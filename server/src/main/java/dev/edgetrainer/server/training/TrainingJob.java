@@ -54,6 +54,9 @@ final class TrainingJob {
     // Interpreter thread only.
     private TrainingData data;
     private final int[] order;
+    /** Reused by every step on the interpreter thread: the batch buffers and the snapshot of the weights. */
+    private final float[][] buffers = new float[2][];
+    private Map<String, Tensor> snapshot = Map.of();
     private final Random random;
     private double epochLossSum;
 
@@ -98,10 +101,10 @@ final class TrainingJob {
         }
         int from = inEpoch * batchSize;
         int to = Math.min(from + batchSize, samples);
-        Map<String, Tensor> inputs = Map.of(spec.x().name(), batch(from, to, data.xSize(), spec.x(), data::copyX),
-                spec.y().name(), batch(from, to, data.ySize(), spec.y(), data::copyY));
-        // Cheap for tensor-style models (one copy of the weights) and the only way to undo a diverging step.
-        Map<String, Tensor> before = guard ? model.checkpointer().save() : null;
+        Map<String, Tensor> inputs = Map.of(spec.x().name(), batch(from, to, data.xSize(), spec.x(), data::copyX, 0),
+                spec.y().name(), batch(from, to, data.ySize(), spec.y(), data::copyY, 1));
+        // One copy of the weights into the same arrays each step: the only way to undo a diverging step.
+        Map<String, Tensor> before = guard ? snapshot = model.checkpointer().saveInto(snapshot) : null;
         float stepLoss;
         try {
             stepLoss = model.model().run(spec.signature(), inputs).get(spec.loss()).scalarFloat();
@@ -155,8 +158,13 @@ final class TrainingJob {
         void copy(int sample, float[] out, int offset);
     }
 
-    private Tensor batch(int from, int to, int size, TensorSpec spec, SampleCopier copier) {
-        float[] out = new float[(to - from) * size];
+    /** A batch in a buffer kept for the job (slot 0 for x, 1 for y): a step allocates nothing when sizes repeat. */
+    private Tensor batch(int from, int to, int size, TensorSpec spec, SampleCopier copier, int slot) {
+        int length = (to - from) * size;
+        if (buffers[slot] == null || buffers[slot].length != length) {
+            buffers[slot] = new float[length];
+        }
+        float[] out = buffers[slot];
         for (int i = from; i < to; i++) {
             copier.copy(order[i], out, (i - from) * size);
         }
@@ -171,6 +179,9 @@ final class TrainingJob {
         error = message;
         weights = WeightsRef.of(engine);
         data = null;
+        snapshot = Map.of();
+        buffers[0] = null;
+        buffers[1] = null;
         finishedAt = Instant.now();
         if (startedAt == null) {
             startedAt = finishedAt;
