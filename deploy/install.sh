@@ -14,11 +14,17 @@ fi
 id -u edge-trainer >/dev/null 2>&1 \
   || useradd --system --home-dir /var/lib/edge-trainer --shell /usr/sbin/nologin edge-trainer
 
-install -d -m 0755 /opt/edge-trainer /etc/edge-trainer
+install -d -m 0755 /etc/edge-trainer
 install -d -m 0750 -o edge-trainer -g edge-trainer /var/lib/edge-trainer
-# Copy then rename, so a running server never sees a half-written jar.
-install -m 0644 "$jar" /opt/edge-trainer/edge-trainer.jar.new
-mv -f /opt/edge-trainer/edge-trainer.jar.new /opt/edge-trainer/edge-trainer.jar
+# Extract into a new folder with a class-data-sharing archive made on this device's JVM, then swap folders, so a
+# running server never sees a half-written installation.
+rm -rf /opt/edge-trainer.new
+java -Djarmode=tools -jar "$jar" extract --destination /opt/edge-trainer.new
+java -XX:ArchiveClassesAtExit=/opt/edge-trainer.new/app.jsa -Dspring.context.exit=onRefresh \
+  -jar /opt/edge-trainer.new/edge-trainer.jar --server.port=0 --edge.checkpoint.dir="$(mktemp -d)" >/dev/null
+rm -rf /opt/edge-trainer.old
+[[ -d /opt/edge-trainer ]] && mv /opt/edge-trainer /opt/edge-trainer.old
+mv /opt/edge-trainer.new /opt/edge-trainer
 if [[ ! -f /etc/edge-trainer/edge-trainer.env ]]; then
   install -m 0640 -g edge-trainer "$here/edge-trainer.env" /etc/edge-trainer/edge-trainer.env
 fi
