@@ -57,10 +57,17 @@ final class TrainingJob {
     /** Reused by every step on the interpreter thread: the batch buffers and the snapshot of the weights. */
     private final float[][] buffers = new float[2][];
     private Map<String, Tensor> snapshot = Map.of();
+    /** The batch of the current epoch before which {@link #snapshot} was taken. */
+    private int snapshotAt;
     private final Random random;
     private double epochLossSum;
 
     private final Consumer<TrainingJob> onFinish;
+    /**
+     * Steps between weight snapshots. Copying the weights costs about a tenth of a step, so instead of every step
+     * the guard snapshots every few and, when a loss is not finite, replays from the snapshot.
+     */
+    private static final int SNAPSHOT_EVERY = 32;
 
     TrainingJob(String id, TrainingData data, TrainingOptions options, int batchSize, ModelEngine engine,
             ModelInfo.Train spec, boolean guard, Consumer<TrainingJob> onFinish) {
@@ -99,29 +106,29 @@ final class TrainingJob {
         if (inEpoch == 0 && options.shuffle()) {
             shuffle();
         }
-        int from = inEpoch * batchSize;
-        int to = Math.min(from + batchSize, samples);
-        Map<String, Tensor> inputs = Map.of(spec.x().name(), batch(from, to, data.xSize(), spec.x(), data::copyX, 0),
-                spec.y().name(), batch(from, to, data.ySize(), spec.y(), data::copyY, 1));
-        // One copy of the weights into the same arrays each step: the only way to undo a diverging step.
-        Map<String, Tensor> before = guard ? snapshot = model.checkpointer().saveInto(snapshot) : null;
+        if (guard && inEpoch % SNAPSHOT_EVERY == 0) {
+            snapshot = model.checkpointer().saveInto(snapshot);
+            snapshotAt = inEpoch;
+        }
         float stepLoss;
         try {
-            stepLoss = model.model().run(spec.signature(), inputs).get(spec.loss()).scalarFloat();
+            stepLoss = train(model, inEpoch);
         } catch (RuntimeException e) {
             finish(Status.FAILED, "step " + (step + 1) + " failed: " + e.getMessage());
             return null;
         }
         if (!Float.isFinite(stepLoss)) {
             nonFinite = true;
-            if (before != null) {
-                model.checkpointer().restore(before);
+            if (guard) {
+                undo(model, inEpoch);
             }
             finish(Status.FAILED, "step " + (step + 1) + " (epoch " + (epoch + 1) + ") produced loss " + stepLoss
-                    + (before != null ? "; the weights were put back as they were before that step"
+                    + (guard ? "; the weights were put back as they were before that step"
                             : "; this model's weights cannot be snapshotted, so that step could not be undone"));
             return null;
         }
+        int from = inEpoch * batchSize;
+        int to = Math.min(from + batchSize, samples);
         engine.state().stepDone(to - from, stepLoss);
         loss = stepLoss;
         epochLossSum += (double) stepLoss * (to - from);
@@ -143,6 +150,26 @@ final class TrainingJob {
             finish(Status.FAILED, "stopped after " + step + " steps: " + e.getMessage());
         }
         return null;
+    }
+
+    /** One train step on batch {@code inEpoch} of the current epoch's order; returns its loss. */
+    private float train(LoadedModel model, int inEpoch) {
+        int from = inEpoch * batchSize;
+        int to = Math.min(from + batchSize, samples);
+        Map<String, Tensor> inputs = Map.of(spec.x().name(), batch(from, to, data.xSize(), spec.x(), data::copyX, 0),
+                spec.y().name(), batch(from, to, data.ySize(), spec.y(), data::copyY, 1));
+        return model.model().run(spec.signature(), inputs).get(spec.loss()).scalarFloat();
+    }
+
+    /**
+     * Puts the weights back as they were before step {@code inEpoch}: the last snapshot, then the steps since it
+     * replayed. TFLite's CPU kernels are deterministic, so the replay ends exactly where that step began.
+     */
+    private void undo(LoadedModel model, int inEpoch) {
+        model.checkpointer().restore(snapshot);
+        for (int replayed = snapshotAt; replayed < inEpoch; replayed++) {
+            train(model, replayed);
+        }
     }
 
     private void shuffle() {

@@ -49,6 +49,28 @@ class NonFiniteLossTests {
         }
     }
 
+    @Test
+    void aStepThatDivergesMidEpochIsUndoneByReplayingFromTheLastSnapshot() {
+        Path model = TestFixtures.writeModel(dir, EXPLODING);
+        try (ConfigurableApplicationContext server = RunningServer.start(model, dir.resolve("checkpoints"))) {
+            RestClient http = RunningServer.client(RunningServer.port(server), null);
+            List<List<List<Float>>> x = TestFixtures.batch(4);
+
+            // The first batch alone: the weights the undo must come back to.
+            assertThat(post(http, "/train", Map.of("x", x.subList(0, 2), "y", List.of(1, 2), "batchSize", 2,
+                    "shuffle", false)).getStatusCode().value()).isEqualTo(200);
+            String afterFirstBatch = weightsSha256(http);
+            post(http, "/checkpoint/reset", null);
+
+            // Both batches in one epoch: the second step overflows and is undone (snapshot, then step 1 replayed).
+            ResponseEntity<JsonNode> diverged = post(http, "/train", Map.of("x", x, "y", List.of(1, 2, 3, 4),
+                    "batchSize", 2, "shuffle", false));
+            assertThat(diverged.getStatusCode().value()).as(String.valueOf(diverged.getBody())).isEqualTo(422);
+            assertThat(diverged.getBody().get("detail").asString()).contains("step 2 (epoch 1) produced loss");
+            assertThat(weightsSha256(http)).isEqualTo(afterFirstBatch);
+        }
+    }
+
     /** Saves a checkpoint and returns the SHA-256 of its weights file. */
     private static String weightsSha256(RestClient http) {
         return post(http, "/checkpoint/save", null).getBody().get("sha256").asString();
