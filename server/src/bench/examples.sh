@@ -53,9 +53,11 @@ show "curl -s $A $L/train/jobs/$JOB"
 show "curl -s -X DELETE $A $L/train/jobs/$JOB"
 sleep 0.5
 show "curl -s $A $L/train/jobs/$JOB"
+show "curl -s $A $L/train/jobs"
 show "curl -s -X POST $A $L/checkpoint/save"
 ID=$(curl -s -H "Authorization: Bearer $TOKEN" "$L/checkpoints" | grep -oE '"id":"[^"]+"' | head -1 | cut -d'"' -f4)
 show "curl -s $A $L/checkpoints"
+show "curl -s $A $L/checkpoints/$ID"
 show "curl -s -D - -o peer.weights $A $L/checkpoints/$ID/file | grep -iE 'digest|etag|length'; sha256sum peer.weights"
 show "curl -s -X PUT $A -H 'Content-Type: application/octet-stream' --data-binary @peer.weights $L/checkpoints/from-pi-17/file"
 show "curl -s -X POST $A $L/checkpoint/reset"
