@@ -65,6 +65,12 @@ class ObservabilityEndToEndTests extends RunningServer {
         assertThat(get("/actuator/beans").getStatusCode().value()).isEqualTo(404);
     }
 
+    private boolean hasExample(JsonNode requestOrResponse) {
+        JsonNode content = requestOrResponse.get("content");
+        return content != null && content.valueStream()
+                .anyMatch(media -> media.has("example") || media.has("examples"));
+    }
+
     @Test
     void openApiDescribesEveryEndpointWithExamples() {
         ResponseEntity<JsonNode> docs = get("/v3/api-docs");
@@ -73,7 +79,16 @@ class ObservabilityEndToEndTests extends RunningServer {
         assertThat(paths.propertyNames()).contains("/infer", "/train", "/train/jobs/{id}", "/checkpoint/save",
                 "/checkpoint/restore", "/checkpoint/reset", "/checkpoints", "/checkpoints/{id}",
                 "/checkpoints/{id}/file");
-        assertThat(docs.getBody().toString()).contains("\"examples\"", "Ankle boot", "bearer");
+        assertThat(docs.getBody().toString()).contains("Ankle boot", "bearer");
+        paths.properties().forEach(path -> path.getValue().properties().forEach(operation -> {
+            String name = operation.getKey().toUpperCase() + " " + path.getKey();
+            JsonNode body = operation.getValue().get("requestBody");
+            if (body != null) {
+                assertThat(hasExample(body)).as(name + " request example").isTrue();
+            }
+            assertThat(operation.getValue().get("responses").valueStream().anyMatch(this::hasExample))
+                    .as(name + " response example").isTrue();
+        }));
         assertThat(http.get().uri(uri("/swagger-ui/index.html")).retrieve().toEntity(String.class)
                 .getStatusCode().value()).isEqualTo(200);
     }
