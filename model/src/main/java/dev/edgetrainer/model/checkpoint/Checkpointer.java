@@ -1,5 +1,7 @@
 package dev.edgetrainer.model.checkpoint;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -133,11 +135,41 @@ public final class Checkpointer {
         model.run(save.key(), Map.of(save.inputs().get(0).name(), Tensor.ofString(file.toString())));
     }
 
-    /** Reads a checkpoint file through the model's own restore signature (path style). */
+    /**
+     * Reads a checkpoint file through the model's own restore signature (path style). Such a signature assigns the
+     * variables one by one, so a file that fails half way would leave the model half restored: the current weights
+     * are saved beside the file first and put back if the restore fails.
+     *
+     * @throws ModelException if the file cannot be restored; the model is unchanged
+     */
     public Map<String, Tensor> restoreFrom(Path file) {
         requireStyle(CheckpointStyle.PATH);
-        return new LinkedHashMap<>(
-                model.run(restore.key(), Map.of(restore.inputs().get(0).name(), Tensor.ofString(file.toString()))));
+        Path backup;
+        try {
+            // A dot name: the server's checkpoint store treats dot files as leftovers of interrupted writes.
+            backup = Files.createTempFile(file.toAbsolutePath().getParent(), ".restore-backup-", ".ckpt");
+        } catch (IOException e) {
+            throw new ModelException("cannot back up the weights before restoring " + file + ": " + e.getMessage(), e);
+        }
+        try {
+            saveTo(backup);
+            try {
+                return new LinkedHashMap<>(runRestore(file));
+            } catch (RuntimeException e) {
+                runRestore(backup);
+                throw e;
+            }
+        } finally {
+            try {
+                Files.deleteIfExists(backup);
+            } catch (IOException ignored) {
+                // a leftover dot file is removed with the other leftovers
+            }
+        }
+    }
+
+    private Map<String, Tensor> runRestore(Path file) {
+        return model.run(restore.key(), Map.of(restore.inputs().get(0).name(), Tensor.ofString(file.toString())));
     }
 
     private void requireStyle(CheckpointStyle required) {

@@ -96,6 +96,41 @@ class CheckpointerTests {
     }
 
     @Test
+    void aPathStyleRestoreThatFailsHalfWayLeavesTheModelAsItWas() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("ckpt");
+        try (TrainableModel flex = TrainableModel.load(SharedModels.require("tutorial-mnist-flex.tflite"))) {
+            Checkpointer checkpointer = Checkpointer.of(flex);
+            java.nio.file.Path good = dir.resolve("good.ckpt");
+            checkpointer.saveTo(good);
+            Map<String, Tensor> weights = WeightsFile.decode(java.nio.file.Files.readAllBytes(good));
+            Tensor probe = Tensor.ofFloats(new int[] {1, 28, 28}, new float[784]);
+            java.util.Arrays.fill(probe.floats(), 0.5f);
+            float[] before = flex.run("infer", Map.of("x", probe)).get("logits").floats();
+            // Each tensor in turn is the bad one, so some restores fail after others were already assigned.
+            for (String broken : weights.keySet()) {
+                Map<String, Tensor> scaled = new java.util.LinkedHashMap<>();
+                weights.forEach((name, tensor) -> {
+                    float[] values = tensor.floats().clone();
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] *= 3;
+                    }
+                    scaled.put(name, name.equals(broken) ? Tensor.ofFloats(new int[] {7}, new float[7])
+                            : Tensor.ofFloats(tensor.shape(), values));
+                });
+                java.nio.file.Path bad = dir.resolve("bad.ckpt");
+                java.nio.file.Files.write(bad, WeightsFile.encode(scaled));
+                assertThatThrownBy(() -> checkpointer.restoreFrom(bad)).isInstanceOf(ModelException.class)
+                        .hasMessageContaining(broken);
+                assertThat(flex.run("infer", Map.of("x", probe)).get("logits").floats()).as(broken)
+                        .containsExactly(before);
+            }
+            try (var left = java.nio.file.Files.list(dir)) {
+                assertThat(left.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("good.ckpt", "bad.ckpt");
+            }
+        }
+    }
+
+    @Test
     void modelsWithoutSaveAndRestoreHaveNoCheckpointStyle() {
         byte[] bytes = MlpModelWriter.write(SPEC);
         org.tensorflow.lite.schema.ModelT model = org.tensorflow.lite.schema.ModelT.deserializeFromBinary(bytes);

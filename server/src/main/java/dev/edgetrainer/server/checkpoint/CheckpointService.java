@@ -13,6 +13,8 @@ import dev.edgetrainer.model.checkpoint.CheckpointStyle;
 import dev.edgetrainer.model.checkpoint.CorruptCheckpointException;
 import dev.edgetrainer.model.checkpoint.WeightsFile;
 import dev.edgetrainer.model.runtime.InvalidInputException;
+import dev.edgetrainer.model.runtime.ModelException;
+import dev.edgetrainer.model.runtime.UnsupportedOpsException;
 import dev.edgetrainer.model.runtime.Tensor;
 import dev.edgetrainer.server.model.ModelEngine;
 import dev.edgetrainer.server.model.ModelState;
@@ -184,6 +186,14 @@ public class CheckpointService implements SmartInitializingSingleton {
         } catch (InvalidInputException e) {
             throw ApiException.unprocessable(e.field(), "checkpoint " + manifest.id()
                     + " does not fit this model: " + e.getMessage());
+        } catch (ModelException e) {
+            if (e instanceof UnsupportedOpsException || weights != null) {
+                throw e;
+            }
+            // The model's own restore refused the file (a missing tensor, a wrong dtype or shape); the weights
+            // were put back, so this is the checkpoint's fault, not the server's.
+            throw ApiException.unprocessable("id", "checkpoint " + manifest.id() + " does not fit this model: "
+                    + e.getMessage());
         }
     }
 

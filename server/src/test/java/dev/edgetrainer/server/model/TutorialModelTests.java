@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.edgetrainer.model.checkpoint.WeightsFile;
 import dev.edgetrainer.model.graph.MlpModelWriter;
+import dev.edgetrainer.model.runtime.Tensor;
 import dev.edgetrainer.server.RunningServer;
 import dev.edgetrainer.server.TestFixtures;
 
@@ -75,6 +78,34 @@ class TutorialModelTests {
             JsonNode health = http.get().uri("/actuator/health").retrieve().body(JsonNode.class);
             assertThat(health.get("components").get("model").get("details").get("checkpoint").asString())
                     .isEqualTo(saved);
+            assertThat(infer(http, pngs)).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void anUploadedCheckpointThatDoesNotFitIsRefusedAndChangesNothing() {
+        Path model = TestFixtures.sharedModels().resolve("tutorial-mnist-flex.tflite");
+        Assumptions.assumeTrue(Files.exists(model), "needs ../shared/models/tutorial-mnist-flex.tflite (CI has it)");
+        try (ConfigurableApplicationContext server = RunningServer.start(model, dir.resolve("checkpoints"),
+                "--edge.model.class-names=0,1,2,3,4,5,6,7,8,9")) {
+            RestClient http = RunningServer.client(RunningServer.port(server), null);
+            byte[][] pngs = {TestFixtures.png(1), TestFixtures.png(2)};
+            List<JsonNode> before = infer(http, pngs);
+            Map<String, Tensor> wrong = new LinkedHashMap<>();
+            wrong.put("dense_1/kernel:0", Tensor.ofFloats(new int[] {784, 128}, new float[784 * 128]));
+            wrong.put("dense_1/bias:0", Tensor.ofFloats(new int[] {128}, new float[128]));
+            wrong.put("dense_2/kernel:0", Tensor.ofFloats(new int[] {12, 10}, new float[120]));
+            wrong.put("dense_2/bias:0", Tensor.ofFloats(new int[] {10}, new float[10]));
+            ResponseEntity<JsonNode> uploaded = http.put().uri("/checkpoints/wrong-shape/file")
+                    .contentType(MediaType.APPLICATION_OCTET_STREAM).body(WeightsFile.encode(wrong)).retrieve()
+                    .toEntity(JsonNode.class);
+            assertThat(uploaded.getStatusCode().value()).as(String.valueOf(uploaded.getBody())).isEqualTo(201);
+
+            ResponseEntity<JsonNode> restored = http.post().uri("/checkpoint/restore")
+                    .contentType(MediaType.APPLICATION_JSON).body(Map.of("id", "wrong-shape")).retrieve()
+                    .toEntity(JsonNode.class);
+            assertThat(restored.getStatusCode().value()).as(String.valueOf(restored.getBody())).isEqualTo(422);
+            assertThat(restored.getBody().get("detail").asString()).contains("dense_2/kernel:0");
             assertThat(infer(http, pngs)).isEqualTo(before);
         }
     }
