@@ -231,6 +231,9 @@ public final class TrainableModel implements AutoCloseable {
         private final Signature signature;
         private final String[] inputNames;
         private final String[] outputNames;
+        /** The runner's own C strings for the names: passing Java strings would copy them to native memory per call. */
+        private final BytePointer[] inputKeys;
+        private final BytePointer[] outputKeys;
         private final int[][] allocatedShapes;
         private boolean allocated;
 
@@ -241,18 +244,22 @@ public final class TrainableModel implements AutoCloseable {
             int outputCount = (int) TfLiteSignatureRunnerGetOutputCount(handle);
             inputNames = new String[inputCount];
             outputNames = new String[outputCount];
+            inputKeys = new BytePointer[inputCount];
+            outputKeys = new BytePointer[outputCount];
             allocatedShapes = new int[inputCount][];
             List<TensorSpec> inputSpecs = new ArrayList<>();
             List<TensorSpec> outputSpecs = new ArrayList<>();
             for (int i = 0; i < inputCount; i++) {
-                inputNames[i] = TfLiteSignatureRunnerGetInputName(handle, i).getString(StandardCharsets.UTF_8);
-                TfLiteTensor tensor = TfLiteSignatureRunnerGetInputTensor(handle, inputNames[i]);
+                inputKeys[i] = TfLiteSignatureRunnerGetInputName(handle, i);
+                inputNames[i] = inputKeys[i].getString(StandardCharsets.UTF_8);
+                TfLiteTensor tensor = TfLiteSignatureRunnerGetInputTensor(handle, inputKeys[i]);
                 inputSpecs.add(spec(inputNames[i], tensor));
                 allocatedShapes[i] = TensorCopy.dims(tensor.dims());
             }
             for (int i = 0; i < outputCount; i++) {
-                outputNames[i] = TfLiteSignatureRunnerGetOutputName(handle, i).getString(StandardCharsets.UTF_8);
-                outputSpecs.add(spec(outputNames[i], TfLiteSignatureRunnerGetOutputTensor(handle, outputNames[i])));
+                outputKeys[i] = TfLiteSignatureRunnerGetOutputName(handle, i);
+                outputNames[i] = outputKeys[i].getString(StandardCharsets.UTF_8);
+                outputSpecs.add(spec(outputNames[i], TfLiteSignatureRunnerGetOutputTensor(handle, outputKeys[i])));
             }
             signature = new Signature(key, inputSpecs, outputSpecs);
         }
@@ -264,7 +271,7 @@ public final class TrainableModel implements AutoCloseable {
             for (int i = 0; i < ordered.length; i++) {
                 int[] shape = ordered[i].shapeUnsafe();
                 if (!Arrays.equals(shape, allocatedShapes[i])) {
-                    check(TfLiteSignatureRunnerResizeInputTensor(handle, inputNames[i], shape, shape.length),
+                    check(TfLiteSignatureRunnerResizeInputTensor(handle, inputKeys[i], shape, shape.length),
                             "resize input '" + inputNames[i] + "' to " + Arrays.toString(shape));
                     allocatedShapes[i] = shape.clone();
                     reshaped = true;
@@ -276,12 +283,13 @@ public final class TrainableModel implements AutoCloseable {
                 allocated = true;
             }
             for (int i = 0; i < ordered.length; i++) {
-                TensorCopy.copyIn(inputNames[i], TfLiteSignatureRunnerGetInputTensor(handle, inputNames[i]), ordered[i]);
+                TensorCopy.copyIn(inputNames[i], TfLiteSignatureRunnerGetInputTensor(handle, inputKeys[i]), ordered[i]);
             }
             check(TfLiteSignatureRunnerInvoke(handle), "invoke");
             Map<String, Tensor> outputs = new LinkedHashMap<>();
-            for (String name : outputNames) {
-                outputs.put(name, TensorCopy.copyOut(name, TfLiteSignatureRunnerGetOutputTensor(handle, name),
+            for (int i = 0; i < outputNames.length; i++) {
+                String name = outputNames[i];
+                outputs.put(name, TensorCopy.copyOut(name, TfLiteSignatureRunnerGetOutputTensor(handle, outputKeys[i]),
                         reuse.get(name)));
             }
             return outputs;
