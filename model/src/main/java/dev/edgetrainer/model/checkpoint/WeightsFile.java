@@ -8,11 +8,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import dev.edgetrainer.model.io.Sha256;
 import dev.edgetrainer.model.runtime.DataType;
 import dev.edgetrainer.model.runtime.Tensor;
 
@@ -64,7 +64,7 @@ public final class WeightsFile {
                 }
                 out.write(data.array());
             }
-            out.write(sha256(bytes.toByteArray(), bytes.size()));
+            out.write(Sha256.digest(bytes.toByteArray(), bytes.size()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -82,7 +82,7 @@ public final class WeightsFile {
             throw new CorruptCheckpointException("not an EdgeTrainer weights file");
         }
         int payload = file.length - DIGEST_BYTES;
-        if (!MessageDigest.isEqual(sha256(file, payload), Arrays.copyOfRange(file, payload, file.length))) {
+        if (!MessageDigest.isEqual(Sha256.digest(file, payload), Arrays.copyOfRange(file, payload, file.length))) {
             throw new CorruptCheckpointException("checksum mismatch: the file is corrupt or truncated");
         }
         ByteBuffer in = ByteBuffer.wrap(file, 0, payload);
@@ -163,13 +163,4 @@ public final class WeightsFile {
         };
     }
 
-    private static byte[] sha256(byte[] bytes, int length) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update(bytes, 0, length);
-            return digest.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

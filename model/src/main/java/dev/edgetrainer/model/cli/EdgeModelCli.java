@@ -4,10 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -21,6 +18,7 @@ import dev.edgetrainer.model.graph.MlpModelWriter;
 import dev.edgetrainer.model.graph.MlpSpec;
 import dev.edgetrainer.model.graph.ModelInspection;
 import dev.edgetrainer.model.io.AtomicFiles;
+import dev.edgetrainer.model.io.Sha256;
 import dev.edgetrainer.model.pretrain.LossPlot;
 import dev.edgetrainer.model.pretrain.Pretrainer;
 import dev.edgetrainer.model.runtime.Signature;
@@ -116,7 +114,7 @@ public final class EdgeModelCli {
         MlpSpec spec = spec(args);
         byte[] model = MlpModelWriter.write(spec);
         AtomicFiles.write(target, model);
-        out.printf("wrote %s (%,d bytes, sha256 %s) for %s%n", target, model.length, sha256(model), spec);
+        out.printf("wrote %s (%,d bytes, sha256 %s) for %s%n", target, model.length, Sha256.hex(model), spec);
     }
 
     private void inspect(Args args) throws IOException {
@@ -127,7 +125,7 @@ public final class EdgeModelCli {
         byte[] bytes = Files.readAllBytes(file);
         try (TrainableModel model = TrainableModel.load(bytes, file.toString())) {
             ModelInspection inspection = model.inspection();
-            out.printf("model: %s (%,d bytes, sha256 %s)%n", file, bytes.length, sha256(bytes));
+            out.printf("model: %s (%,d bytes, sha256 %s)%n", file, bytes.length, Sha256.hex(bytes));
             out.printf("runtime: TensorFlow Lite %s%n", TrainableModel.runtimeVersion());
             out.printf("checkpoint style: %s%n", Checkpointer.of(model).style().name().toLowerCase(Locale.ROOT));
             out.println("signatures:");
@@ -188,7 +186,7 @@ public final class EdgeModelCli {
             byte[] trained = MlpModelWriter.write(spec, values);
             AtomicFiles.write(target, trained);
             out.printf("wrote %s (%,d bytes, sha256 %s) with the trained weights as initial values%n", target,
-                    trained.length, sha256(trained));
+                    trained.length, Sha256.hex(trained));
             Path saveTo = args.path("save-checkpoint");
             if (saveTo != null) {
                 AtomicFiles.write(saveTo, WeightsFile.encode(weights));
@@ -220,14 +218,6 @@ public final class EdgeModelCli {
 
     private static String list(Set<String> names) {
         return names.isEmpty() ? "none" : String.join(", ", names);
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     static String format(Duration duration) {

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
 import dev.edgetrainer.model.checkpoint.CorruptCheckpointException;
 import dev.edgetrainer.model.io.AtomicFiles;
 import dev.edgetrainer.server.system.ApiException;
-import dev.edgetrainer.server.system.Sha256;
+import dev.edgetrainer.model.io.Sha256;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -17,7 +17,7 @@ import dev.edgetrainer.model.checkpoint.Checkpointer;
 import dev.edgetrainer.model.runtime.Signature;
 import dev.edgetrainer.server.system.ApiException;
 import dev.edgetrainer.server.system.EdgeProperties;
-import dev.edgetrainer.server.system.Sha256;
+import dev.edgetrainer.model.io.Sha256;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

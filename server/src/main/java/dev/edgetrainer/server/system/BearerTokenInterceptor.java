@@ -3,6 +3,8 @@ package dev.edgetrainer.server.system;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
+import dev.edgetrainer.model.io.Sha256;
+
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 

@@ -14,7 +14,7 @@ import dev.edgetrainer.model.graph.MlpSpec;
 import dev.edgetrainer.model.runtime.TrainableModel;
 import dev.edgetrainer.server.RunningServer;
 import dev.edgetrainer.server.TestFixtures;
-import dev.edgetrainer.server.system.Sha256;
+import dev.edgetrainer.model.io.Sha256;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.http.MediaType;

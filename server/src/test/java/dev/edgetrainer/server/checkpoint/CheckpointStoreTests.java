@@ -6,7 +6,7 @@ import java.time.Instant;
 
 import dev.edgetrainer.model.checkpoint.CorruptCheckpointException;
 import dev.edgetrainer.server.system.ApiException;
-import dev.edgetrainer.server.system.Sha256;
+import dev.edgetrainer.model.io.Sha256;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

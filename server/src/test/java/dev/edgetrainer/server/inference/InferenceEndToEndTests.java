@@ -7,7 +7,7 @@ import java.util.Map;
 
 import dev.edgetrainer.server.RunningServer;
 import dev.edgetrainer.server.TestFixtures;
-import dev.edgetrainer.server.system.Sha256;
+import dev.edgetrainer.model.io.Sha256;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.http.MediaType;

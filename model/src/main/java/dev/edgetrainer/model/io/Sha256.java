@@ -1,4 +1,4 @@
-package dev.edgetrainer.server.system;
+package dev.edgetrainer.model.io;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -11,8 +11,15 @@ public final class Sha256 {
     }
 
     public static byte[] digest(byte[] data) {
+        return digest(data, data.length);
+    }
+
+    /** The digest of the first {@code length} bytes. */
+    public static byte[] digest(byte[] data, int length) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(data);
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(data, 0, length);
+            return digest.digest();
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
