@@ -1,6 +1,7 @@
 package dev.edgetrainer.server.training;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -113,7 +114,10 @@ class TrainingController {
                 throw ApiException.badInput(images == null ? "images" : "labels",
                         "IDX training needs both an 'images' and a 'labels' part");
             }
-            return run(reader.idx(images.getBytes(), labels.getBytes()), options);
+            // Streamed from the parts: a copy of an upload of up to edge.limits.max-body saved on a small heap.
+            try (InputStream imageStream = images.getInputStream(); InputStream labelStream = labels.getInputStream()) {
+                return run(reader.idx(imageStream, labelStream), options);
+            }
         }
         if (image == null || image.isEmpty()) {
             throw ApiException.badInput("image", "send 'image' parts with 'label' parts, or 'images' and 'labels' "

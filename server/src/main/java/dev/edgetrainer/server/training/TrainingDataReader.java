@@ -1,7 +1,7 @@
 package dev.edgetrainer.server.training;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -99,13 +99,13 @@ class TrainingDataReader {
     }
 
     /** Fashion-MNIST's own IDX files, gzipped or not. */
-    TrainingData idx(byte[] images, byte[] labels) {
+    TrainingData idx(InputStream images, InputStream labels) {
         spec();
         IdxImages pixels;
         byte[] classes;
         try {
-            pixels = IdxReader.readImages(new ByteArrayInputStream(images), "images");
-            classes = IdxReader.readLabels(new ByteArrayInputStream(labels), "labels");
+            pixels = IdxReader.readImages(images, "images");
+            classes = IdxReader.readLabels(labels, "labels");
         } catch (IdxFormatException e) {
             throw ApiException.badInput(e.getMessage().startsWith("labels") ? "labels" : "images", e.getMessage());
         } catch (IOException e) {
