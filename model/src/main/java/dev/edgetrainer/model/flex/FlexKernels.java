@@ -35,7 +35,7 @@ public final class FlexKernels {
             throw new FlexOpException("custom op " + customOp + " is not provided by this runtime");
         }
         String op = customOp.substring("Flex".length());
-        NodeDef node = nodeDef(customOp, customOptions);
+        NodeDef node = nodeDef(customOptions);
         if (!node.op().isEmpty() && !node.op().equals(op)) {
             throw new FlexOpException(customOp + " carries a NodeDef for op " + node.op());
         }
@@ -65,16 +65,29 @@ public final class FlexKernels {
         return kernel;
     }
 
-    private static NodeDef nodeDef(String customOp, byte[] customOptions) {
+    /**
+     * The custom op name the options describe ({@code Flex} + element 0 of their FlexBuffer vector).
+     *
+     * @throws FlexOpException if the options are not a vector of the op name and its NodeDef
+     */
+    public static String customOp(byte[] customOptions) {
+        return "Flex" + vector(customOptions).get(0).asString();
+    }
+
+    private static NodeDef nodeDef(byte[] customOptions) {
+        return NodeDef.parse(vector(customOptions).get(1).asBlob().getBytes());
+    }
+
+    private static FlexBuffers.Vector vector(byte[] customOptions) {
         FlexBuffers.Vector vector;
         try {
             vector = FlexBuffers.getRoot(ByteBuffer.wrap(customOptions)).asVector();
         } catch (RuntimeException e) {
-            throw new FlexOpException(customOp + " has unreadable custom options");
+            throw new FlexOpException("unreadable custom options");
         }
         if (vector.size() < 2 || !vector.get(0).isString() || !vector.get(1).isBlob() && !vector.get(1).isString()) {
-            throw new FlexOpException(customOp + " custom options are not [op name, NodeDef]");
+            throw new FlexOpException("unreadable custom options: not a vector of the op name and its NodeDef");
         }
-        return NodeDef.parse(vector.get(1).asBlob().getBytes());
+        return vector;
     }
 }

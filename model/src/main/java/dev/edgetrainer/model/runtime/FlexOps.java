@@ -135,18 +135,12 @@ final class FlexOps {
             try {
                 byte[] options = new byte[(int) Math.min(length, Integer.MAX_VALUE)];
                 buffer.capacity(length).get(options);
-                op = "Flex" + opName(options);
+                op = FlexKernels.customOp(options);
                 NODES.put(id, new Node(op, FlexKernels.create(op, options), null));
             } catch (Throwable e) {
-                NODES.put(id, new Node(op, null, "unreadable custom options (" + message(e) + ")"));
+                NODES.put(id, new Node(op, null, message(e)));
             }
             return new NodeId(id);
-        }
-
-        /** The TF op name, element 0 of the custom options' FlexBuffer vector. */
-        private static String opName(byte[] options) {
-            return com.google.flatbuffers.FlexBuffers.getRoot(java.nio.ByteBuffer.wrap(options)).asVector().get(0)
-                    .asString();
         }
     }
 

@@ -17,7 +17,6 @@ import dev.edgetrainer.model.runtime.ModelException;
 import dev.edgetrainer.model.runtime.UnsupportedOpsException;
 import dev.edgetrainer.model.runtime.Tensor;
 import dev.edgetrainer.server.model.ModelEngine;
-import dev.edgetrainer.server.model.ModelState;
 import dev.edgetrainer.server.model.ModelState.RestoreReport;
 import dev.edgetrainer.server.model.ModelState.Skipped;
 import dev.edgetrainer.server.model.ModelTask;
