@@ -7,7 +7,7 @@ import java.util.Map;
 import javax.imageio.ImageIO;
 
 import dev.edgetrainer.model.data.Dataset;
-import dev.edgetrainer.model.runtime.Tensor;
+import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.runtime.TrainableModel;
 
 /**

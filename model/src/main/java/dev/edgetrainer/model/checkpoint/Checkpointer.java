@@ -9,12 +9,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import dev.edgetrainer.model.runtime.DataType;
+import dev.edgetrainer.model.tensor.DataType;
 import dev.edgetrainer.model.runtime.InvalidInputException;
 import dev.edgetrainer.model.runtime.ModelException;
-import dev.edgetrainer.model.runtime.Signature;
-import dev.edgetrainer.model.runtime.Tensor;
-import dev.edgetrainer.model.runtime.TensorSpec;
+import dev.edgetrainer.model.tensor.Signature;
+import dev.edgetrainer.model.tensor.Tensor;
+import dev.edgetrainer.model.tensor.TensorSpec;
 import dev.edgetrainer.model.runtime.TrainableModel;
 
 /**

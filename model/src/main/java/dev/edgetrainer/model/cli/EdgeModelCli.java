@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Set;
 
 import dev.edgetrainer.model.checkpoint.Checkpointer;
-import dev.edgetrainer.model.checkpoint.WeightsFile;
+import dev.edgetrainer.model.tensor.WeightsFile;
 import dev.edgetrainer.model.data.Dataset;
 import dev.edgetrainer.model.graph.MlpModelWriter;
 import dev.edgetrainer.model.graph.MlpSpec;
@@ -21,8 +21,8 @@ import dev.edgetrainer.model.io.AtomicFiles;
 import dev.edgetrainer.model.io.Sha256;
 import dev.edgetrainer.model.pretrain.LossPlot;
 import dev.edgetrainer.model.pretrain.Pretrainer;
-import dev.edgetrainer.model.runtime.Signature;
-import dev.edgetrainer.model.runtime.Tensor;
+import dev.edgetrainer.model.tensor.Signature;
+import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.runtime.TrainableModel;
 
 /** {@code java -jar edge-model.jar COMMAND}: create, inspect, pretrain and evaluate trainable TFLite models. */

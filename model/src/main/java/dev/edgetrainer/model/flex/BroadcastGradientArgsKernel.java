@@ -2,8 +2,8 @@ package dev.edgetrainer.model.flex;
 
 import java.util.List;
 
-import dev.edgetrainer.model.runtime.DataType;
-import dev.edgetrainer.model.runtime.Tensor;
+import dev.edgetrainer.model.tensor.DataType;
+import dev.edgetrainer.model.tensor.Tensor;
 
 /**
  * {@code BroadcastGradientArgs(s0, s1) -> (r0, r1)}: for two shapes that broadcast together, the axes along which

@@ -12,11 +12,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import dev.edgetrainer.model.checkpoint.CorruptCheckpointException;
-import dev.edgetrainer.model.checkpoint.WeightsFile;
+import dev.edgetrainer.model.tensor.CorruptCheckpointException;
+import dev.edgetrainer.model.tensor.WeightsFile;
 import dev.edgetrainer.model.io.AtomicFiles;
-import dev.edgetrainer.model.runtime.DataType;
-import dev.edgetrainer.model.runtime.Tensor;
+import dev.edgetrainer.model.tensor.DataType;
+import dev.edgetrainer.model.tensor.Tensor;
 
 /**
  * {@code Save}, {@code SaveV2}, {@code Restore} and {@code RestoreV2}, reading and writing the {@link WeightsFile}

@@ -3,7 +3,7 @@ package dev.edgetrainer.model.flex;
 import java.util.Arrays;
 import java.util.List;
 
-import dev.edgetrainer.model.runtime.DataType;
+import dev.edgetrainer.model.tensor.DataType;
 
 /** Argument checks shared by the kernels, with TensorFlow-like messages. */
 final class Checks {

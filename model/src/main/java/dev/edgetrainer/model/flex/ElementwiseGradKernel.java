@@ -2,8 +2,8 @@ package dev.edgetrainer.model.flex;
 
 import java.util.List;
 
-import dev.edgetrainer.model.runtime.DataType;
-import dev.edgetrainer.model.runtime.Tensor;
+import dev.edgetrainer.model.tensor.DataType;
+import dev.edgetrainer.model.tensor.Tensor;
 
 /**
  * The gradient ops of elementwise activations, two same-shaped float inputs to one output:

@@ -1,7 +1,7 @@
 package dev.edgetrainer.model.flex;
 
-import dev.edgetrainer.model.runtime.DataType;
-import dev.edgetrainer.model.runtime.Tensor;
+import dev.edgetrainer.model.tensor.DataType;
+import dev.edgetrainer.model.tensor.Tensor;
 
 /** A node's input or output as a kernel sees it; the runtime backs it with the interpreter's tensor. */
 public interface KernelTensor {

@@ -3,8 +3,8 @@ package dev.edgetrainer.model.flex;
 import java.util.Arrays;
 import java.util.List;
 
-import dev.edgetrainer.model.runtime.DataType;
-import dev.edgetrainer.model.runtime.Tensor;
+import dev.edgetrainer.model.tensor.DataType;
+import dev.edgetrainer.model.tensor.Tensor;
 
 /**
  * {@code SoftmaxCrossEntropyWithLogits(features, labels) -> (loss[batch], backprop[batch, classes])} with labels as

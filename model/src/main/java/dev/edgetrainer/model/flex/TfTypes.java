@@ -1,6 +1,6 @@
 package dev.edgetrainer.model.flex;
 
-import dev.edgetrainer.model.runtime.DataType;
+import dev.edgetrainer.model.tensor.DataType;
 
 /** TensorFlow's {@code DataType} enum codes, as NodeDef attributes carry them. */
 final class TfTypes {

@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 import dev.edgetrainer.model.data.Dataset;
-import dev.edgetrainer.model.runtime.Signature;
-import dev.edgetrainer.model.runtime.Tensor;
+import dev.edgetrainer.model.tensor.Signature;
+import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.runtime.TrainableModel;
 
 /**

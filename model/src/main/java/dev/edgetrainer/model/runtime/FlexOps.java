@@ -1,5 +1,8 @@
 package dev.edgetrainer.model.runtime;
 
+import dev.edgetrainer.model.tensor.Tensor;
+import dev.edgetrainer.model.tensor.DataType;
+
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.*;
 
 import java.nio.charset.StandardCharsets;
@@ -272,7 +275,7 @@ final class FlexOps {
 
         @Override
         public DataType type() {
-            return DataType.fromCode(tensor.type());
+            return TensorCopy.type(tensor.type());
         }
 
         @Override

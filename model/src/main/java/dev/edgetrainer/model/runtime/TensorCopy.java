@@ -1,5 +1,8 @@
 package dev.edgetrainer.model.runtime;
 
+import dev.edgetrainer.model.tensor.Tensor;
+import dev.edgetrainer.model.tensor.DataType;
+
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.*;
 
 import java.util.Arrays;
@@ -52,7 +55,7 @@ final class TensorCopy {
      * allocation in loops), else into new arrays.
      */
     static Tensor copyOut(String name, TfLiteTensor source, Tensor reuse) {
-        DataType type = DataType.fromCode(TfLiteTensorType(source));
+        DataType type = type(TfLiteTensorType(source));
         int[] shape = dims(source.dims());
         int count = (int) Tensor.elementCount(shape);
         long bytes = TfLiteTensorByteSize(source);
@@ -64,7 +67,7 @@ final class TensorCopy {
         if (bytes != (long) count * type.byteSize()) {
             throw new ModelException("output '" + name + "' has " + bytes + " bytes for shape " + Arrays.toString(shape));
         }
-        Tensor target = reuse != null && reuse.type() == type && Arrays.equals(reuse.shapeUnsafe(), shape) ? reuse
+        Tensor target = reuse != null && reuse.type() == type && reuse.hasShape(shape) ? reuse
                 : Tensor.zeros(type, shape);
         if (count == 0) {
             return target;
@@ -78,6 +81,16 @@ final class TensorCopy {
             default -> throw new ModelException("output '" + name + "' has unsupported type " + type);
         }
         return target;
+    }
+
+    /** The dtype of a TFLite type code; a code no Java array holds is the model's problem. */
+    static DataType type(int code) {
+        try {
+            return DataType.fromCode(code);
+        }
+        catch (IllegalArgumentException e) {
+            throw new ModelException(e.getMessage());
+        }
     }
 
     static int[] dims(TfLiteIntArray array) {

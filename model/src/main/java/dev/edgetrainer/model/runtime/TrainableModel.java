@@ -1,5 +1,10 @@
 package dev.edgetrainer.model.runtime;
 
+import dev.edgetrainer.model.tensor.Tensor;
+import dev.edgetrainer.model.tensor.DataType;
+import dev.edgetrainer.model.tensor.TensorSpec;
+import dev.edgetrainer.model.tensor.Signature;
+
 import static org.bytedeco.tensorflowlite.global.tensorflowlite.*;
 
 import java.io.IOException;
@@ -269,11 +274,11 @@ public final class TrainableModel implements AutoCloseable {
             ErrorCapture.clear();
             boolean reshaped = false;
             for (int i = 0; i < ordered.length; i++) {
-                int[] shape = ordered[i].shapeUnsafe();
-                if (!Arrays.equals(shape, allocatedShapes[i])) {
+                if (!ordered[i].hasShape(allocatedShapes[i])) {
+                    int[] shape = ordered[i].shape();
                     check(TfLiteSignatureRunnerResizeInputTensor(handle, inputKeys[i], shape, shape.length),
                             "resize input '" + inputNames[i] + "' to " + Arrays.toString(shape));
-                    allocatedShapes[i] = shape.clone();
+                    allocatedShapes[i] = shape;
                     reshaped = true;
                 }
             }
@@ -314,10 +319,10 @@ public final class TrainableModel implements AutoCloseable {
                     throw new InvalidInputException(spec.name(), "input '" + spec.name() + "' must be "
                             + spec.type().name().toLowerCase() + ", got " + tensor.type().name().toLowerCase());
                 }
-                if (!spec.accepts(tensor.shapeUnsafe())) {
+                if (!spec.accepts(tensor.shape())) {
                     throw new InvalidInputException(spec.name(), "input '" + spec.name() + "' must have shape "
                             + Arrays.toString(spec.shape()) + " (-1 = any size), got "
-                            + Arrays.toString(tensor.shapeUnsafe()));
+                            + Arrays.toString(tensor.shape()));
                 }
                 ordered[i] = tensor;
             }
@@ -337,7 +342,7 @@ public final class TrainableModel implements AutoCloseable {
     }
 
     private static TensorSpec spec(String name, TfLiteTensor tensor) {
-        DataType type = DataType.fromCode(TfLiteTensorType(tensor));
+        DataType type = TensorCopy.type(TfLiteTensorType(tensor));
         TfLiteIntArray signature = tensor.dims_signature();
         int[] shape = signature != null && !signature.isNull() && signature.size() > 0
                 ? TensorCopy.dims(signature) : TensorCopy.dims(tensor.dims());

@@ -1,5 +1,7 @@
 package dev.edgetrainer.model.checkpoint;
 
+import dev.edgetrainer.model.tensor.WeightsFile;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,7 +13,7 @@ import dev.edgetrainer.model.graph.MlpSpec;
 import dev.edgetrainer.model.runtime.InvalidInputException;
 import dev.edgetrainer.model.runtime.ModelException;
 import dev.edgetrainer.model.runtime.SharedModels;
-import dev.edgetrainer.model.runtime.Tensor;
+import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.runtime.TrainableModel;
 
 import org.junit.jupiter.api.Test;

@@ -15,11 +15,11 @@ import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 
 import dev.edgetrainer.model.checkpoint.Checkpointer;
-import dev.edgetrainer.model.checkpoint.WeightsFile;
+import dev.edgetrainer.model.tensor.WeightsFile;
 import dev.edgetrainer.model.data.SyntheticImages;
 import dev.edgetrainer.model.flex.FlexOpModels;
 import dev.edgetrainer.model.runtime.SharedModels;
-import dev.edgetrainer.model.runtime.Tensor;
+import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.runtime.TrainableModel;
 
 import org.junit.jupiter.api.Test;

@@ -10,9 +10,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-import dev.edgetrainer.model.checkpoint.WeightsFile;
+import dev.edgetrainer.model.tensor.WeightsFile;
 import dev.edgetrainer.model.runtime.ModelException;
-import dev.edgetrainer.model.runtime.Tensor;
+import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.runtime.TrainableModel;
 import dev.edgetrainer.model.runtime.UnsupportedOpsException;
 

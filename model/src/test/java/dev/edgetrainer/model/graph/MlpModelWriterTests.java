@@ -7,10 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 
-import dev.edgetrainer.model.runtime.DataType;
-import dev.edgetrainer.model.runtime.Signature;
-import dev.edgetrainer.model.runtime.Tensor;
-import dev.edgetrainer.model.runtime.TensorSpec;
+import dev.edgetrainer.model.tensor.DataType;
+import dev.edgetrainer.model.tensor.Signature;
+import dev.edgetrainer.model.tensor.Tensor;
+import dev.edgetrainer.model.tensor.TensorSpec;
 import dev.edgetrainer.model.runtime.TrainableModel;
 
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,11 @@
 package dev.edgetrainer.model.runtime;
 
+import dev.edgetrainer.model.tensor.Tensor;
+import dev.edgetrainer.model.tensor.DataType;
+import dev.edgetrainer.model.tensor.TensorSpec;
+import dev.edgetrainer.model.tensor.Signature;
+import dev.edgetrainer.model.tensor.WeightsFile;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -66,7 +72,7 @@ class TrainableModelTests {
         wrong.put("dense_1/bias:0", Tensor.ofFloats(new int[] {128}, new float[128]));
         wrong.put("dense_2/kernel:0", Tensor.ofFloats(new int[] {128, 10}, new float[1280]));
         wrong.put("dense_2/bias:0", Tensor.ofFloats(new int[] {10}, new float[10]));
-        Files.write(checkpoint, dev.edgetrainer.model.checkpoint.WeightsFile.encode(wrong));
+        Files.write(checkpoint, dev.edgetrainer.model.tensor.WeightsFile.encode(wrong));
         try (TrainableModel model = TrainableModel.load(path)) {
             Tensor probe = randomImages(2);
             float[] before = model.run("infer", Map.of("x", probe)).get("logits").floats();

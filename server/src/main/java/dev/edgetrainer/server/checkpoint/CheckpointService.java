@@ -10,12 +10,12 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import dev.edgetrainer.model.checkpoint.CheckpointStyle;
-import dev.edgetrainer.model.checkpoint.CorruptCheckpointException;
-import dev.edgetrainer.model.checkpoint.WeightsFile;
+import dev.edgetrainer.model.tensor.CorruptCheckpointException;
+import dev.edgetrainer.model.tensor.WeightsFile;
 import dev.edgetrainer.model.runtime.InvalidInputException;
 import dev.edgetrainer.model.runtime.ModelException;
 import dev.edgetrainer.model.runtime.UnsupportedOpsException;
-import dev.edgetrainer.model.runtime.Tensor;
+import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.server.model.ModelEngine;
 import dev.edgetrainer.server.model.ModelState.RestoreReport;
 import dev.edgetrainer.server.model.ModelState.Skipped;

@@ -16,7 +16,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
-import dev.edgetrainer.model.checkpoint.CorruptCheckpointException;
+import dev.edgetrainer.model.tensor.CorruptCheckpointException;
 import dev.edgetrainer.model.io.AtomicFiles;
 import dev.edgetrainer.server.system.ApiException;
 import dev.edgetrainer.model.io.Sha256;

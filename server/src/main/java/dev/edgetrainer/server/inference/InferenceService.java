@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 
-import dev.edgetrainer.model.runtime.Tensor;
+import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.server.model.JsonTensors;
 import dev.edgetrainer.server.model.LoadedModel;
 import dev.edgetrainer.server.model.ModelEngine;

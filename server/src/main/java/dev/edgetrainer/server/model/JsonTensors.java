@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import dev.edgetrainer.model.runtime.Tensor;
-import dev.edgetrainer.model.runtime.TensorSpec;
+import dev.edgetrainer.model.tensor.Tensor;
+import dev.edgetrainer.model.tensor.TensorSpec;
 import dev.edgetrainer.server.system.ApiException;
 
 import tools.jackson.databind.JsonNode;

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeoutException;
 
 import dev.edgetrainer.model.checkpoint.CheckpointStyle;
 import dev.edgetrainer.model.checkpoint.Checkpointer;
-import dev.edgetrainer.model.runtime.Signature;
+import dev.edgetrainer.model.tensor.Signature;
 import dev.edgetrainer.server.system.ApiException;
 import dev.edgetrainer.server.system.EdgeProperties;
 import dev.edgetrainer.model.io.Sha256;

@@ -3,7 +3,7 @@ package dev.edgetrainer.server.model;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import dev.edgetrainer.model.runtime.Signature;
+import dev.edgetrainer.model.tensor.Signature;
 import dev.edgetrainer.server.system.EdgeProperties;
 
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;

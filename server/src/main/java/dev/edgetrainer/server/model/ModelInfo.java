@@ -9,9 +9,9 @@ import java.util.TreeMap;
 import java.util.Optional;
 
 import dev.edgetrainer.model.checkpoint.CheckpointStyle;
-import dev.edgetrainer.model.runtime.DataType;
-import dev.edgetrainer.model.runtime.Signature;
-import dev.edgetrainer.model.runtime.TensorSpec;
+import dev.edgetrainer.model.tensor.DataType;
+import dev.edgetrainer.model.tensor.Signature;
+import dev.edgetrainer.model.tensor.TensorSpec;
 
 /**
  * What the hosted model accepts and returns, read once on the interpreter thread when it loads, so request threads

@@ -3,7 +3,7 @@ package dev.edgetrainer.server.model;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import dev.edgetrainer.model.runtime.Signature;
+import dev.edgetrainer.model.tensor.Signature;
 import dev.edgetrainer.model.runtime.TrainableModel;
 
 import org.springframework.boot.actuate.info.Info;

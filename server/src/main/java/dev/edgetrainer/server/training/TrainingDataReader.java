@@ -10,7 +10,7 @@ import java.util.Optional;
 import dev.edgetrainer.model.data.IdxFormatException;
 import dev.edgetrainer.model.data.IdxImages;
 import dev.edgetrainer.model.data.IdxReader;
-import dev.edgetrainer.model.runtime.Tensor;
+import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.server.inference.ImageDecoder;
 import dev.edgetrainer.server.model.JsonTensors;
 import dev.edgetrainer.server.model.ModelEngine;

@@ -10,8 +10,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 import dev.edgetrainer.model.checkpoint.CheckpointStyle;
-import dev.edgetrainer.model.runtime.Tensor;
-import dev.edgetrainer.model.runtime.TensorSpec;
+import dev.edgetrainer.model.tensor.Tensor;
+import dev.edgetrainer.model.tensor.TensorSpec;
 import dev.edgetrainer.server.model.LoadedModel;
 import dev.edgetrainer.server.model.ModelEngine;
 import dev.edgetrainer.server.model.ModelInfo;

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.edgetrainer.model.checkpoint.Checkpointer;
-import dev.edgetrainer.model.checkpoint.WeightsFile;
+import dev.edgetrainer.model.tensor.WeightsFile;
 import dev.edgetrainer.model.graph.MlpModelWriter;
 import dev.edgetrainer.model.graph.MlpSpec;
 import dev.edgetrainer.model.runtime.TrainableModel;

@@ -4,7 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 
-import dev.edgetrainer.model.checkpoint.CorruptCheckpointException;
+import dev.edgetrainer.model.tensor.CorruptCheckpointException;
 import dev.edgetrainer.server.system.ApiException;
 import dev.edgetrainer.model.io.Sha256;
 

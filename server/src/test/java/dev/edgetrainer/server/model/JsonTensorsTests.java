@@ -1,8 +1,8 @@
 package dev.edgetrainer.server.model;
 
-import dev.edgetrainer.model.runtime.DataType;
-import dev.edgetrainer.model.runtime.Tensor;
-import dev.edgetrainer.model.runtime.TensorSpec;
+import dev.edgetrainer.model.tensor.DataType;
+import dev.edgetrainer.model.tensor.Tensor;
+import dev.edgetrainer.model.tensor.TensorSpec;
 import dev.edgetrainer.server.system.ApiException;
 
 import org.junit.jupiter.api.Test;

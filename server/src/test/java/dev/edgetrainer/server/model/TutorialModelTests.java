@@ -9,9 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import dev.edgetrainer.model.checkpoint.WeightsFile;
+import dev.edgetrainer.model.tensor.WeightsFile;
 import dev.edgetrainer.model.graph.MlpModelWriter;
-import dev.edgetrainer.model.runtime.Tensor;
+import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.server.RunningServer;
 import dev.edgetrainer.server.TestFixtures;
 

@@ -1,4 +1,4 @@
-package dev.edgetrainer.model.runtime;
+package dev.edgetrainer.model.tensor;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -93,8 +93,9 @@ public final class Tensor {
         return shape.clone();
     }
 
-    int[] shapeUnsafe() {
-        return shape;
+    /** Whether this tensor has exactly this shape; no copy of the shape is made. */
+    public boolean hasShape(int[] candidate) {
+        return Arrays.equals(shape, candidate);
     }
 
     public int rank() {
@@ -150,10 +151,6 @@ public final class Tensor {
             throw new IllegalStateException("tensor is " + type + ", not " + expected);
         }
         return arrayType.cast(data);
-    }
-
-    Object data() {
-        return data;
     }
 
     @Override

@@ -1,4 +1,4 @@
-package dev.edgetrainer.model.checkpoint;
+package dev.edgetrainer.model.tensor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,7 +7,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import dev.edgetrainer.model.runtime.Tensor;
+import dev.edgetrainer.model.tensor.Tensor;
 
 import org.junit.jupiter.api.Test;
 

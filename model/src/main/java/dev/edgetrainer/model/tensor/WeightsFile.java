@@ -1,4 +1,4 @@
-package dev.edgetrainer.model.checkpoint;
+package dev.edgetrainer.model.tensor;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -13,8 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.edgetrainer.model.io.Sha256;
-import dev.edgetrainer.model.runtime.DataType;
-import dev.edgetrainer.model.runtime.Tensor;
 
 /**
  * The file format of checkpoints: named float32, int32 or int64 tensors with a SHA-256 of everything before it. Both

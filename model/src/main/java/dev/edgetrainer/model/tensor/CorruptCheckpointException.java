@@ -1,4 +1,4 @@
-package dev.edgetrainer.model.checkpoint;
+package dev.edgetrainer.model.tensor;
 
 /** A checkpoint file failed its checksum or does not have the structure it claims. */
 public class CorruptCheckpointException extends IllegalArgumentException {

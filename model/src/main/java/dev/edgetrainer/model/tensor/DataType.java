@@ -1,4 +1,4 @@
-package dev.edgetrainer.model.runtime;
+package dev.edgetrainer.model.tensor;
 
 /** Tensor element types this runtime exchanges with Java. Codes are TFLite's {@code TfLiteType} values. */
 public enum DataType {
@@ -27,16 +27,13 @@ public enum DataType {
         return byteSize;
     }
 
-    int code() {
-        return code;
-    }
-
-    static DataType fromCode(int code) {
+    /** The type of a TFLite {@code TfLiteType} code. */
+    public static DataType fromCode(int code) {
         for (DataType type : values()) {
             if (type.code == code) {
                 return type;
             }
         }
-        throw new ModelException("unsupported TFLite tensor type " + code);
+        throw new IllegalArgumentException("unsupported TFLite tensor type " + code);
     }
 }

@@ -1,4 +1,4 @@
-package dev.edgetrainer.model.runtime;
+package dev.edgetrainer.model.tensor;
 
 import java.util.Arrays;
 
