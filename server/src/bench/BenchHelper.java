@@ -7,8 +7,8 @@ import java.util.Map;
 import javax.imageio.ImageIO;
 
 import dev.edgetrainer.model.data.Dataset;
-import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.runtime.TrainableModel;
+import dev.edgetrainer.model.tensor.Tensor;
 
 /**
  * Helper for bench.sh, run with the server's own libraries on the class path (java -cp 'lib/*' BenchHelper.java):

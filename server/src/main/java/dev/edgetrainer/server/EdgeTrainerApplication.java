@@ -9,4 +9,5 @@ public class EdgeTrainerApplication {
     public static void main(String[] args) {
         SpringApplication.run(EdgeTrainerApplication.class, args);
     }
+
 }

@@ -3,15 +3,17 @@ package dev.edgetrainer.server;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.time.Duration;
-import java.time.Instant;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 
 import org.junit.jupiter.api.BeforeEach;
+import tools.jackson.databind.JsonNode;
+
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -27,19 +29,20 @@ import org.springframework.util.LinkedMultiValueMap;
 import org.springframework.util.MultiValueMap;
 import org.springframework.web.client.RestClient;
 
-import tools.jackson.databind.JsonNode;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The real server on a random port with the real runtime, hosting {@link TestFixtures#SMALL} and a temp checkpoint
- * directory. Subclasses share one context; each test starts from the original weights and no checkpoints.
+ * The real server on a random port with the real runtime, hosting
+ * {@link TestFixtures#SMALL} and a temp checkpoint directory. Subclasses share one
+ * context; each test starts from the original weights and no checkpoints.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 public abstract class RunningServer {
 
     protected static final Path ROOT = tempDir();
+
     protected static final Path MODEL = TestFixtures.writeModel(ROOT, TestFixtures.SMALL);
+
     protected static final Path CHECKPOINTS = ROOT.resolve("checkpoints");
 
     @LocalServerPort
@@ -59,7 +62,8 @@ public abstract class RunningServer {
     private static Path tempDir() {
         try {
             return Files.createTempDirectory("edge-e2e");
-        } catch (IOException e) {
+        }
+        catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
@@ -74,8 +78,8 @@ public abstract class RunningServer {
     }
 
     /**
-     * Starts a whole server outside the test context, e.g. to stop and start it again on the same files.
-     *
+     * Starts a whole server outside the test context, e.g. to stop and start it again on
+     * the same files.
      * @param model null for the bundled model
      */
     public static ConfigurableApplicationContext start(Path model, Path checkpoints, String... more) {
@@ -93,15 +97,20 @@ public abstract class RunningServer {
 
     /** A client that hands back every status instead of throwing. */
     public static RestClient client(int port, String token) {
-        RestClient.Builder builder = RestClient.builder().baseUrl("http://localhost:" + port)
-                .defaultStatusHandler(status -> true, (request, response) -> { });
+        RestClient.Builder builder = RestClient.builder()
+            .baseUrl("http://localhost:" + port)
+            .defaultStatusHandler(status -> true, (request, response) -> {
+            });
         if (token != null) {
             builder.defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + token);
         }
         return builder.build();
     }
 
-    /** Sent verbatim: a String path would be treated as a template and its %2F encoded again. */
+    /**
+     * Sent verbatim: a String path would be treated as a template and its %2F encoded
+     * again.
+     */
     protected URI uri(String path) {
         return URI.create("http://localhost:" + port + path);
     }
@@ -127,8 +136,12 @@ public abstract class RunningServer {
     }
 
     protected ResponseEntity<JsonNode> postParts(String path, MultiValueMap<String, Object> parts) {
-        return http.post().uri(uri(path)).contentType(MediaType.MULTIPART_FORM_DATA).body(parts).retrieve()
-                .toEntity(JsonNode.class);
+        return http.post()
+            .uri(uri(path))
+            .contentType(MediaType.MULTIPART_FORM_DATA)
+            .body(parts)
+            .retrieve()
+            .toEntity(JsonNode.class);
     }
 
     public static HttpEntity<ByteArrayResource> file(byte[] data, String name) {
@@ -150,8 +163,13 @@ public abstract class RunningServer {
     protected List<Double> probabilities(byte[] png) {
         ResponseEntity<JsonNode> response = postBytes("/infer", png, MediaType.IMAGE_PNG);
         assertThat(response.getStatusCode().value()).isEqualTo(200);
-        return response.getBody().get("predictions").get(0).get("probabilities").valueStream()
-                .map(JsonNode::asDouble).toList();
+        return response.getBody()
+            .get("predictions")
+            .get(0)
+            .get("probabilities")
+            .valueStream()
+            .map(JsonNode::asDouble)
+            .toList();
     }
 
     /** Polls a training job until the condition holds (30 s at most). */
@@ -178,4 +196,5 @@ public abstract class RunningServer {
             assertThat(response.getBody().get("field").asString()).isEqualTo(field);
         }
     }
+
 }

@@ -16,11 +16,16 @@ import javax.imageio.ImageIO;
 import dev.edgetrainer.model.graph.MlpModelWriter;
 import dev.edgetrainer.model.graph.MlpSpec;
 
-/** Small models, images and IDX files made on the spot, so tests need no downloads and stay fast. */
+/**
+ * Small models, images and IDX files made on the spot, so tests need no downloads and
+ * stay fast.
+ */
 public final class TestFixtures {
 
-    /** A 28x28 -> 16 -> 10 MLP: the default model's signatures at a fraction of its size. */
-    public static final MlpSpec SMALL = new MlpSpec(new int[] {28, 28}, new int[] {16}, 10, 0.05f, 1);
+    /**
+     * A 28x28 -> 16 -> 10 MLP: the default model's signatures at a fraction of its size.
+     */
+    public static final MlpSpec SMALL = new MlpSpec(new int[] { 28, 28 }, new int[] { 16 }, 10, 0.05f, 1);
 
     private TestFixtures() {
     }
@@ -31,7 +36,8 @@ public final class TestFixtures {
             Path file = dir.resolve("model.tflite");
             Files.write(file, MlpModelWriter.write(spec));
             return file;
-        } catch (IOException e) {
+        }
+        catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
@@ -63,7 +69,8 @@ public final class TestFixtures {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             ImageIO.write(image, format, out);
-        } catch (IOException e) {
+        }
+        catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
@@ -107,7 +114,7 @@ public final class TestFixtures {
                 data[i * 784 + p] = (byte) pixels[p];
             }
         }
-        return idx(0x803, new int[] {count, 28, 28}, data);
+        return idx(0x803, new int[] { count, 28, 28 }, data);
     }
 
     public static byte[] idxLabels(int count) {
@@ -115,7 +122,7 @@ public final class TestFixtures {
         for (int i = 0; i < count; i++) {
             data[i] = (byte) (i % 10);
         }
-        return idx(0x801, new int[] {count}, data);
+        return idx(0x801, new int[] { count }, data);
     }
 
     public static byte[] idx(int magic, int[] dims, byte[] data) {
@@ -126,7 +133,8 @@ public final class TestFixtures {
                 out.writeInt(d);
             }
             out.write(data);
-        } catch (IOException e) {
+        }
+        catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
@@ -140,4 +148,5 @@ public final class TestFixtures {
         }
         return dir == null ? Path.of("../shared/models") : dir.resolve("../shared/models").normalize();
     }
+
 }

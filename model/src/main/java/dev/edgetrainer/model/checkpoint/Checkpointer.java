@@ -9,29 +9,31 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import dev.edgetrainer.model.tensor.DataType;
 import dev.edgetrainer.model.runtime.InvalidInputException;
 import dev.edgetrainer.model.runtime.ModelException;
+import dev.edgetrainer.model.runtime.TrainableModel;
+import dev.edgetrainer.model.tensor.DataType;
 import dev.edgetrainer.model.tensor.Signature;
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.tensor.TensorSpec;
-import dev.edgetrainer.model.runtime.TrainableModel;
 
 /**
- * Saves and restores a model's weights through its own signatures, whichever of the two styles it uses. Signature
- * pairs recognised, in order: {@code save}/{@code restore} (the TFLite tutorial), {@code parameters}/{@code restore}
- * (Flower), {@code get_weights}/{@code set_weights} (flutter_litert).
+ * Saves and restores a model's weights through its own signatures, whichever of the two
+ * styles it uses. Signature pairs recognised, in order: {@code save}/{@code restore} (the
+ * TFLite tutorial), {@code parameters}/{@code restore} (Flower),
+ * {@code get_weights}/{@code set_weights} (flutter_litert).
  */
 public final class Checkpointer {
 
-    private static final List<String[]> PAIRS = List.of(
-            new String[] {"save", "restore"},
-            new String[] {"parameters", "restore"},
-            new String[] {"get_weights", "set_weights"});
+    private static final List<String[]> PAIRS = List.of(new String[] { "save", "restore" },
+            new String[] { "parameters", "restore" }, new String[] { "get_weights", "set_weights" });
 
     private final TrainableModel model;
+
     private final CheckpointStyle style;
+
     private final Signature save;
+
     private final Signature restore;
 
     private Checkpointer(TrainableModel model, CheckpointStyle style, Signature save, Signature restore) {
@@ -64,15 +66,20 @@ public final class Checkpointer {
     }
 
     private static boolean sameNames(List<TensorSpec> outputs, List<TensorSpec> inputs) {
-        return outputs.stream().map(TensorSpec::name).sorted().toList()
-                .equals(inputs.stream().map(TensorSpec::name).sorted().toList());
+        return outputs.stream()
+            .map(TensorSpec::name)
+            .sorted()
+            .toList()
+            .equals(inputs.stream().map(TensorSpec::name).sorted().toList());
     }
 
     public CheckpointStyle style() {
         return style;
     }
 
-    /** The weights a {@link CheckpointStyle#TENSORS} model saves and restores, by name. */
+    /**
+     * The weights a {@link CheckpointStyle#TENSORS} model saves and restores, by name.
+     */
     public List<TensorSpec> weightSpecs() {
         requireStyle(CheckpointStyle.TENSORS);
         return save.outputs();
@@ -83,17 +90,21 @@ public final class Checkpointer {
         return saveInto(Map.of());
     }
 
-    /** The current weights, copied into the arrays of {@code previous} (an earlier save's result) where they fit. */
+    /**
+     * The current weights, copied into the arrays of {@code previous} (an earlier save's
+     * result) where they fit.
+     */
     public Map<String, Tensor> saveInto(Map<String, Tensor> previous) {
         requireStyle(CheckpointStyle.TENSORS);
         return model.run(save.key(), Map.of(), previous);
     }
 
     /**
-     * Puts weights back (tensor style). Every weight must be present with the exact dtype and shape, and finite:
-     * TFLite would accept a wrong shape silently and corrupt the variable.
-     *
-     * @throws InvalidInputException naming the first weight that does not fit; the model is unchanged
+     * Puts weights back (tensor style). Every weight must be present with the exact dtype
+     * and shape, and finite: TFLite would accept a wrong shape silently and corrupt the
+     * variable.
+     * @throws InvalidInputException naming the first weight that does not fit; the model
+     * is unchanged
      */
     public void restore(Map<String, Tensor> weights) {
         requireStyle(CheckpointStyle.TENSORS);
@@ -115,14 +126,14 @@ public final class Checkpointer {
                 throw new InvalidInputException(spec.name(), "weight '" + spec.name() + "' is missing");
             }
             if (tensor.type() != spec.type() || !Arrays.equals(tensor.shape(), spec.shape())) {
-                throw new InvalidInputException(spec.name(), "weight '" + spec.name() + "' must be " + spec
-                        + ", got " + tensor);
+                throw new InvalidInputException(spec.name(),
+                        "weight '" + spec.name() + "' must be " + spec + ", got " + tensor);
             }
             if (tensor.type() == DataType.FLOAT32) {
                 for (float v : tensor.floats()) {
                     if (!Float.isFinite(v)) {
-                        throw new InvalidInputException(spec.name(), "weight '" + spec.name()
-                                + "' contains NaN or infinity");
+                        throw new InvalidInputException(spec.name(),
+                                "weight '" + spec.name() + "' contains NaN or infinity");
                     }
                 }
             }
@@ -136,33 +147,38 @@ public final class Checkpointer {
     }
 
     /**
-     * Reads a checkpoint file through the model's own restore signature (path style). Such a signature assigns the
-     * variables one by one, so a file that fails half way would leave the model half restored: the current weights
-     * are saved beside the file first and put back if the restore fails.
-     *
+     * Reads a checkpoint file through the model's own restore signature (path style).
+     * Such a signature assigns the variables one by one, so a file that fails half way
+     * would leave the model half restored: the current weights are saved beside the file
+     * first and put back if the restore fails.
      * @throws ModelException if the file cannot be restored; the model is unchanged
      */
     public Map<String, Tensor> restoreFrom(Path file) {
         requireStyle(CheckpointStyle.PATH);
         Path backup;
         try {
-            // A dot name: the server's checkpoint store treats dot files as leftovers of interrupted writes.
+            // A dot name: the server's checkpoint store treats dot files as leftovers of
+            // interrupted writes.
             backup = Files.createTempFile(file.toAbsolutePath().getParent(), ".restore-backup-", ".ckpt");
-        } catch (IOException e) {
+        }
+        catch (IOException e) {
             throw new ModelException("cannot back up the weights before restoring " + file + ": " + e.getMessage(), e);
         }
         try {
             saveTo(backup);
             try {
                 return new LinkedHashMap<>(runRestore(file));
-            } catch (RuntimeException e) {
+            }
+            catch (RuntimeException e) {
                 runRestore(backup);
                 throw e;
             }
-        } finally {
+        }
+        finally {
             try {
                 Files.deleteIfExists(backup);
-            } catch (IOException ignored) {
+            }
+            catch (IOException ignored) {
                 // a leftover dot file is removed with the other leftovers
             }
         }
@@ -174,8 +190,9 @@ public final class Checkpointer {
 
     private void requireStyle(CheckpointStyle required) {
         if (style != required) {
-            throw new ModelException("model " + model.source() + " checkpoints in style " + style + ", not "
-                    + required);
+            throw new ModelException(
+                    "model " + model.source() + " checkpoints in style " + style + ", not " + required);
         }
     }
+
 }

@@ -8,10 +8,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
-/** {@code --name value} options and positional arguments, checked against the options a command knows. */
+/**
+ * {@code --name value} options and positional arguments, checked against the options a
+ * command knows.
+ */
 final class Args {
 
     private final Map<String, String> options = new HashMap<>();
+
     private final List<String> positional = new ArrayList<>();
 
     Args(List<String> args, Set<String> known) {
@@ -26,7 +30,8 @@ final class Args {
                     throw new UsageException("option " + arg + " needs a value");
                 }
                 options.put(name, args.get(++i));
-            } else {
+            }
+            else {
                 positional.add(arg);
             }
         }
@@ -73,12 +78,16 @@ final class Args {
         String value = options.get(name);
         try {
             return value == null ? fallback : parser.apply(value);
-        } catch (NumberFormatException e) {
+        }
+        catch (NumberFormatException e) {
             throw new UsageException("--" + name + " must be " + what + ", got " + value);
         }
     }
 
-    /** Sizes separated by {@code x} or {@code ,}, e.g. {@code 28x28} or {@code 128,64}; {@code none} is empty. */
+    /**
+     * Sizes separated by {@code x} or {@code ,}, e.g. {@code 28x28} or {@code 128,64};
+     * {@code none} is empty.
+     */
     int[] sizes(String name, int[] fallback) {
         String value = options.get(name);
         if (value == null) {
@@ -94,15 +103,19 @@ final class Args {
                 sizes[i] = Integer.parseInt(parts[i].trim());
             }
             return sizes;
-        } catch (NumberFormatException e) {
+        }
+        catch (NumberFormatException e) {
             throw new UsageException("--" + name + " must be sizes like 28x28 or 128,64, got " + value);
         }
     }
 
     /** A command line that cannot be run as given. */
     static final class UsageException extends RuntimeException {
+
         UsageException(String message) {
             super(message);
         }
+
     }
+
 }

@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Set;
 
 import dev.edgetrainer.model.checkpoint.Checkpointer;
-import dev.edgetrainer.model.tensor.WeightsFile;
 import dev.edgetrainer.model.data.Dataset;
 import dev.edgetrainer.model.graph.MlpModelWriter;
 import dev.edgetrainer.model.graph.MlpSpec;
@@ -21,11 +20,15 @@ import dev.edgetrainer.model.io.AtomicFiles;
 import dev.edgetrainer.model.io.Sha256;
 import dev.edgetrainer.model.pretrain.LossPlot;
 import dev.edgetrainer.model.pretrain.Pretrainer;
+import dev.edgetrainer.model.runtime.TrainableModel;
 import dev.edgetrainer.model.tensor.Signature;
 import dev.edgetrainer.model.tensor.Tensor;
-import dev.edgetrainer.model.runtime.TrainableModel;
+import dev.edgetrainer.model.tensor.WeightsFile;
 
-/** {@code java -jar edge-model.jar COMMAND}: create, inspect, pretrain and evaluate trainable TFLite models. */
+/**
+ * {@code java -jar edge-model.jar COMMAND}: create, inspect, pretrain and evaluate
+ * trainable TFLite models.
+ */
 public final class EdgeModelCli {
 
     static final String USAGE = """
@@ -53,7 +56,9 @@ public final class EdgeModelCli {
     private static final Set<String> SPEC_OPTIONS = Set.of("input", "hidden", "classes", "lr", "seed");
 
     private final PrintStream out;
+
     private final PrintStream err;
+
     private final boolean interactive;
 
     EdgeModelCli(PrintStream out, PrintStream err, boolean interactive) {
@@ -83,14 +88,16 @@ public final class EdgeModelCli {
                 default -> throw new Args.UsageException("unknown command '" + args[0] + "'");
             }
             return 0;
-        } catch (Args.UsageException | IllegalArgumentException e) {
+        }
+        catch (Args.UsageException | IllegalArgumentException e) {
             err.println("error: " + e.getMessage());
             if (e instanceof Args.UsageException) {
                 err.println("run with --help for usage");
                 return 2;
             }
             return 1;
-        } catch (IOException | RuntimeException e) {
+        }
+        catch (IOException | RuntimeException e) {
             err.println("error: " + e.getMessage());
             return 1;
         }
@@ -167,14 +174,14 @@ public final class EdgeModelCli {
                     batch);
             ProgressBar bar = new ProgressBar(err, interactive);
             long started = System.nanoTime();
-            List<Double> losses = Pretrainer.train(model, train, spec.classes(), epochs, batch, (epoch, total, step,
-                    steps, loss) -> {
-                bar.update(epoch, total, step, steps, loss);
-                if (step == steps && epoch % 10 == 0) {
-                    bar.clear();
-                    out.printf(Locale.ROOT, "Finished %d epochs%n  loss: %.3f%n", epoch, loss);
-                }
-            });
+            List<Double> losses = Pretrainer.train(model, train, spec.classes(), epochs, batch,
+                    (epoch, total, step, steps, loss) -> {
+                        bar.update(epoch, total, step, steps, loss);
+                        if (step == steps && epoch % 10 == 0) {
+                            bar.clear();
+                            out.printf(Locale.ROOT, "Finished %d epochs%n  loss: %.3f%n", epoch, loss);
+                        }
+                    });
             bar.clear();
             Duration took = Duration.ofNanos(System.nanoTime() - started);
             out.printf(Locale.ROOT, "trained %d epochs in %s (%.1f s)%n", epochs, format(took),
@@ -223,4 +230,5 @@ public final class EdgeModelCli {
     static String format(Duration duration) {
         return String.format(Locale.ROOT, "%d:%02d", duration.toMinutes(), duration.toSecondsPart());
     }
+
 }

@@ -4,16 +4,23 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
 
-/** A one-line progress bar redrawn in place on a terminal, at most a few times a second. */
+/**
+ * A one-line progress bar redrawn in place on a terminal, at most a few times a second.
+ */
 final class ProgressBar {
 
     private static final int WIDTH = 30;
+
     private static final long REDRAW_NANOS = 200_000_000L;
 
     private final PrintStream stream;
+
     private final boolean enabled;
+
     private final long started = System.nanoTime();
+
     private long lastDraw;
+
     private boolean drawn;
 
     ProgressBar(PrintStream stream, boolean enabled) {
@@ -31,8 +38,8 @@ final class ProgressBar {
         int filled = (int) Math.round(done * WIDTH);
         long elapsed = now - started;
         Duration eta = Duration.ofNanos(done > 0 ? (long) (elapsed / done - elapsed) : 0);
-        stream.printf(Locale.ROOT, "\repoch %d/%d [%s%s] %3.0f%% loss %.4f eta %s ", epoch, epochs,
-                "#".repeat(filled), ".".repeat(WIDTH - filled), done * 100, loss, EdgeModelCli.format(eta));
+        stream.printf(Locale.ROOT, "\repoch %d/%d [%s%s] %3.0f%% loss %.4f eta %s ", epoch, epochs, "#".repeat(filled),
+                ".".repeat(WIDTH - filled), done * 100, loss, EdgeModelCli.format(eta));
         stream.flush();
         drawn = true;
     }
@@ -44,4 +51,5 @@ final class ProgressBar {
             drawn = false;
         }
     }
+
 }

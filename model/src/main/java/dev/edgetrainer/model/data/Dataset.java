@@ -8,12 +8,16 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * Images with one unsigned-byte label each, e.g. one split of MNIST or Fashion-MNIST. The arrays are not copied;
- * callers hand over ownership. Labels are not checked against any class count, so this works for any IDX pair.
+ * Images with one unsigned-byte label each, e.g. one split of MNIST or Fashion-MNIST. The
+ * arrays are not copied; callers hand over ownership. Labels are not checked against any
+ * class count, so this works for any IDX pair.
  */
 public record Dataset(IdxImages images, byte[] labels) {
 
-    /** Where the Debian package {@code dataset-fashion-mnist} installs the original gzipped IDX files. */
+    /**
+     * Where the Debian package {@code dataset-fashion-mnist} installs the original
+     * gzipped IDX files.
+     */
     public static final Path DEBIAN_DIR = Path.of("/usr/share/datasets/fashion-mnist");
 
     public Dataset {
@@ -26,10 +30,10 @@ public record Dataset(IdxImages images, byte[] labels) {
     }
 
     /**
-     * Loads split {@code train} or {@code t10k} from {@code dir} using the original MNIST file names,
-     * {@code {split}-images-idx3-ubyte} and {@code {split}-labels-idx1-ubyte}, each optionally gzipped
-     * (the {@code .gz} wins when both exist).
-     *
+     * Loads split {@code train} or {@code t10k} from {@code dir} using the original MNIST
+     * file names, {@code {split}-images-idx3-ubyte} and
+     * {@code {split}-labels-idx1-ubyte}, each optionally gzipped (the {@code .gz} wins
+     * when both exist).
      * @throws NoSuchFileException if a file is missing in both forms
      * @throws IdxFormatException if a file is malformed or image and label counts differ
      */
@@ -44,8 +48,8 @@ public record Dataset(IdxImages images, byte[] labels) {
         byte[] labels = IdxReader.readLabels(labelFile);
         // Checked here too so the message can name the two files that disagree.
         if (images.count() != labels.length) {
-            throw new IdxFormatException(imageFile + " holds " + images.count() + " images but " + labelFile
-                    + " holds " + labels.length + " labels");
+            throw new IdxFormatException(imageFile + " holds " + images.count() + " images but " + labelFile + " holds "
+                    + labels.length + " labels");
         }
         return new Dataset(images, labels);
     }
@@ -67,9 +71,10 @@ public record Dataset(IdxImages images, byte[] labels) {
     }
 
     /**
-     * Labels {@code [from, to)} one-hot encoded as a flat {@code (to - from) x classes} array.
-     *
-     * @throws IllegalArgumentException if a label in the range is not below {@code classes}
+     * Labels {@code [from, to)} one-hot encoded as a flat {@code (to - from) x classes}
+     * array.
+     * @throws IllegalArgumentException if a label in the range is not below
+     * {@code classes}
      */
     public float[] oneHot(int from, int to, int classes) {
         Objects.checkFromToIndex(from, to, labels.length);
@@ -79,7 +84,8 @@ public record Dataset(IdxImages images, byte[] labels) {
         float[] out = new float[Math.multiplyExact(to - from, classes)];
         for (int i = from; i < to; i++) {
             int label = labels[i] & 0xFF;
-            // Without this check an oversized label would silently set a bit in the next row.
+            // Without this check an oversized label would silently set a bit in the next
+            // row.
             if (label >= classes) {
                 throw new IllegalArgumentException(
                         "label " + label + " at index " + i + " is out of range for " + classes + " classes");

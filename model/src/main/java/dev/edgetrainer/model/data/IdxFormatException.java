@@ -10,4 +10,5 @@ public class IdxFormatException extends IllegalArgumentException {
     public IdxFormatException(String message, Throwable cause) {
         super(message, cause);
     }
+
 }

@@ -15,10 +15,11 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
 /**
- * Reads the IDX files MNIST and Fashion-MNIST are distributed in: a big-endian header of magic number and
- * dimension sizes followed by the raw data. Only the two layouts those data sets use are supported, unsigned-byte
- * 3-D images and unsigned-byte 1-D labels. Input may be gzipped; that is recognised by its magic bytes, not by the
- * file name. Every malformation, including bytes left over after the declared data, is an
+ * Reads the IDX files MNIST and Fashion-MNIST are distributed in: a big-endian header of
+ * magic number and dimension sizes followed by the raw data. Only the two layouts those
+ * data sets use are supported, unsigned-byte 3-D images and unsigned-byte 1-D labels.
+ * Input may be gzipped; that is recognised by its magic bytes, not by the file name.
+ * Every malformation, including bytes left over after the declared data, is an
  * {@link IdxFormatException} naming the source.
  */
 public final class IdxReader {
@@ -26,17 +27,25 @@ public final class IdxReader {
     static final int IMAGES_MAGIC = 0x00000803;
     static final int LABELS_MAGIC = 0x00000801;
 
-    /** Upper bound on the data a header may declare, so a hostile header cannot make us allocate gigabytes. */
+    /**
+     * Upper bound on the data a header may declare, so a hostile header cannot make us
+     * allocate gigabytes.
+     */
     static final long MAX_DATA_BYTES = 512L * 1024 * 1024;
 
-    private static final String[] IMAGE_DIMENSIONS = {"count", "rows", "cols"};
-    private static final String[] LABEL_DIMENSIONS = {"count"};
+    private static final String[] IMAGE_DIMENSIONS = { "count", "rows", "cols" };
 
-    // The data buffer starts this small and grows as bytes actually arrive, so a truncated file
+    private static final String[] LABEL_DIMENSIONS = { "count" };
+
+    // The data buffer starts this small and grows as bytes actually arrive, so a
+    // truncated file
     // costs memory in proportion to its real length, not to what its header claims.
     private static final int INITIAL_BUFFER = 1 << 20;
 
-    /** How far to read past the declared data when counting trailing bytes for the error message. */
+    /**
+     * How far to read past the declared data when counting trailing bytes for the error
+     * message.
+     */
     private static final int TRAILING_COUNT_LIMIT = 1 << 20;
 
     private IdxReader() {
@@ -72,7 +81,8 @@ public final class IdxReader {
             throws IOException {
         Objects.requireNonNull(source, "in");
         Objects.requireNonNull(name, "sourceName");
-        // The caller owns the stream, but the GZIPInputStream must be closed to release its native inflater.
+        // The caller owns the stream, but the GZIPInputStream must be closed to release
+        // its native inflater.
         InputStream shielded = new FilterInputStream(source) {
             @Override
             public void close() {
@@ -88,13 +98,14 @@ public final class IdxReader {
             }
             long trailing = countRemaining(in, name);
             if (trailing > 0) {
-                throw new IdxFormatException(name + ": "
-                        + (trailing > TRAILING_COUNT_LIMIT ? "more than " + TRAILING_COUNT_LIMIT : trailing)
-                        + (trailing == 1 ? " unexpected trailing byte" : " unexpected trailing bytes")
-                        + " after the " + size + " data bytes the header declares");
+                throw new IdxFormatException(
+                        name + ": " + (trailing > TRAILING_COUNT_LIMIT ? "more than " + TRAILING_COUNT_LIMIT : trailing)
+                                + (trailing == 1 ? " unexpected trailing byte" : " unexpected trailing bytes")
+                                + " after the " + size + " data bytes the header declares");
             }
             return new Parsed(dims, data);
-        } catch (ZipException e) {
+        }
+        catch (ZipException e) {
             throw new IdxFormatException(name + ": corrupt gzip data: " + e.getMessage(), e);
         }
     }
@@ -119,8 +130,8 @@ public final class IdxReader {
             }
         }
         if (header.length < headerSize) {
-            throw new IdxFormatException(name + ": truncated: expected " + headerSize + " header bytes, found "
-                    + header.length);
+            throw new IdxFormatException(
+                    name + ": truncated: expected " + headerSize + " header bytes, found " + header.length);
         }
         ByteBuffer buffer = ByteBuffer.wrap(header, 4, headerSize - 4);
         int[] dims = new int[dimNames.length];
@@ -133,13 +144,14 @@ public final class IdxReader {
     private static long dataSize(int[] dims, String[] dimNames, String name) {
         for (int i = 0; i < dims.length; i++) {
             if (dims[i] <= 0) {
-                throw new IdxFormatException(name + ": dimension " + dimNames[i] + " is " + dims[i]
-                        + "; every dimension must be positive");
+                throw new IdxFormatException(
+                        name + ": dimension " + dimNames[i] + " is " + dims[i] + "; every dimension must be positive");
             }
         }
         long size = 1;
         for (int dim : dims) {
-            // Stop as soon as the cap is passed: the running product then stays far from overflowing a long.
+            // Stop as soon as the cap is passed: the running product then stays far from
+            // overflowing a long.
             size *= dim;
             if (size > MAX_DATA_BYTES) {
                 throw new IdxFormatException(name + ": header declares " + describeDims(dims, dimNames)
@@ -149,7 +161,9 @@ public final class IdxReader {
         return size;
     }
 
-    /** Reads until {@code length} bytes or the end of the stream, whichever comes first. */
+    /**
+     * Reads until {@code length} bytes or the end of the stream, whichever comes first.
+     */
     private static byte[] readUpTo(InputStream in, int length) throws IOException {
         byte[] buffer = new byte[Math.min(length, INITIAL_BUFFER)];
         int filled = 0;
@@ -160,8 +174,10 @@ public final class IdxReader {
             int n;
             try {
                 n = in.read(buffer, filled, buffer.length - filled);
-            } catch (EOFException e) {
-                // GZIPInputStream reports a compressed stream cut short this way; it is truncation like any other.
+            }
+            catch (EOFException e) {
+                // GZIPInputStream reports a compressed stream cut short this way; it is
+                // truncation like any other.
                 break;
             }
             if (n < 0) {
@@ -172,7 +188,10 @@ public final class IdxReader {
         return filled == buffer.length ? buffer : Arrays.copyOf(buffer, filled);
     }
 
-    /** Counts the bytes left in {@code in}, giving up once past {@link #TRAILING_COUNT_LIMIT}. */
+    /**
+     * Counts the bytes left in {@code in}, giving up once past
+     * {@link #TRAILING_COUNT_LIMIT}.
+     */
     private static long countRemaining(InputStream in, String name) throws IOException {
         byte[] scratch = new byte[8192];
         long total = 0;
@@ -181,8 +200,10 @@ public final class IdxReader {
             while (total <= TRAILING_COUNT_LIMIT && (n = in.read(scratch)) >= 0) {
                 total += n;
             }
-        } catch (EOFException e) {
-            // All data arrived but the gzip trailer did not, so its CRC check never ran: the file is cut short.
+        }
+        catch (EOFException e) {
+            // All data arrived but the gzip trailer did not, so its CRC check never ran:
+            // the file is cut short.
             throw new IdxFormatException(name + ": truncated: the gzip stream ends before its trailer", e);
         }
         return total;
@@ -200,7 +221,10 @@ public final class IdxReader {
         return String.format(Locale.ROOT, "0x%08X", value);
     }
 
-    /** Names what a magic number announces, so a swapped images/labels file or a non-IDX file is obvious. */
+    /**
+     * Names what a magic number announces, so a swapped images/labels file or a non-IDX
+     * file is obvious.
+     */
     private static String describeMagic(int magic) {
         int type = (magic >>> 8) & 0xFF;
         int rank = magic & 0xFF;
@@ -216,7 +240,8 @@ public final class IdxReader {
         if ((magic >>> 16) != 0 || typeName == null) {
             return "not an IDX file";
         }
-        return "IDX " + typeName + " " + rank + "-D" + (magic == IMAGES_MAGIC ? " images"
-                : magic == LABELS_MAGIC ? " labels" : "");
+        return "IDX " + typeName + " " + rank + "-D"
+                + (magic == IMAGES_MAGIC ? " images" : magic == LABELS_MAGIC ? " labels" : "");
     }
+
 }

@@ -4,13 +4,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** NumPy/TensorFlow broadcasting of two shapes, with the reduction indices their gradients need. */
+/**
+ * NumPy/TensorFlow broadcasting of two shapes, with the reduction indices their gradients
+ * need.
+ */
 record Broadcast(long[] output, List<Long> reduceFirst, List<Long> reduceSecond) {
 
     /**
-     * Broadcasts as TensorFlow's {@code BCast} without its fewer-dims optimisation (as {@code BroadcastGradientArgs}
-     * uses it): a dimension where both shapes are 1 is reduced for both.
-     *
+     * Broadcasts as TensorFlow's {@code BCast} without its fewer-dims optimisation (as
+     * {@code BroadcastGradientArgs} uses it): a dimension where both shapes are 1 is
+     * reduced for both.
      * @throws FlexOpException if the shapes are incompatible
      */
     static Broadcast of(long[] first, long[] second) {
@@ -22,12 +25,12 @@ record Broadcast(long[] output, List<Long> reduceFirst, List<Long> reduceSecond)
             long a = dim(first, rank, i);
             long b = dim(second, rank, i);
             if (a < 0 || b < 0) {
-                throw new FlexOpException("negative dimension in " + Arrays.toString(first) + " or "
-                        + Arrays.toString(second));
+                throw new FlexOpException(
+                        "negative dimension in " + Arrays.toString(first) + " or " + Arrays.toString(second));
             }
             if (a != b && a != 1 && b != 1) {
-                throw new FlexOpException("Incompatible shapes: " + Arrays.toString(first) + " vs. "
-                        + Arrays.toString(second));
+                throw new FlexOpException(
+                        "Incompatible shapes: " + Arrays.toString(first) + " vs. " + Arrays.toString(second));
             }
             output[i] = a == 1 ? b : a;
             if (a == 1) {

@@ -6,8 +6,9 @@ import dev.edgetrainer.model.tensor.DataType;
 import dev.edgetrainer.model.tensor.Tensor;
 
 /**
- * {@code BroadcastGradientArgs(s0, s1) -> (r0, r1)}: for two shapes that broadcast together, the axes along which
- * each side's gradient must be summed. int32 or int64, rank-1 shapes in and out.
+ * {@code BroadcastGradientArgs(s0, s1) -> (r0, r1)}: for two shapes that broadcast
+ * together, the axes along which each side's gradient must be summed. int32 or int64,
+ * rank-1 shapes in and out.
  */
 final class BroadcastGradientArgsKernel implements FlexKernel {
 
@@ -44,8 +45,9 @@ final class BroadcastGradientArgsKernel implements FlexKernel {
     }
 
     private static Tensor tensor(List<Long> axes, boolean int64) {
-        int[] shape = {axes.size()};
+        int[] shape = { axes.size() };
         return int64 ? Tensor.ofLongs(shape, axes.stream().mapToLong(Long::longValue).toArray())
                 : Tensor.ofInts(shape, axes.stream().mapToInt(Long::intValue).toArray());
     }
+
 }

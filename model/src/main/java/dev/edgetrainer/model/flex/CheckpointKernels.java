@@ -12,16 +12,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import dev.edgetrainer.model.tensor.CorruptCheckpointException;
-import dev.edgetrainer.model.tensor.WeightsFile;
 import dev.edgetrainer.model.io.AtomicFiles;
+import dev.edgetrainer.model.tensor.CorruptCheckpointException;
 import dev.edgetrainer.model.tensor.DataType;
 import dev.edgetrainer.model.tensor.Tensor;
+import dev.edgetrainer.model.tensor.WeightsFile;
 
 /**
- * {@code Save}, {@code SaveV2}, {@code Restore} and {@code RestoreV2}, reading and writing the {@link WeightsFile}
- * format (named tensors with a SHA-256) at the path the model is given: one file, written atomically, where TF would
- * write its own tensor-bundle files. Sliced saving and restoring ({@code shape_and_slices}) is not supported.
+ * {@code Save}, {@code SaveV2}, {@code Restore} and {@code RestoreV2}, reading and
+ * writing the {@link WeightsFile} format (named tensors with a SHA-256) at the path the
+ * model is given: one file, written atomically, where TF would write its own
+ * tensor-bundle files. Sliced saving and restoring ({@code shape_and_slices}) is not
+ * supported.
  */
 final class CheckpointKernels {
 
@@ -30,7 +32,10 @@ final class CheckpointKernels {
     private CheckpointKernels() {
     }
 
-    /** {@code Save(filename, tensor_names[N], data...)} and, with slices, {@code SaveV2(prefix, names, slices, data...)}. */
+    /**
+     * {@code Save(filename, tensor_names[N], data...)} and, with slices,
+     * {@code SaveV2(prefix, names, slices, data...)}.
+     */
     static FlexKernel save(String op, boolean v2) {
         int fixedInputs = v2 ? 3 : 2;
         return new FlexKernel() {
@@ -38,7 +43,8 @@ final class CheckpointKernels {
             public List<int[]> prepare(List<KernelTensor> inputs, List<KernelTensor> outputs) {
                 Checks.count(op, outputs, 0, "outputs");
                 if (inputs.size() < fixedInputs) {
-                    throw new FlexOpException(op + " expects at least " + fixedInputs + " inputs, got " + inputs.size());
+                    throw new FlexOpException(
+                            op + " expects at least " + fixedInputs + " inputs, got " + inputs.size());
                 }
                 scalarString(op, inputs.get(0), v2 ? "prefix" : "filename");
                 int count = inputs.size() - fixedInputs;
@@ -48,8 +54,8 @@ final class CheckpointKernels {
                 }
                 for (int i = fixedInputs; i < inputs.size(); i++) {
                     if (!SAVABLE.contains(inputs.get(i).type())) {
-                        throw new FlexOpException(op + ": cannot save tensors of type "
-                                + inputs.get(i).type().name().toLowerCase());
+                        throw new FlexOpException(
+                                op + ": cannot save tensors of type " + inputs.get(i).type().name().toLowerCase());
                     }
                 }
                 return List.of();
@@ -66,13 +72,14 @@ final class CheckpointKernels {
                 Map<String, Tensor> tensors = new LinkedHashMap<>();
                 for (int i = 0; i < names.length; i++) {
                     if (names[i].isEmpty() || tensors.put(names[i], inputs.get(fixedInputs + i).read()) != null) {
-                        throw new FlexOpException(op + ": tensor names must be unique and not empty, got '"
-                                + names[i] + "'");
+                        throw new FlexOpException(
+                                op + ": tensor names must be unique and not empty, got '" + names[i] + "'");
                     }
                 }
                 try {
                     AtomicFiles.write(file, WeightsFile.encode(tensors));
-                } catch (IOException e) {
+                }
+                catch (IOException e) {
                     throw new FlexOpException(op + ": cannot write " + file + ": " + e.getMessage());
                 }
             }
@@ -102,7 +109,10 @@ final class CheckpointKernels {
         };
     }
 
-    /** {@code RestoreV2(prefix, tensor_names[N], shape_and_slices[N]) -> N tensors} with attribute {@code dtypes}. */
+    /**
+     * {@code RestoreV2(prefix, tensor_names[N], shape_and_slices[N]) -> N tensors} with
+     * attribute {@code dtypes}.
+     */
     static FlexKernel restoreV2(String op, NodeDef node) {
         List<DataType> expected = node.typeList("dtypes").stream().map(TfTypes::toRuntime).toList();
         return new FlexKernel() {
@@ -133,14 +143,14 @@ final class CheckpointKernels {
             KernelTensor output) {
         Tensor tensor = file.get(name);
         if (tensor == null) {
-            throw new FlexOpException(op + ": tensor '" + name + "' is not in the checkpoint; it has "
-                    + file.keySet());
+            throw new FlexOpException(op + ": tensor '" + name + "' is not in the checkpoint; it has " + file.keySet());
         }
         if (expected != null && tensor.type() != expected || tensor.type() != output.type()) {
             throw new FlexOpException(op + ": tensor '" + name + "' is " + tensor.type().name().toLowerCase()
                     + " in the checkpoint, the model expects " + output.type().name().toLowerCase());
         }
-        // TFLite would assign a wrongly shaped value to its variable without a word and corrupt it.
+        // TFLite would assign a wrongly shaped value to its variable without a word and
+        // corrupt it.
         int[] declared = output.declaredShape();
         if (declared.length > 0 && !fits(declared, tensor.shape())) {
             throw new FlexOpException(op + ": tensor '" + name + "' has shape " + Arrays.toString(tensor.shape())
@@ -163,10 +173,16 @@ final class CheckpointKernels {
 
     private static final LastRead LAST_READ = new LastRead();
 
-    /** The last file read, reused while unchanged: a restore reads one file once per restored tensor. */
+    /**
+     * The last file read, reused while unchanged: a restore reads one file once per
+     * restored tensor.
+     */
     private static final class LastRead {
+
         private Path path;
+
         private Object key;
+
         private Map<String, Tensor> tensors;
 
         synchronized Map<String, Tensor> get(Path file) throws IOException {
@@ -180,17 +196,21 @@ final class CheckpointKernels {
             }
             return tensors;
         }
+
     }
 
     private static Map<String, Tensor> read(String op, String pathName) {
         Path path = Path.of(pathName);
         try {
             return LAST_READ.get(path);
-        } catch (java.nio.file.NoSuchFileException e) {
+        }
+        catch (java.nio.file.NoSuchFileException e) {
             throw new FlexOpException(op + ": checkpoint " + path + " does not exist");
-        } catch (IOException | UncheckedIOException e) {
+        }
+        catch (IOException | UncheckedIOException e) {
             throw new FlexOpException(op + ": cannot read checkpoint " + path + ": " + e.getMessage());
-        } catch (CorruptCheckpointException e) {
+        }
+        catch (CorruptCheckpointException e) {
             throw new FlexOpException(op + ": checkpoint " + path + " is corrupt: " + e.getMessage());
         }
     }
@@ -198,8 +218,8 @@ final class CheckpointKernels {
     private static void scalarString(String op, KernelTensor tensor, String name) {
         Checks.type(op, tensor, name, DataType.STRING);
         if (tensor.shape().length != 0 && Arrays.stream(tensor.shape()).reduce(1, Math::multiplyExact) != 1) {
-            throw new FlexOpException(op + ": " + name + " must be a single string, got shape "
-                    + Arrays.toString(tensor.shape()));
+            throw new FlexOpException(
+                    op + ": " + name + " must be a single string, got shape " + Arrays.toString(tensor.shape()));
         }
     }
 
@@ -207,8 +227,8 @@ final class CheckpointKernels {
         Checks.type(op, tensor, name, DataType.STRING);
         int[] shape = tensor.shape();
         if (shape.length != 1 || shape[0] != count) {
-            throw new FlexOpException(op + ": expected " + name + " to have " + count + " elements, got shape "
-                    + Arrays.toString(shape));
+            throw new FlexOpException(
+                    op + ": expected " + name + " to have " + count + " elements, got shape " + Arrays.toString(shape));
         }
     }
 
@@ -219,4 +239,5 @@ final class CheckpointKernels {
             throw new FlexOpException(op + ": sliced checkpoints are not supported, got shape_and_slices " + distinct);
         }
     }
+
 }

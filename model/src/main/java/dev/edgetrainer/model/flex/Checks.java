@@ -23,14 +23,14 @@ final class Checks {
                 return;
             }
         }
-        throw new FlexOpException(op + ": " + name + " must be " + names(allowed) + ", got "
-                + tensor.type().name().toLowerCase());
+        throw new FlexOpException(
+                op + ": " + name + " must be " + names(allowed) + ", got " + tensor.type().name().toLowerCase());
     }
 
     static void rank(String op, KernelTensor tensor, String name, int rank) {
         if (tensor.shape().length != rank) {
-            throw new FlexOpException(op + ": " + name + " must be rank " + rank + ", got shape "
-                    + Arrays.toString(tensor.shape()));
+            throw new FlexOpException(
+                    op + ": " + name + " must be rank " + rank + ", got shape " + Arrays.toString(tensor.shape()));
         }
     }
 
@@ -44,4 +44,5 @@ final class Checks {
     private static String names(DataType... types) {
         return String.join(" or ", Arrays.stream(types).map(t -> t.name().toLowerCase()).toList());
     }
+
 }

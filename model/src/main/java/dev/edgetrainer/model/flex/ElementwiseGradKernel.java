@@ -6,15 +6,18 @@ import dev.edgetrainer.model.tensor.DataType;
 import dev.edgetrainer.model.tensor.Tensor;
 
 /**
- * The gradient ops of elementwise activations, two same-shaped float inputs to one output:
- * {@code ReluGrad(gradients, features) = gradients * (features > 0)},
- * {@code SigmoidGrad(y, dy) = dy * y * (1 - y)} and {@code TanhGrad(y, dy) = dy * (1 - y * y)}.
+ * The gradient ops of elementwise activations, two same-shaped float inputs to one
+ * output: {@code ReluGrad(gradients, features) = gradients * (features > 0)},
+ * {@code SigmoidGrad(y, dy) = dy * y * (1 - y)} and
+ * {@code TanhGrad(y, dy) = dy * (1 - y * y)}.
  */
 final class ElementwiseGradKernel implements FlexKernel {
 
     /** (first input, second input) -> output element. */
     interface Rule {
+
         float apply(float first, float second);
+
     }
 
     static final Rule RELU = (gradient, feature) -> feature > 0 ? gradient : 0f;
@@ -22,12 +25,14 @@ final class ElementwiseGradKernel implements FlexKernel {
     static final Rule TANH = (y, dy) -> dy * (1 - y * y);
 
     private final String op;
+
     private final String[] inputNames;
+
     private final Rule rule;
 
     ElementwiseGradKernel(String op, String first, String second, Rule rule) {
         this.op = op;
-        this.inputNames = new String[] {first, second};
+        this.inputNames = new String[] { first, second };
         this.rule = rule;
     }
 
@@ -54,4 +59,5 @@ final class ElementwiseGradKernel implements FlexKernel {
         }
         outputs.get(0).write(Tensor.ofFloats(first.shape(), result));
     }
+
 }

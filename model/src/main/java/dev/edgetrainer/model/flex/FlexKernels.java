@@ -7,17 +7,16 @@ import java.util.TreeSet;
 import com.google.flatbuffers.FlexBuffers;
 
 /**
- * Java implementations of the TensorFlow ops that converted trainable models call through the Flex delegate
- * ({@code SELECT_TF_OPS}), which no Linux Java build of TFLite ships. The runtime registers each as a custom op.
+ * Java implementations of the TensorFlow ops that converted trainable models call through
+ * the Flex delegate ({@code SELECT_TF_OPS}), which no Linux Java build of TFLite ships.
+ * The runtime registers each as a custom op.
  */
 public final class FlexKernels {
 
     /** The custom op names provided, as the converter names them. */
-    public static final Set<String> SUPPORTED = Set.copyOf(new TreeSet<>(Set.of(
-            "FlexReluGrad", "FlexSigmoidGrad", "FlexTanhGrad",
-            "FlexSoftmaxCrossEntropyWithLogits", "FlexSparseSoftmaxCrossEntropyWithLogits",
-            "FlexBroadcastGradientArgs",
-            "FlexSave", "FlexSaveV2", "FlexRestore", "FlexRestoreV2")));
+    public static final Set<String> SUPPORTED = Set.copyOf(new TreeSet<>(Set.of("FlexReluGrad", "FlexSigmoidGrad",
+            "FlexTanhGrad", "FlexSoftmaxCrossEntropyWithLogits", "FlexSparseSoftmaxCrossEntropyWithLogits",
+            "FlexBroadcastGradientArgs", "FlexSave", "FlexSaveV2", "FlexRestore", "FlexRestoreV2")));
 
     private static final int DT_FLOAT = 1;
 
@@ -25,10 +24,10 @@ public final class FlexKernels {
     }
 
     /**
-     * A kernel for one node, from its custom op name and custom options (a FlexBuffer vector of the TF op name and
-     * the serialized {@code NodeDef}).
-     *
-     * @throws FlexOpException if the op is not supported or its options do not describe it
+     * A kernel for one node, from its custom op name and custom options (a FlexBuffer
+     * vector of the TF op name and the serialized {@code NodeDef}).
+     * @throws FlexOpException if the op is not supported or its options do not describe
+     * it
      */
     public static FlexKernel create(String customOp, byte[] customOptions) {
         if (!SUPPORTED.contains(customOp)) {
@@ -40,14 +39,14 @@ public final class FlexKernels {
             throw new FlexOpException(customOp + " carries a NodeDef for op " + node.op());
         }
         return switch (op) {
-            case "ReluGrad" -> floatOnly(node, new ElementwiseGradKernel(op, "gradients", "features",
-                    ElementwiseGradKernel.RELU));
-            case "SigmoidGrad" -> floatOnly(node, new ElementwiseGradKernel(op, "y", "dy",
-                    ElementwiseGradKernel.SIGMOID));
+            case "ReluGrad" ->
+                floatOnly(node, new ElementwiseGradKernel(op, "gradients", "features", ElementwiseGradKernel.RELU));
+            case "SigmoidGrad" ->
+                floatOnly(node, new ElementwiseGradKernel(op, "y", "dy", ElementwiseGradKernel.SIGMOID));
             case "TanhGrad" -> floatOnly(node, new ElementwiseGradKernel(op, "y", "dy", ElementwiseGradKernel.TANH));
             case "SoftmaxCrossEntropyWithLogits" -> floatOnly(node, new SoftmaxCrossEntropyKernel(op, false, null));
-            case "SparseSoftmaxCrossEntropyWithLogits" -> floatOnly(node, new SoftmaxCrossEntropyKernel(op, true,
-                    node.type("Tlabels").map(TfTypes::toRuntime).orElse(null)));
+            case "SparseSoftmaxCrossEntropyWithLogits" -> floatOnly(node,
+                    new SoftmaxCrossEntropyKernel(op, true, node.type("Tlabels").map(TfTypes::toRuntime).orElse(null)));
             case "BroadcastGradientArgs" -> new BroadcastGradientArgsKernel();
             case "Save" -> CheckpointKernels.save(op, false);
             case "SaveV2" -> CheckpointKernels.save(op, true);
@@ -56,7 +55,10 @@ public final class FlexKernels {
         };
     }
 
-    /** Kernels here compute in float32; a NodeDef asking for another {@code T} is refused rather than misread. */
+    /**
+     * Kernels here compute in float32; a NodeDef asking for another {@code T} is refused
+     * rather than misread.
+     */
     private static FlexKernel floatOnly(NodeDef node, FlexKernel kernel) {
         node.type("T").filter(t -> t != DT_FLOAT).ifPresent(t -> {
             throw new FlexOpException(node.op() + " with T=" + TfTypes.toRuntime(t).name().toLowerCase()
@@ -66,9 +68,10 @@ public final class FlexKernels {
     }
 
     /**
-     * The custom op name the options describe ({@code Flex} + element 0 of their FlexBuffer vector).
-     *
-     * @throws FlexOpException if the options are not a vector of the op name and its NodeDef
+     * The custom op name the options describe ({@code Flex} + element 0 of their
+     * FlexBuffer vector).
+     * @throws FlexOpException if the options are not a vector of the op name and its
+     * NodeDef
      */
     public static String customOp(byte[] customOptions) {
         return "Flex" + vector(customOptions).get(0).asString();
@@ -82,7 +85,8 @@ public final class FlexKernels {
         FlexBuffers.Vector vector;
         try {
             vector = FlexBuffers.getRoot(ByteBuffer.wrap(customOptions)).asVector();
-        } catch (RuntimeException e) {
+        }
+        catch (RuntimeException e) {
             throw new FlexOpException("unreadable custom options");
         }
         if (vector.size() < 2 || !vector.get(0).isString() || !vector.get(1).isBlob() && !vector.get(1).isString()) {
@@ -90,4 +94,5 @@ public final class FlexKernels {
         }
         return vector;
     }
+
 }

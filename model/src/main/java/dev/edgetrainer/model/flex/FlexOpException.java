@@ -1,9 +1,13 @@
 package dev.edgetrainer.model.flex;
 
-/** A Flex kernel refused its inputs or failed; the message becomes TFLite's error for the node. */
+/**
+ * A Flex kernel refused its inputs or failed; the message becomes TFLite's error for the
+ * node.
+ */
 public class FlexOpException extends RuntimeException {
 
     public FlexOpException(String message) {
         super(message);
     }
+
 }

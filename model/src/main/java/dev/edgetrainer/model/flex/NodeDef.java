@@ -8,8 +8,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The parts of a TensorFlow {@code NodeDef} protobuf that kernels need: the op name and the attributes. Parsed by
- * hand from the wire format (no protobuf dependency for a dozen fields); unknown fields are skipped.
+ * The parts of a TensorFlow {@code NodeDef} protobuf that kernels need: the op name and
+ * the attributes. Parsed by hand from the wire format (no protobuf dependency for a dozen
+ * fields); unknown fields are skipped.
  */
 public record NodeDef(String name, String op, Map<String, Attr> attrs) {
 
@@ -17,7 +18,10 @@ public record NodeDef(String name, String op, Map<String, Attr> attrs) {
         attrs = Map.copyOf(attrs);
     }
 
-    /** One {@code AttrValue}: a scalar or a list; absent parts are empty. TF dtypes are enum codes (DT_FLOAT = 1). */
+    /**
+     * One {@code AttrValue}: a scalar or a list; absent parts are empty. TF dtypes are
+     * enum codes (DT_FLOAT = 1).
+     */
     public record Attr(Optional<Long> i, Optional<Integer> type, Optional<String> s, Optional<Float> f,
             Optional<Boolean> b, List<Integer> typeList, List<Long> intList) {
     }
@@ -31,7 +35,9 @@ public record NodeDef(String name, String op, Map<String, Attr> attrs) {
         return value == null ? List.of() : value.typeList();
     }
 
-    /** @throws FlexOpException if the bytes are not a NodeDef */
+    /**
+     * @throws FlexOpException if the bytes are not a NodeDef
+     */
     public static NodeDef parse(byte[] bytes) {
         try {
             Wire in = new Wire(bytes, 0, bytes.length);
@@ -61,7 +67,8 @@ public record NodeDef(String name, String op, Map<String, Attr> attrs) {
                 }
             }
             return new NodeDef(name, op, attrs);
-        } catch (RuntimeException e) {
+        }
+        catch (RuntimeException e) {
             throw new FlexOpException("malformed NodeDef in the op's custom options: " + e.getMessage());
         }
     }
@@ -107,8 +114,11 @@ public record NodeDef(String name, String op, Map<String, Attr> attrs) {
 
     /** A bounded reader of protobuf wire format. */
     private static final class Wire {
+
         private final byte[] bytes;
+
         private int position;
+
         private final int end;
 
         Wire(byte[] bytes, int position, int end) {
@@ -210,5 +220,6 @@ public record NodeDef(String name, String op, Map<String, Attr> attrs) {
                 throw new IllegalStateException("field " + (tag >>> 3) + " has wire type " + (tag & 7));
             }
         }
+
     }
 }

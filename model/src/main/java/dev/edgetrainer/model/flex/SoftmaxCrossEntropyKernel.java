@@ -7,18 +7,23 @@ import dev.edgetrainer.model.tensor.DataType;
 import dev.edgetrainer.model.tensor.Tensor;
 
 /**
- * {@code SoftmaxCrossEntropyWithLogits(features, labels) -> (loss[batch], backprop[batch, classes])} with labels as
- * distributions (broadcast against the logits, as TF does), and {@code SparseSoftmaxCrossEntropyWithLogits} with
- * labels as class indices (int32 or int64, each in [0, classes)). {@code loss = logsumexp(logits) - sum(labels *
+ * {@code SoftmaxCrossEntropyWithLogits(features, labels) -> (loss[batch], backprop[batch, classes])}
+ * with labels as distributions (broadcast against the logits, as TF does), and
+ * {@code SparseSoftmaxCrossEntropyWithLogits} with labels as class indices (int32 or
+ * int64, each in [0, classes)). {@code loss = logsumexp(logits) - sum(labels *
  * logits)}, {@code backprop = softmax(logits) - labels}.
  */
 final class SoftmaxCrossEntropyKernel implements FlexKernel {
 
     private final String op;
+
     private final boolean sparse;
+
     private final DataType declaredLabels;
 
-    /** @param declaredLabels the label dtype the NodeDef's {@code Tlabels} names, or null */
+    /**
+     * @param declaredLabels the label dtype the NodeDef's {@code Tlabels} names, or null
+     */
     SoftmaxCrossEntropyKernel(String op, boolean sparse, DataType declaredLabels) {
         this.op = op;
         this.sparse = sparse;
@@ -35,14 +40,14 @@ final class SoftmaxCrossEntropyKernel implements FlexKernel {
         Checks.type(op, outputs.get(0), "loss", DataType.FLOAT32);
         Checks.type(op, outputs.get(1), "backprop", DataType.FLOAT32);
         int[] shape = sparse ? sparseShape(logits, labels) : denseShape(logits, labels);
-        return List.of(new int[] {shape[0]}, shape);
+        return List.of(new int[] { shape[0] }, shape);
     }
 
     private int[] sparseShape(KernelTensor logits, KernelTensor labels) {
         Checks.type(op, labels, "labels", DataType.INT32, DataType.INT64);
         if (declaredLabels != null && labels.type() != declaredLabels) {
-            throw new FlexOpException(op + ": labels are " + labels.type().name().toLowerCase()
-                    + " but Tlabels is " + declaredLabels.name().toLowerCase());
+            throw new FlexOpException(op + ": labels are " + labels.type().name().toLowerCase() + " but Tlabels is "
+                    + declaredLabels.name().toLowerCase());
         }
         Checks.rank(op, logits, "logits", 2);
         Checks.rank(op, labels, "labels", 1);
@@ -52,8 +57,8 @@ final class SoftmaxCrossEntropyKernel implements FlexKernel {
                     + Arrays.toString(shape) + " and labels shape " + Arrays.toString(labels.shape()));
         }
         if (shape[1] == 0 && shape[0] > 0) {
-            throw new FlexOpException(op + ": must have at least one class, but got logits shape "
-                    + Arrays.toString(shape));
+            throw new FlexOpException(
+                    op + ": must have at least one class, but got logits shape " + Arrays.toString(shape));
         }
         return shape;
     }
@@ -66,7 +71,7 @@ final class SoftmaxCrossEntropyKernel implements FlexKernel {
                     + "2-dimensional, got " + Arrays.toString(logits.shape()) + " and "
                     + Arrays.toString(labels.shape()));
         }
-        return new int[] {(int) shape[0], (int) shape[1]};
+        return new int[] { (int) shape[0], (int) shape[1] };
     }
 
     @Override
@@ -99,8 +104,8 @@ final class SoftmaxCrossEntropyKernel implements FlexKernel {
             }
             loss[b] = (float) rowLoss;
         }
-        outputs.get(0).write(Tensor.ofFloats(new int[] {batch}, loss));
-        outputs.get(1).write(Tensor.ofFloats(new int[] {batch, classes}, backprop));
+        outputs.get(0).write(Tensor.ofFloats(new int[] { batch }, loss));
+        outputs.get(1).write(Tensor.ofFloats(new int[] { batch, classes }, backprop));
     }
 
     private float[][] oneHot(Tensor labels, int batch, int classes) {
@@ -117,7 +122,10 @@ final class SoftmaxCrossEntropyKernel implements FlexKernel {
         return rows;
     }
 
-    /** The values laid out as [batch][classes], broadcasting a rank-1 or size-1 input over the batch or classes. */
+    /**
+     * The values laid out as [batch][classes], broadcasting a rank-1 or size-1 input over
+     * the batch or classes.
+     */
     private static float[][] rows(float[] values, int[] shape, int batch, int classes) {
         int rows = shape.length == 2 ? shape[0] : 1;
         int cols = shape.length == 2 ? shape[1] : shape.length == 1 ? shape[0] : 1;
@@ -129,4 +137,5 @@ final class SoftmaxCrossEntropyKernel implements FlexKernel {
         }
         return result;
     }
+
 }

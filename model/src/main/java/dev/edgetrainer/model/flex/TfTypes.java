@@ -22,4 +22,5 @@ final class TfTypes {
             default -> throw new FlexOpException("unsupported TensorFlow dtype " + tfType);
         };
     }
+
 }

@@ -7,51 +7,59 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.tensorflow.lite.schema.BufferT;
 import org.tensorflow.lite.schema.AddOptionsT;
 import org.tensorflow.lite.schema.AssignVariableOptionsT;
+import org.tensorflow.lite.schema.BufferT;
 import org.tensorflow.lite.schema.BuiltinOperator;
 import org.tensorflow.lite.schema.BuiltinOptions;
+import org.tensorflow.lite.schema.BuiltinOptionsUnion;
 import org.tensorflow.lite.schema.CallOnceOptionsT;
 import org.tensorflow.lite.schema.CastOptionsT;
 import org.tensorflow.lite.schema.DivOptionsT;
 import org.tensorflow.lite.schema.FullyConnectedOptionsT;
-import org.tensorflow.lite.schema.TransposeOptionsT;
 import org.tensorflow.lite.schema.GatherOptionsT;
 import org.tensorflow.lite.schema.GreaterOptionsT;
 import org.tensorflow.lite.schema.LogSoftmaxOptionsT;
+import org.tensorflow.lite.schema.ModelT;
 import org.tensorflow.lite.schema.MulOptionsT;
 import org.tensorflow.lite.schema.NegOptionsT;
+import org.tensorflow.lite.schema.OperatorCodeT;
+import org.tensorflow.lite.schema.OperatorT;
 import org.tensorflow.lite.schema.ReadVariableOptionsT;
 import org.tensorflow.lite.schema.ReducerOptionsT;
 import org.tensorflow.lite.schema.ReshapeOptionsT;
 import org.tensorflow.lite.schema.ShapeOptionsT;
-import org.tensorflow.lite.schema.SoftmaxOptionsT;
-import org.tensorflow.lite.schema.SubOptionsT;
-import org.tensorflow.lite.schema.VarHandleOptionsT;
-import org.tensorflow.lite.schema.BuiltinOptionsUnion;
-import org.tensorflow.lite.schema.ModelT;
-import org.tensorflow.lite.schema.OperatorCodeT;
-import org.tensorflow.lite.schema.OperatorT;
 import org.tensorflow.lite.schema.SignatureDefT;
+import org.tensorflow.lite.schema.SoftmaxOptionsT;
 import org.tensorflow.lite.schema.SubGraphT;
+import org.tensorflow.lite.schema.SubOptionsT;
 import org.tensorflow.lite.schema.TensorMapT;
 import org.tensorflow.lite.schema.TensorT;
 import org.tensorflow.lite.schema.TensorType;
+import org.tensorflow.lite.schema.TransposeOptionsT;
+import org.tensorflow.lite.schema.VarHandleOptionsT;
 
 /**
- * Assembles a TFLite model with the flatbuffer object API: shared operator codes and buffers, one
- * {@link Subgraph} per signature. Buffer 0 is the empty buffer, as TFLite requires.
+ * Assembles a TFLite model with the flatbuffer object API: shared operator codes and
+ * buffers, one {@link Subgraph} per signature. Buffer 0 is the empty buffer, as TFLite
+ * requires.
  */
 final class GraphBuilder {
 
-    /** Builtin codes from this value on are stored with {@code deprecated_builtin_code = 127}. */
+    /**
+     * Builtin codes from this value on are stored with
+     * {@code deprecated_builtin_code = 127}.
+     */
     private static final int FIRST_EXTENDED_BUILTIN = 127;
 
     private final Map<Integer, Integer> opcodeIndex = new LinkedHashMap<>();
+
     private final List<OperatorCodeT> opcodes = new ArrayList<>();
+
     private final List<BufferT> buffers = new ArrayList<>(List.of(new BufferT()));
+
     private final List<SubGraphT> subgraphs = new ArrayList<>();
+
     private final List<SignatureDefT> signatures = new ArrayList<>();
 
     Subgraph subgraph(String name) {
@@ -103,15 +111,26 @@ final class GraphBuilder {
         return buffers.size() - 1;
     }
 
-    /** One subgraph under construction. Tensor shapes use 1 for a dynamic batch, marked -1 in the signature. */
+    /**
+     * One subgraph under construction. Tensor shapes use 1 for a dynamic batch, marked -1
+     * in the signature.
+     */
     final class Subgraph {
+
         private final SubGraphT graph = new SubGraphT();
+
         private final List<TensorT> tensors = new ArrayList<>();
+
         private final List<OperatorT> operators = new ArrayList<>();
+
         private final List<Integer> inputs = new ArrayList<>();
+
         private final List<Integer> outputs = new ArrayList<>();
+
         private final List<TensorMapT> signatureInputs = new ArrayList<>();
+
         private final List<TensorMapT> signatureOutputs = new ArrayList<>();
+
         private final int index;
 
         private Subgraph(String name) {
@@ -172,14 +191,16 @@ final class GraphBuilder {
             op.setInputs(opInputs);
             op.setOutputs(opOutputs);
             op.setBuiltinOptions(options);
-            // Absent vectors would otherwise be written as empty ones; TFLite then warns about custom options.
+            // Absent vectors would otherwise be written as empty ones; TFLite then warns
+            // about custom options.
             op.setCustomOptions(null);
             op.setMutatingVariableInputs(null);
             op.setIntermediates(null);
             operators.add(op);
         }
 
-        // Operators, each returning its output tensor. Shapes are signatures: -1 marks the dynamic batch.
+        // Operators, each returning its output tensor. Shapes are signatures: -1 marks
+        // the dynamic batch.
 
         void callOnce(int initSubgraph) {
             CallOnceOptionsT options = new CallOnceOptionsT();
@@ -198,15 +219,15 @@ final class GraphBuilder {
 
         int readVariable(int handle, String name, int... shape) {
             int value = floats(name, shape);
-            op(BuiltinOperator.READ_VARIABLE,
-                    options(BuiltinOptions.ReadVariableOptions, new ReadVariableOptionsT()), new int[] {handle}, value);
+            op(BuiltinOperator.READ_VARIABLE, options(BuiltinOptions.ReadVariableOptions, new ReadVariableOptionsT()),
+                    new int[] { handle }, value);
             return value;
         }
 
         void assignVariable(int handle, int value) {
             op(BuiltinOperator.ASSIGN_VARIABLE,
                     options(BuiltinOptions.AssignVariableOptions, new AssignVariableOptionsT()),
-                    new int[] {handle, value});
+                    new int[] { handle, value });
         }
 
         int add(String name, int a, int b, int... shape) {
@@ -232,44 +253,47 @@ final class GraphBuilder {
         int greater(String name, int a, int b, int... shape) {
             int out = tensor(name, TensorType.BOOL, shape, 0);
             op(BuiltinOperator.GREATER, options(BuiltinOptions.GreaterOptions, new GreaterOptionsT()),
-                    new int[] {a, b}, out);
+                    new int[] { a, b }, out);
             return out;
         }
 
         private int binary(int builtin, BuiltinOptionsUnion options, String name, int a, int b, int[] shape) {
             int out = floats(name, shape);
-            op(builtin, options, new int[] {a, b}, out);
+            op(builtin, options, new int[] { a, b }, out);
             return out;
         }
 
-        /** {@code input @ weights^T + bias} with weights laid out [out, in]; bias may be -1 (none). */
+        /**
+         * {@code input @ weights^T + bias} with weights laid out [out, in]; bias may be
+         * -1 (none).
+         */
         int fullyConnected(String name, int input, int weights, int bias, int... shape) {
             FullyConnectedOptionsT options = new FullyConnectedOptionsT();
             options.setKeepNumDims(false);
             int out = floats(name, shape);
             op(BuiltinOperator.FULLY_CONNECTED, options(BuiltinOptions.FullyConnectedOptions, options),
-                    new int[] {input, weights, bias}, out);
+                    new int[] { input, weights, bias }, out);
             return out;
         }
 
         /** Swaps the two dimensions of a matrix. */
         int transpose(String name, int in, int... shape) {
-            int permutation = constantInts(name + "/perm", new int[] {1, 0}, 2);
+            int permutation = constantInts(name + "/perm", new int[] { 1, 0 }, 2);
             int out = floats(name, shape);
             op(BuiltinOperator.TRANSPOSE, options(BuiltinOptions.TransposeOptions, new TransposeOptionsT()),
-                    new int[] {in, permutation}, out);
+                    new int[] { in, permutation }, out);
             return out;
         }
 
         int relu(String name, int in, int... shape) {
             int out = floats(name, shape);
-            op(BuiltinOperator.RELU, null, new int[] {in}, out);
+            op(BuiltinOperator.RELU, null, new int[] { in }, out);
             return out;
         }
 
         int neg(String name, int in, int... shape) {
             int out = floats(name, shape);
-            op(BuiltinOperator.NEG, options(BuiltinOptions.NegOptions, new NegOptionsT()), new int[] {in}, out);
+            op(BuiltinOperator.NEG, options(BuiltinOptions.NegOptions, new NegOptionsT()), new int[] { in }, out);
             return out;
         }
 
@@ -277,14 +301,14 @@ final class GraphBuilder {
             SoftmaxOptionsT options = new SoftmaxOptionsT();
             options.setBeta(1f);
             int out = floats(name, shape);
-            op(BuiltinOperator.SOFTMAX, options(BuiltinOptions.SoftmaxOptions, options), new int[] {in}, out);
+            op(BuiltinOperator.SOFTMAX, options(BuiltinOptions.SoftmaxOptions, options), new int[] { in }, out);
             return out;
         }
 
         int logSoftmax(String name, int in, int... shape) {
             int out = floats(name, shape);
             op(BuiltinOperator.LOG_SOFTMAX, options(BuiltinOptions.LogSoftmaxOptions, new LogSoftmaxOptionsT()),
-                    new int[] {in}, out);
+                    new int[] { in }, out);
             return out;
         }
 
@@ -299,9 +323,9 @@ final class GraphBuilder {
         private int reduce(int builtin, String name, int in, int axis, boolean keepDims, int[] shape) {
             ReducerOptionsT options = new ReducerOptionsT();
             options.setKeepDims(keepDims);
-            int axes = constantInts(name + "/axes", new int[] {axis}, 1);
+            int axes = constantInts(name + "/axes", new int[] { axis }, 1);
             int out = floats(name, shape);
-            op(builtin, options(BuiltinOptions.ReducerOptions, options), new int[] {in, axes}, out);
+            op(builtin, options(BuiltinOptions.ReducerOptions, options), new int[] { in, axes }, out);
             return out;
         }
 
@@ -310,22 +334,25 @@ final class GraphBuilder {
             options.setNewShape(shape.clone());
             int newShape = constantInts(name + "/shape", shape, shape.length);
             int out = floats(name, shape);
-            op(BuiltinOperator.RESHAPE, options(BuiltinOptions.ReshapeOptions, options), new int[] {in, newShape},
+            op(BuiltinOperator.RESHAPE, options(BuiltinOptions.ReshapeOptions, options), new int[] { in, newShape },
                     out);
             return out;
         }
 
-        /** The size of dimension {@code axis} of {@code in} as a float scalar, for dynamic batch sizes. */
+        /**
+         * The size of dimension {@code axis} of {@code in} as a float scalar, for dynamic
+         * batch sizes.
+         */
         int dimension(String name, int in, int rank, int axis) {
             ShapeOptionsT shapeOptions = new ShapeOptionsT();
             shapeOptions.setOutType(TensorType.INT32);
-            int shape = tensor(name + "/shape", TensorType.INT32, new int[] {rank}, 0);
-            op(BuiltinOperator.SHAPE, options(BuiltinOptions.ShapeOptions, shapeOptions), new int[] {in}, shape);
+            int shape = tensor(name + "/shape", TensorType.INT32, new int[] { rank }, 0);
+            op(BuiltinOperator.SHAPE, options(BuiltinOptions.ShapeOptions, shapeOptions), new int[] { in }, shape);
             GatherOptionsT gatherOptions = new GatherOptionsT();
             gatherOptions.setAxis(0);
-            int index = constantInts(name + "/index", new int[] {axis});
+            int index = constantInts(name + "/index", new int[] { axis });
             int size = tensor(name + "/int", TensorType.INT32, new int[0], 0);
-            op(BuiltinOperator.GATHER, options(BuiltinOptions.GatherOptions, gatherOptions), new int[] {shape, index},
+            op(BuiltinOperator.GATHER, options(BuiltinOptions.GatherOptions, gatherOptions), new int[] { shape, index },
                     size);
             return cast(name, size, TensorType.INT32, TensorType.FLOAT32);
         }
@@ -335,7 +362,7 @@ final class GraphBuilder {
             options.setInDataType(from);
             options.setOutDataType(to);
             int out = tensor(name, to, shape, 0);
-            op(BuiltinOperator.CAST, options(BuiltinOptions.CastOptions, options), new int[] {in}, out);
+            op(BuiltinOperator.CAST, options(BuiltinOptions.CastOptions, options), new int[] { in }, out);
             return out;
         }
 
@@ -371,6 +398,7 @@ final class GraphBuilder {
             map.setTensorIndex(tensor);
             return map;
         }
+
     }
 
     static BuiltinOptionsUnion options(byte type, Object value) {
@@ -379,4 +407,5 @@ final class GraphBuilder {
         union.setValue(value);
         return union;
     }
+
 }

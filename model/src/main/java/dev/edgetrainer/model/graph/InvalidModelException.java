@@ -6,4 +6,5 @@ public class InvalidModelException extends IllegalArgumentException {
     public InvalidModelException(String message) {
         super(message);
     }
+
 }

@@ -10,20 +10,25 @@ import java.util.Random;
 import org.tensorflow.lite.schema.TensorType;
 
 /**
- * Writes a trainable MLP as a {@code .tflite} file with builtin ops only, laid out as the TensorFlow converter lays
- * out trainable models: weights are resource variables ({@code VAR_HANDLE} by shared name), given initial values by
- * an init subgraph that each signature runs through {@code CALL_ONCE}.
+ * Writes a trainable MLP as a {@code .tflite} file with builtin ops only, laid out as the
+ * TensorFlow converter lays out trainable models: weights are resource variables
+ * ({@code VAR_HANDLE} by shared name), given initial values by an init subgraph that each
+ * signature runs through {@code CALL_ONCE}.
  *
  * <ul>
- *   <li>{@code train(x: float32[-1, ...input], y: float32[-1, classes]) -> loss}: one SGD step on the mean softmax
- *       cross-entropy of the logits, as Keras' {@code CategoricalCrossentropy(from_logits=True)};</li>
- *   <li>{@code infer(x) -> output (softmax), logits};</li>
- *   <li>{@code save() -> every weight by name}; {@code restore(every weight) -> the weights as now held}.</li>
+ * <li>{@code train(x: float32[-1, ...input], y: float32[-1, classes]) -> loss}: one SGD
+ * step on the mean softmax cross-entropy of the logits, as Keras'
+ * {@code CategoricalCrossentropy(from_logits=True)};</li>
+ * <li>{@code infer(x) -> output (softmax), logits};</li>
+ * <li>{@code save() -> every weight by name};
+ * {@code restore(every weight) -> the weights as now held}.</li>
  * </ul>
  *
- * <p>Gradients are written out by hand (there is no autodiff here), so they are proven by tests against an
- * independent Java implementation and finite differences. The output is deterministic: same spec and weights, same
- * bytes. Every written model passes {@link ModelValidator}.
+ * <p>
+ * Gradients are written out by hand (there is no autodiff here), so they are proven by
+ * tests against an independent Java implementation and finite differences. The output is
+ * deterministic: same spec and weights, same bytes. Every written model passes
+ * {@link ModelValidator}.
  */
 public final class MlpModelWriter {
 
@@ -35,13 +40,16 @@ public final class MlpModelWriter {
         return write(spec, initialWeights(spec));
     }
 
-    /** A model whose variables start from the given weights (e.g. pretrained ones), by variable name. */
+    /**
+     * A model whose variables start from the given weights (e.g. pretrained ones), by
+     * variable name.
+     */
     public static byte[] write(MlpSpec spec, Map<String, float[]> weights) {
         for (MlpSpec.Variable variable : spec.variables()) {
             float[] values = weights.get(variable.name());
             if (values == null || values.length != variable.size()) {
-                throw new IllegalArgumentException("weights for '" + variable.name() + "' must have "
-                        + variable.size() + " values, got " + (values == null ? "none" : values.length));
+                throw new IllegalArgumentException("weights for '" + variable.name() + "' must have " + variable.size()
+                        + " values, got " + (values == null ? "none" : values.length));
             }
             for (float v : values) {
                 if (!Float.isFinite(v)) {
@@ -69,7 +77,10 @@ public final class MlpModelWriter {
         return model;
     }
 
-    /** Glorot-uniform kernels (limit sqrt(6 / (fan_in + fan_out))) and zero biases, as Keras' Dense defaults. */
+    /**
+     * Glorot-uniform kernels (limit sqrt(6 / (fan_in + fan_out))) and zero biases, as
+     * Keras' Dense defaults.
+     */
     public static Map<String, float[]> initialWeights(MlpSpec spec) {
         Random random = new Random(spec.seed());
         Map<String, float[]> weights = new LinkedHashMap<>();
@@ -107,12 +118,15 @@ public final class MlpModelWriter {
         for (int i = 0; i < read.length; i++) {
             MlpSpec.Variable variable = variables.get(i);
             int handle = graph.varHandle(variable.name());
-            read[i] = new int[] {handle, graph.readVariable(handle, variable.name() + "/read", variable.shape())};
+            read[i] = new int[] { handle, graph.readVariable(handle, variable.name() + "/read", variable.shape()) };
         }
         return read;
     }
 
-    /** Forward pass; returns the layer inputs (flattened x, then each hidden activation), pre-activations, logits. */
+    /**
+     * Forward pass; returns the layer inputs (flattened x, then each hidden activation),
+     * pre-activations, logits.
+     */
     private record Forward(int[] layerInputs, int[] preActivations, int logits) {
     }
 
@@ -126,11 +140,11 @@ public final class MlpModelWriter {
             int kernel = variables[2 * layer][1];
             int bias = variables[2 * layer + 1][1];
             int transposed = graph.transpose("layer" + layer + "/kernel_t", kernel, widths[layer + 1], widths[layer]);
-            preActivations[layer] = graph.fullyConnected("layer" + layer + "/pre", layerInputs[layer], transposed,
-                    bias, -1, widths[layer + 1]);
+            preActivations[layer] = graph.fullyConnected("layer" + layer + "/pre", layerInputs[layer], transposed, bias,
+                    -1, widths[layer + 1]);
             if (layer + 1 < layers) {
-                layerInputs[layer + 1] = graph.relu("layer" + layer + "/relu", preActivations[layer],
-                        -1, widths[layer + 1]);
+                layerInputs[layer + 1] = graph.relu("layer" + layer + "/relu", preActivations[layer], -1,
+                        widths[layer + 1]);
             }
         }
         return new Forward(layerInputs, preActivations, preActivations[layers - 1]);
@@ -163,7 +177,8 @@ public final class MlpModelWriter {
         int loss = graph.neg("loss", meanLogLikelihood);
         graph.output("loss", loss);
 
-        // d loss / d logits = (softmax * sum(y) - y) / batch; sum(y) is 1 for one-hot labels.
+        // d loss / d logits = (softmax * sum(y) - y) / batch; sum(y) is 1 for one-hot
+        // labels.
         int probabilities = graph.softmax("softmax", forward.logits(), -1, classes);
         int labelMass = graph.sum("label_mass", y, 1, true, -1, 1);
         int scaled = graph.mul("p_times_mass", probabilities, labelMass, -1, classes);
@@ -172,8 +187,8 @@ public final class MlpModelWriter {
         int gradient = graph.div("d_logits", difference, batch, -1, classes);
 
         int[] widths = spec.widths();
-        int learningRate = graph.constant("learning_rate", new float[] {spec.learningRate()});
-        int zero = graph.constant("zero", new float[] {0f});
+        int learningRate = graph.constant("learning_rate", new float[] { spec.learningRate() });
+        int zero = graph.constant("zero", new float[] { 0f });
         List<int[]> updates = new ArrayList<>();
         for (int layer = spec.layers() - 1; layer >= 0; layer--) {
             int[] kernel = variables[2 * layer];
@@ -181,15 +196,17 @@ public final class MlpModelWriter {
             int in = widths[layer];
             int out = widths[layer + 1];
             String name = "layer" + layer;
-            // d kernel [in, out] = layer_input^T @ d_pre, as FULLY_CONNECTED(layer_input^T, d_pre^T).
+            // d kernel [in, out] = layer_input^T @ d_pre, as
+            // FULLY_CONNECTED(layer_input^T, d_pre^T).
             int inputT = graph.transpose(name + "/input_t", forward.layerInputs()[layer], in, -1);
             int gradientT = graph.transpose(name + "/d_pre_t", gradient, out, -1);
             int kernelGradient = graph.fullyConnected(name + "/d_kernel", inputT, gradientT, -1, in, out);
             int biasGradient = graph.sum(name + "/d_bias", gradient, 0, false, out);
-            updates.add(new int[] {kernel[0], kernel[1], kernelGradient, in, out});
-            updates.add(new int[] {bias[0], bias[1], biasGradient, out});
+            updates.add(new int[] { kernel[0], kernel[1], kernelGradient, in, out });
+            updates.add(new int[] { bias[0], bias[1], biasGradient, out });
             if (layer > 0) {
-                // d input [batch, in] = d_pre @ kernel^T: the [in, out] kernel is already FULLY_CONNECTED's layout.
+                // d input [batch, in] = d_pre @ kernel^T: the [in, out] kernel is already
+                // FULLY_CONNECTED's layout.
                 int inputGradient = graph.fullyConnected(name + "/d_input", gradient, kernel[1], -1, -1, in);
                 int active = graph.greater(name + "/active", forward.preActivations()[layer - 1], zero, -1, in);
                 int mask = graph.cast(name + "/mask", active, TensorType.BOOL, TensorType.FLOAT32, -1, in);
@@ -243,4 +260,5 @@ public final class MlpModelWriter {
         }
         graph.finish("restore");
     }
+
 }

@@ -5,8 +5,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The architecture and training settings of a trainable multilayer perceptron: Flatten(input) -> Dense(h, relu)...
- * -> Dense(classes), trained by SGD on softmax cross-entropy. The tutorial's model is {@link #fashionMnist()}.
+ * The architecture and training settings of a trainable multilayer perceptron:
+ * Flatten(input) -> Dense(h, relu)... -> Dense(classes), trained by SGD on softmax
+ * cross-entropy. The tutorial's model is {@link #fashionMnist()}.
  */
 public record MlpSpec(int[] inputShape, int[] hidden, int classes, float learningRate, long seed) {
 
@@ -16,8 +17,8 @@ public record MlpSpec(int[] inputShape, int[] hidden, int classes, float learnin
         inputShape = inputShape.clone();
         hidden = hidden.clone();
         if (inputShape.length == 0 || Arrays.stream(inputShape).anyMatch(d -> d <= 0)) {
-            throw new IllegalArgumentException("input shape must have positive dimensions, got "
-                    + Arrays.toString(inputShape));
+            throw new IllegalArgumentException(
+                    "input shape must have positive dimensions, got " + Arrays.toString(inputShape));
         }
         if (Arrays.stream(hidden).anyMatch(d -> d <= 0)) {
             throw new IllegalArgumentException("hidden layer sizes must be positive, got " + Arrays.toString(hidden));
@@ -34,14 +35,17 @@ public record MlpSpec(int[] inputShape, int[] hidden, int classes, float learnin
             parameters += (long) widths[i] * widths[i + 1] + widths[i + 1];
         }
         if (parameters > MAX_PARAMETERS) {
-            throw new IllegalArgumentException("model would have " + parameters + " parameters; the limit is "
-                    + MAX_PARAMETERS);
+            throw new IllegalArgumentException(
+                    "model would have " + parameters + " parameters; the limit is " + MAX_PARAMETERS);
         }
     }
 
-    /** The tutorial's model: 28x28 images, one hidden layer of 128, 10 classes, learning rate 0.01. */
+    /**
+     * The tutorial's model: 28x28 images, one hidden layer of 128, 10 classes, learning
+     * rate 0.01.
+     */
     public static MlpSpec fashionMnist() {
-        return new MlpSpec(new int[] {28, 28}, new int[] {128}, 10, 0.01f, 42);
+        return new MlpSpec(new int[] { 28, 28 }, new int[] { 128 }, 10, 0.01f, 42);
     }
 
     @Override
@@ -68,14 +72,17 @@ public record MlpSpec(int[] inputShape, int[] hidden, int classes, float learnin
         return hidden.length + 1;
     }
 
-    /** The weights in the order of the save signature's outputs, named as Keras names them. */
+    /**
+     * The weights in the order of the save signature's outputs, named as Keras names
+     * them.
+     */
     public List<Variable> variables() {
         int[] widths = widths();
         List<Variable> variables = new ArrayList<>();
         for (int layer = 0; layer < layers(); layer++) {
             String prefix = layer == 0 ? "dense" : "dense_" + layer;
-            variables.add(new Variable(prefix + "/kernel", new int[] {widths[layer], widths[layer + 1]}));
-            variables.add(new Variable(prefix + "/bias", new int[] {widths[layer + 1]}));
+            variables.add(new Variable(prefix + "/kernel", new int[] { widths[layer], widths[layer + 1] }));
+            variables.add(new Variable(prefix + "/bias", new int[] { widths[layer + 1] }));
         }
         return variables;
     }
@@ -97,8 +104,8 @@ public record MlpSpec(int[] inputShape, int[] hidden, int classes, float learnin
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(new Object[] {Arrays.hashCode(inputShape), Arrays.hashCode(hidden), classes,
-                learningRate, seed});
+        return Arrays.hashCode(
+                new Object[] { Arrays.hashCode(inputShape), Arrays.hashCode(hidden), classes, learningRate, seed });
     }
 
     @Override

@@ -19,9 +19,10 @@ import org.tensorflow.lite.schema.SignatureDef;
 import org.tensorflow.lite.schema.SubGraph;
 
 /**
- * What a model is made of, read from its flatbuffer: the operators it uses and, per signature, the custom operators
- * (such as {@code FlexReluGrad}) that signature needs, following CALL_ONCE, WHILE and IF into other subgraphs.
- * Run {@link ModelValidator} first: indices are trusted here.
+ * What a model is made of, read from its flatbuffer: the operators it uses and, per
+ * signature, the custom operators (such as {@code FlexReluGrad}) that signature needs,
+ * following CALL_ONCE, WHILE and IF into other subgraphs. Run {@link ModelValidator}
+ * first: indices are trusted here.
  */
 public record ModelInspection(Map<String, Integer> operatorCounts, Map<String, Set<String>> customOpsBySignature) {
 
@@ -55,7 +56,9 @@ public record ModelInspection(Map<String, Integer> operatorCounts, Map<String, S
         return all;
     }
 
-    /** The custom operators a signature needs that are not among {@code provided}, sorted. */
+    /**
+     * The custom operators a signature needs that are not among {@code provided}, sorted.
+     */
     public Set<String> missingOps(String signature, Set<String> provided) {
         Set<String> missing = new TreeSet<>(customOpsBySignature.getOrDefault(signature, Set.of()));
         missing.removeAll(provided);
@@ -78,7 +81,8 @@ public record ModelInspection(Map<String, Integer> operatorCounts, Map<String, S
                 int builtin = Operators.builtinCode(code);
                 if (builtin == BuiltinOperator.CUSTOM) {
                     custom.add(code.customCode());
-                } else if (Operators.callsSubgraphs(builtin)) {
+                }
+                else if (Operators.callsSubgraphs(builtin)) {
                     for (int callee : Operators.calledSubgraphs(builtin, op)) {
                         pending.push(callee);
                     }

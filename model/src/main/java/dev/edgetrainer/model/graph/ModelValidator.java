@@ -18,10 +18,12 @@ import org.tensorflow.lite.schema.TensorType;
 import org.tensorflow.lite.schema.VarHandleOptions;
 
 /**
- * Checks what TFLite's flatbuffer verifier does not and its interpreter trusts: every index in range, no subgraph
- * that reaches itself through CALL_ONCE, WHILE or IF, constant buffers as large as their tensors, variable tensors
- * sane, and each resource variable used with one shape. Each of these, broken, was seen to crash the process or
- * to corrupt memory silently. Run it only on bytes the TFLite verifier accepted, or expect an exception.
+ * Checks what TFLite's flatbuffer verifier does not and its interpreter trusts: every
+ * index in range, no subgraph that reaches itself through CALL_ONCE, WHILE or IF,
+ * constant buffers as large as their tensors, variable tensors sane, and each resource
+ * variable used with one shape. Each of these, broken, was seen to crash the process or
+ * to corrupt memory silently. Run it only on bytes the TFLite verifier accepted, or
+ * expect an exception.
  */
 public final class ModelValidator {
 
@@ -30,21 +32,29 @@ public final class ModelValidator {
     private ModelValidator() {
     }
 
-    /** @throws InvalidModelException naming the first problem found */
+    /**
+     * @throws InvalidModelException naming the first problem found
+     */
     public static void validate(byte[] bytes) {
         try {
             new Run(Model.getRootAsModel(ByteBuffer.wrap(bytes))).check();
-        } catch (InvalidModelException e) {
+        }
+        catch (InvalidModelException e) {
             throw e;
-        } catch (RuntimeException e) {
+        }
+        catch (RuntimeException e) {
             throw new InvalidModelException("model structure is unreadable: " + e);
         }
     }
 
     private static final class Run {
+
         private final Model model;
+
         private final int subgraphs;
+
         private final List<List<Integer>> calls = new ArrayList<>();
+
         private final Map<String, int[]> variableShapes = new HashMap<>();
 
         Run(Model model) {
@@ -88,8 +98,8 @@ public final class ModelValidator {
                 Operator op = graph.operators(o);
                 String opWhere = where + " operator " + o;
                 if (op.opcodeIndex() >= model.operatorCodesLength()) {
-                    throw new InvalidModelException(opWhere + " has opcode index " + op.opcodeIndex() + " of "
-                            + model.operatorCodesLength());
+                    throw new InvalidModelException(
+                            opWhere + " has opcode index " + op.opcodeIndex() + " of " + model.operatorCodesLength());
                 }
                 for (int i = 0; i < op.inputsLength(); i++) {
                     checkIndex(opWhere + " input", op.inputs(i), tensors, true);
@@ -148,10 +158,14 @@ public final class ModelValidator {
             calls.get(from).add(to);
         }
 
-        /** Each variable must be read and assigned with one shape: TFLite does not check and corrupts memory. */
+        /**
+         * Each variable must be read and assigned with one shape: TFLite does not check
+         * and corrupts memory.
+         */
         private void variableShape(String variable, Tensor value, String where) {
             if (variable == null) {
-                return; // a handle from outside this subgraph; the interpreter checks resource types itself
+                return; // a handle from outside this subgraph; the interpreter checks
+                        // resource types itself
             }
             int[] shape = signatureShape(value);
             int[] known = variableShapes.putIfAbsent(variable, shape);
@@ -196,14 +210,14 @@ public final class ModelValidator {
             }
             long buffer = tensor.buffer();
             if (buffer >= model.buffersLength()) {
-                throw new InvalidModelException(name + " refers to buffer " + buffer + " of "
-                        + model.buffersLength());
+                throw new InvalidModelException(name + " refers to buffer " + buffer + " of " + model.buffersLength());
             }
             int elementSize = elementSize(tensor.type());
             int dataLength = model.buffers((int) buffer).dataLength();
-            if (dataLength > 0 && elementSize > 0 && tensor.sparsity() == null && dataLength != elements * elementSize) {
-                throw new InvalidModelException(name + " has " + dataLength + " bytes of data for "
-                        + elements + " elements");
+            if (dataLength > 0 && elementSize > 0 && tensor.sparsity() == null
+                    && dataLength != elements * elementSize) {
+                throw new InvalidModelException(
+                        name + " has " + dataLength + " bytes of data for " + elements + " elements");
             }
             if (tensor.isVariable() && (elementSize == 0 || tensor.shapeSignatureLength() > 0 && hasDynamic(tensor))) {
                 throw new InvalidModelException(name + " is a variable tensor of unsupported type or dynamic shape");
@@ -253,7 +267,8 @@ public final class ModelValidator {
                 return;
             }
             if (state[subgraph] == 1) {
-                throw new InvalidModelException("subgraph " + subgraph + " calls itself through CALL_ONCE, WHILE or IF");
+                throw new InvalidModelException(
+                        "subgraph " + subgraph + " calls itself through CALL_ONCE, WHILE or IF");
             }
             state[subgraph] = 1;
             for (int callee : calls.get(subgraph)) {
@@ -278,5 +293,7 @@ public final class ModelValidator {
                 default -> 0; // strings, resources, variants, int4: no fixed element size
             };
         }
+
     }
+
 }

@@ -14,7 +14,10 @@ final class Operators {
     private Operators() {
     }
 
-    /** The builtin code, whichever of the two fields holds it (codes of 127 and above live in the new one). */
+    /**
+     * The builtin code, whichever of the two fields holds it (codes of 127 and above live
+     * in the new one).
+     */
     static int builtinCode(OperatorCode code) {
         return Math.max(code.builtinCode(), code.deprecatedBuiltinCode());
     }
@@ -26,22 +29,23 @@ final class Operators {
     }
 
     /**
-     * The subgraphs a CALL_ONCE, WHILE or IF operator runs, unchecked; {@code null} if its options are missing or of
-     * the wrong type.
+     * The subgraphs a CALL_ONCE, WHILE or IF operator runs, unchecked; {@code null} if
+     * its options are missing or of the wrong type.
      */
     static int[] calledSubgraphs(int builtin, Operator op) {
         byte options = op.builtinOptionsType();
         if (builtin == BuiltinOperator.CALL_ONCE && options == BuiltinOptions.CallOnceOptions) {
-            return new int[] {((CallOnceOptions) op.builtinOptions(new CallOnceOptions())).initSubgraphIndex()};
+            return new int[] { ((CallOnceOptions) op.builtinOptions(new CallOnceOptions())).initSubgraphIndex() };
         }
         if (builtin == BuiltinOperator.WHILE && options == BuiltinOptions.WhileOptions) {
             WhileOptions whileOptions = (WhileOptions) op.builtinOptions(new WhileOptions());
-            return new int[] {whileOptions.condSubgraphIndex(), whileOptions.bodySubgraphIndex()};
+            return new int[] { whileOptions.condSubgraphIndex(), whileOptions.bodySubgraphIndex() };
         }
         if (builtin == BuiltinOperator.IF && options == BuiltinOptions.IfOptions) {
             IfOptions ifOptions = (IfOptions) op.builtinOptions(new IfOptions());
-            return new int[] {ifOptions.thenSubgraphIndex(), ifOptions.elseSubgraphIndex()};
+            return new int[] { ifOptions.thenSubgraphIndex(), ifOptions.elseSubgraphIndex() };
         }
         return null;
     }
+
 }

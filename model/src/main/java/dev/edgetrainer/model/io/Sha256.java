@@ -4,7 +4,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** SHA-256, which every JVM has, so its absence is a bug and not a condition to handle. */
+/**
+ * SHA-256, which every JVM has, so its absence is a bug and not a condition to handle.
+ */
 public final class Sha256 {
 
     private Sha256() {
@@ -20,7 +22,8 @@ public final class Sha256 {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             digest.update(data, 0, length);
             return digest.digest();
-        } catch (NoSuchAlgorithmException e) {
+        }
+        catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -28,4 +31,5 @@ public final class Sha256 {
     public static String hex(byte[] data) {
         return HexFormat.of().formatHex(digest(data));
     }
+
 }

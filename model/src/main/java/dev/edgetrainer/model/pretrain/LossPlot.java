@@ -1,6 +1,5 @@
 package dev.edgetrainer.model.pretrain;
 
-
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -20,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.DoubleUnaryOperator;
+
 import javax.imageio.ImageIO;
 import javax.imageio.stream.ImageOutputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
@@ -33,21 +33,34 @@ public final class LossPlot {
     static final int HEIGHT = 500;
 
     private static final int TOP = 50;
+
     private static final int RIGHT = 30;
+
     private static final int BOTTOM = 60;
+
     private static final int TICK = 5;
+
     private static final int Y_TITLE_SPACE = 26;
-    /** Series with at most this many epochs also get a dot per epoch; denser ones would just look smudged. */
+
+    /**
+     * Series with at most this many epochs also get a dot per epoch; denser ones would
+     * just look smudged.
+     */
     private static final int MAX_MARKED_POINTS = 50;
 
     private static final Color BACKGROUND = Color.WHITE;
+
     private static final Color GRID = new Color(0xE3E3E3);
+
     private static final Color AXIS = new Color(0x444444);
+
     private static final Color TEXT = new Color(0x222222);
+
     private static final Color LINE = new Color(0x1F77B4);
 
     static {
-        // Rendering into a BufferedImage needs no display, but AWT must be told so before it initialises.
+        // Rendering into a BufferedImage needs no display, but AWT must be told so before
+        // it initialises.
         // Respect an explicit choice made by the application.
         if (System.getProperty("java.awt.headless") == null) {
             System.setProperty("java.awt.headless", "true");
@@ -58,10 +71,11 @@ public final class LossPlot {
     }
 
     /**
-     * Writes an 800x500 chart of {@code losses} (element {@code i} is the loss after epoch {@code i + 1}) to
-     * {@code out}, replacing it atomically so readers never see a half-written file.
-     *
-     * @throws IllegalArgumentException if {@code losses} is empty or holds a null, NaN or infinite value
+     * Writes an 800x500 chart of {@code losses} (element {@code i} is the loss after
+     * epoch {@code i + 1}) to {@code out}, replacing it atomically so readers never see a
+     * half-written file.
+     * @throws IllegalArgumentException if {@code losses} is empty or holds a null, NaN or
+     * infinite value
      */
     public static void writePng(List<Double> losses, Path out, String title) throws IOException {
         Objects.requireNonNull(out, "out");
@@ -110,7 +124,8 @@ public final class LossPlot {
                 yLabels.add(label);
                 widestYLabel = Math.max(widestYLabel, labels.stringWidth(label));
             }
-            // The left margin adapts to the tick labels so long ones like 0.00125 are never clipped.
+            // The left margin adapts to the tick labels so long ones like 0.00125 are
+            // never clipped.
             int left = Y_TITLE_SPACE + widestYLabel + TICK + 8;
             int plotWidth = WIDTH - left - RIGHT;
             int plotHeight = HEIGHT - TOP - BOTTOM;
@@ -176,7 +191,8 @@ public final class LossPlot {
                 double py = toY.applyAsDouble(losses[i]);
                 if (i == 0) {
                     line.moveTo(px, py);
-                } else {
+                }
+                else {
                     line.lineTo(px, py);
                 }
             }
@@ -188,7 +204,8 @@ public final class LossPlot {
                     g.fill(new Ellipse2D.Double(px - 3, py - 3, 6, 6));
                 }
             }
-        } finally {
+        }
+        finally {
             g.dispose();
         }
         return image;
@@ -208,7 +225,9 @@ public final class LossPlot {
                 (TOP + metrics.getAscent() - metrics.getDescent()) / 2f);
     }
 
-    /** Epoch 1 plus every multiple of a 1-2-5 step, aiming at about ten labelled epochs. */
+    /**
+     * Epoch 1 plus every multiple of a 1-2-5 step, aiming at about ten labelled epochs.
+     */
     private static List<Integer> epochTicks(int n) {
         int step = (int) Math.max(1, Axis.niceStep(n / 10.0));
         List<Integer> ticks = new ArrayList<>();
@@ -221,7 +240,10 @@ public final class LossPlot {
         return ticks;
     }
 
-    /** A value axis with round bounds and evenly spaced ticks at 1, 2 or 5 times a power of ten. */
+    /**
+     * A value axis with round bounds and evenly spaced ticks at 1, 2 or 5 times a power
+     * of ten.
+     */
     private record Axis(double min, double max, double step, double[] ticks) {
 
         private static final int TARGET_INTERVALS = 5;
@@ -245,7 +267,8 @@ public final class LossPlot {
             int count = (int) Math.round((max - min) / step) + 1;
             double[] ticks = new double[count];
             for (int i = 0; i < count; i++) {
-                // Computed from the index, not by repeated addition, so rounding errors do not accumulate.
+                // Computed from the index, not by repeated addition, so rounding errors
+                // do not accumulate.
                 ticks[i] = min + i * step;
             }
             return new Axis(min, max, step, ticks);
@@ -258,7 +281,10 @@ public final class LossPlot {
             return nice * magnitude;
         }
 
-        /** Just enough decimals to tell neighbouring ticks apart; scientific notation for extreme magnitudes. */
+        /**
+         * Just enough decimals to tell neighbouring ticks apart; scientific notation for
+         * extreme magnitudes.
+         */
         String format(double value) {
             if (Math.abs(value) < step * 1e-6) {
                 value = 0; // avoid "-0.0" and 1e-17 style noise at the origin
@@ -273,7 +299,8 @@ public final class LossPlot {
 
     private static void writeAtomically(BufferedImage image, Path out) throws IOException {
         ByteArrayOutputStream png = new ByteArrayOutputStream();
-        // An in-memory cache keeps ImageIO from spilling to java.io.tmpdir without touching its global setting.
+        // An in-memory cache keeps ImageIO from spilling to java.io.tmpdir without
+        // touching its global setting.
         try (ImageOutputStream stream = new MemoryCacheImageOutputStream(png)) {
             if (!ImageIO.write(image, "png", stream)) {
                 throw new IOException("no PNG writer available");
@@ -281,4 +308,5 @@ public final class LossPlot {
         }
         AtomicFiles.write(out, png.toByteArray());
     }
+
 }

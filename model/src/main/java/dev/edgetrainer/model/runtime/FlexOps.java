@@ -1,10 +1,5 @@
 package dev.edgetrainer.model.runtime;
 
-import dev.edgetrainer.model.tensor.Tensor;
-import dev.edgetrainer.model.tensor.DataType;
-
-import static org.bytedeco.tensorflowlite.global.tensorflowlite.*;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import dev.edgetrainer.model.flex.FlexKernel;
 import dev.edgetrainer.model.flex.FlexKernels;
 import dev.edgetrainer.model.flex.KernelTensor;
-
+import dev.edgetrainer.model.tensor.DataType;
+import dev.edgetrainer.model.tensor.Tensor;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
@@ -26,41 +22,62 @@ import org.bytedeco.tensorflowlite.TfLiteNode;
 import org.bytedeco.tensorflowlite.TfLiteRegistration;
 import org.bytedeco.tensorflowlite.TfLiteTensor;
 
+import static org.bytedeco.tensorflowlite.global.tensorflowlite.*;
+
 /**
  * Registers the Java {@link FlexKernels} as TFLite custom ops through JavaCPP callbacks.
  *
- * <p>Everything native here lives as long as the process: interpreters keep pointers to the registrations, their
- * names and the callbacks, and a collected callback's slot would be reused by the next one. One set of callbacks
- * serves every op; {@code init} reads the op from the node's custom options and gives the node an id that
- * {@code user_data} carries to the other callbacks. Callbacks run on the thread that invokes the interpreter, catch
- * everything (an exception must never unwind through TFLite's C++ frames) and report through {@link ErrorCapture}.
+ * <p>
+ * Everything native here lives as long as the process: interpreters keep pointers to the
+ * registrations, their names and the callbacks, and a collected callback's slot would be
+ * reused by the next one. One set of callbacks serves every op; {@code init} reads the op
+ * from the node's custom options and gives the node an id that {@code user_data} carries
+ * to the other callbacks. Callbacks run on the thread that invokes the interpreter, catch
+ * everything (an exception must never unwind through TFLite's C++ frames) and report
+ * through {@link ErrorCapture}.
  */
 final class FlexOps {
 
     private static final int OK = kTfLiteOk;
+
     private static final int ERROR = kTfLiteError;
-    /** The C API registers every version in the range one by one; converters write Flex ops as version 1. */
+
+    /**
+     * The C API registers every version in the range one by one; converters write Flex
+     * ops as version 1.
+     */
     private static final int MAX_OP_VERSION = 4;
 
     private static final Map<Long, Node> NODES = new ConcurrentHashMap<>();
+
     private static final AtomicLong NODE_IDS = new AtomicLong();
 
     private static final Init INIT = new Init();
+
     private static final MissingInit MISSING_INIT = new MissingInit();
+
     private static final Map<String, Registered> PLACEHOLDERS = new ConcurrentHashMap<>();
+
     private static final Free FREE = new Free();
+
     private static final Prepare PREPARE = new Prepare();
+
     private static final Invoke INVOKE = new Invoke();
+
     private static final List<Registered> REGISTERED = register();
 
     /**
-     * A node's kernel, or why it has none (reported when the node is prepared), and the output shapes the model
-     * declares, taken before any resize.
+     * A node's kernel, or why it has none (reported when the node is prepared), and the
+     * output shapes the model declares, taken before any resize.
      */
     private static final class Node {
+
         private final String op;
+
         private final FlexKernel kernel;
+
         private final String error;
+
         private volatile int[][] declaredOutputs;
 
         Node(String op, FlexKernel kernel, String error) {
@@ -80,6 +97,7 @@ final class FlexOps {
         String error() {
             return error;
         }
+
     }
 
     private record Registered(BytePointer name, TfLiteRegistration registration) {
@@ -96,9 +114,10 @@ final class FlexOps {
     }
 
     /**
-     * Registers a stand-in for each custom op the runtime does not provide, so that such a model still loads (TFLite
-     * refuses to build an interpreter with an unknown custom op) and only the signatures that need the op fail,
-     * when prepared. Stand-ins are kept per name for the process, like the real registrations.
+     * Registers a stand-in for each custom op the runtime does not provide, so that such
+     * a model still loads (TFLite refuses to build an interpreter with an unknown custom
+     * op) and only the signatures that need the op fail, when prepared. Stand-ins are
+     * kept per name for the process, like the real registrations.
      */
     static void addPlaceholders(TfLiteInterpreterOptions options, Iterable<String> missing) {
         for (String name : missing) {
@@ -115,22 +134,30 @@ final class FlexOps {
         BytePointer namePointer = new BytePointer(name);
         TfLiteRegistration registration = new TfLiteRegistration();
         Pointer.memset(registration, 0, Loader.sizeof(TfLiteRegistration.class));
-        registration.init(init)._free(FREE).prepare(PREPARE).invoke(INVOKE)
-                .builtin_code(kTfLiteBuiltinCustom).custom_name(namePointer).version(1);
+        registration.init(init)
+            ._free(FREE)
+            .prepare(PREPARE)
+            .invoke(INVOKE)
+            .builtin_code(kTfLiteBuiltinCustom)
+            .custom_name(namePointer)
+            .version(1);
         return new Registered(namePointer, registration);
     }
 
     /** The init of a stand-in: the node gets no kernel, so preparing it fails. */
     private static final class MissingInit extends TfLiteRegistration.Init_TfLiteContext_BytePointer_long {
+
         @Override
         public Pointer call(TfLiteContext context, BytePointer buffer, long length) {
             long id = NODE_IDS.incrementAndGet();
             NODES.put(id, new Node("custom op", null, "not provided by this runtime"));
             return new NodeId(id);
         }
+
     }
 
     private static final class Init extends TfLiteRegistration.Init_TfLiteContext_BytePointer_long {
+
         @Override
         public Pointer call(TfLiteContext context, BytePointer buffer, long length) {
             long id = NODE_IDS.incrementAndGet();
@@ -140,32 +167,40 @@ final class FlexOps {
                 buffer.capacity(length).get(options);
                 op = FlexKernels.customOp(options);
                 NODES.put(id, new Node(op, FlexKernels.create(op, options), null));
-            } catch (Throwable e) {
+            }
+            catch (Throwable e) {
                 NODES.put(id, new Node(op, null, message(e)));
             }
             return new NodeId(id);
         }
+
     }
 
     /** A pointer whose address is a node id, handed to TFLite as {@code user_data}. */
     private static final class NodeId extends Pointer {
+
         NodeId(long id) {
             address = id;
         }
+
     }
 
     private static final class Free extends TfLiteRegistration.Free_TfLiteContext_Pointer {
+
         @Override
         public void call(TfLiteContext context, Pointer buffer) {
             try {
                 NODES.remove(buffer.address());
-            } catch (Throwable ignored) {
+            }
+            catch (Throwable ignored) {
                 // never unwind into TFLite
             }
         }
+
     }
 
     private static final class Prepare extends TfLiteRegistration.Prepare_TfLiteContext_TfLiteNode {
+
         @Override
         public int call(TfLiteContext context, TfLiteNode node) {
             Node state = NODES.get(node.user_data().address());
@@ -180,18 +215,22 @@ final class FlexOps {
                     NativeTensor output = (NativeTensor) outputs.get(i);
                     if (shapes == null) {
                         output.makeDynamic();
-                    } else {
+                    }
+                    else {
                         output.resize(shapes.get(i));
                     }
                 }
                 return OK;
-            } catch (Throwable e) {
+            }
+            catch (Throwable e) {
                 return fail(state, e);
             }
         }
+
     }
 
     private static final class Invoke extends TfLiteRegistration.Invoke_TfLiteContext_TfLiteNode {
+
         @Override
         public int call(TfLiteContext context, TfLiteNode node) {
             Node state = NODES.get(node.user_data().address());
@@ -199,10 +238,12 @@ final class FlexOps {
                 kernel(state).invoke(tensors(context, node.inputs(), null),
                         tensors(context, node.outputs(), state.declaredOutputs));
                 return OK;
-            } catch (Throwable e) {
+            }
+            catch (Throwable e) {
                 return fail(state, e);
             }
         }
+
     }
 
     private static FlexKernel kernel(Node state) {
@@ -218,7 +259,8 @@ final class FlexOps {
     private static int fail(Node state, Throwable e) {
         try {
             ErrorCapture.report((state == null ? "Flex op" : state.op()) + ": " + message(e));
-        } catch (Throwable ignored) {
+        }
+        catch (Throwable ignored) {
             // reporting must not throw either
         }
         return ERROR;
@@ -228,7 +270,10 @@ final class FlexOps {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
-    /** The tensors of a node; {@code declared} gives each its declared shape, or null for none. */
+    /**
+     * The tensors of a node; {@code declared} gives each its declared shape, or null for
+     * none.
+     */
     private static List<KernelTensor> tensors(TfLiteContext context, TfLiteIntArray indices, int[][] declared) {
         int count = indices.size();
         List<KernelTensor> tensors = new ArrayList<>(count);
@@ -239,7 +284,10 @@ final class FlexOps {
         return tensors;
     }
 
-    /** The shapes the model gives a node's outputs: its shape signature if any, else the shape it was loaded with. */
+    /**
+     * The shapes the model gives a node's outputs: its shape signature if any, else the
+     * shape it was loaded with.
+     */
     private static int[][] declaredShapes(TfLiteContext context, TfLiteIntArray indices) {
         int[][] shapes = new int[indices.size()][];
         for (int i = 0; i < shapes.length; i++) {
@@ -259,9 +307,13 @@ final class FlexOps {
 
     /** An interpreter tensor seen by a kernel. */
     private static final class NativeTensor implements KernelTensor {
+
         private final TfLiteContext context;
+
         private final TfLiteTensor tensor;
+
         private final int[] declared;
+
         private final String name;
 
         NativeTensor(TfLiteContext context, TfLiteTensor tensor, int[] declared) {
@@ -296,16 +348,19 @@ final class FlexOps {
         @Override
         public void write(Tensor value) {
             if (value.type() != type()) {
-                throw new IllegalStateException("output '" + name + "' is " + type() + ", kernel wrote " + value.type());
+                throw new IllegalStateException(
+                        "output '" + name + "' is " + type() + ", kernel wrote " + value.type());
             }
             boolean sameShape = java.util.Arrays.equals(value.shape(), shape());
             if (tensor.allocation_type() == kTfLiteDynamic) {
-                // A dynamic output has no memory until resized, even to the shape it already has.
+                // A dynamic output has no memory until resized, even to the shape it
+                // already has.
                 Pointer data = TfLiteTensorData(tensor);
                 if (!sameShape || data == null || data.isNull()) {
                     resize(value.shape());
                 }
-            } else if (!sameShape) {
+            }
+            else if (!sameShape) {
                 throw new IllegalStateException("output '" + name + "' cannot change shape");
             }
             TensorCopy.copyIn(name, tensor, value);
@@ -322,12 +377,17 @@ final class FlexOps {
             }
         }
 
-        /** For outputs sized only when invoked: TFLite's inline SetTensorToDynamic, which JavaCPP does not expose. */
+        /**
+         * For outputs sized only when invoked: TFLite's inline SetTensorToDynamic, which
+         * JavaCPP does not expose.
+         */
         void makeDynamic() {
             if (tensor.allocation_type() != kTfLiteDynamic) {
                 TfLiteTensorDataFree(tensor);
                 tensor.allocation_type(kTfLiteDynamic);
             }
         }
+
     }
+
 }

@@ -1,8 +1,9 @@
 package dev.edgetrainer.model.runtime;
 
 /**
- * The caller's tensors do not fit the signature (unknown or missing name, dtype, shape, size). Nothing reached native
- * memory; the model is unchanged. {@link #field()} names the offending tensor.
+ * The caller's tensors do not fit the signature (unknown or missing name, dtype, shape,
+ * size). Nothing reached native memory; the model is unchanged. {@link #field()} names
+ * the offending tensor.
  */
 public class InvalidInputException extends ModelException {
 
@@ -16,4 +17,5 @@ public class InvalidInputException extends ModelException {
     public String field() {
         return field;
     }
+
 }

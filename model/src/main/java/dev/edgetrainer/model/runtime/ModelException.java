@@ -1,6 +1,9 @@
 package dev.edgetrainer.model.runtime;
 
-/** A model could not be loaded or run. The message carries TFLite's own report where there is one. */
+/**
+ * A model could not be loaded or run. The message carries TFLite's own report where there
+ * is one.
+ */
 public class ModelException extends RuntimeException {
 
     public ModelException(String message) {
@@ -10,4 +13,5 @@ public class ModelException extends RuntimeException {
     public ModelException(String message, Throwable cause) {
         super(message, cause);
     }
+
 }

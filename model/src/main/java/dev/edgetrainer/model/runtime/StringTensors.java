@@ -4,7 +4,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
-/** TFLite's packed layout of string tensors: int32 count, int32 offsets[count + 1], then the bytes. */
+/**
+ * TFLite's packed layout of string tensors: int32 count, int32 offsets[count + 1], then
+ * the bytes.
+ */
 final class StringTensors {
 
     private StringTensors() {
@@ -48,4 +51,5 @@ final class StringTensors {
         }
         return strings;
     }
+
 }

@@ -1,12 +1,9 @@
 package dev.edgetrainer.model.runtime;
 
-import dev.edgetrainer.model.tensor.Tensor;
-import dev.edgetrainer.model.tensor.DataType;
-
-import static org.bytedeco.tensorflowlite.global.tensorflowlite.*;
-
 import java.util.Arrays;
 
+import dev.edgetrainer.model.tensor.DataType;
+import dev.edgetrainer.model.tensor.Tensor;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
@@ -14,6 +11,8 @@ import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.tensorflowlite.TfLiteIntArray;
 import org.bytedeco.tensorflowlite.TfLiteTensor;
+
+import static org.bytedeco.tensorflowlite.global.tensorflowlite.*;
 
 /** Copies between Java tensors and TFLite's, never past the native tensor's byte size. */
 final class TensorCopy {
@@ -33,26 +32,26 @@ final class TensorCopy {
         long expected = tensor.byteSize();
         long actual = TfLiteTensorByteSize(target);
         if (expected != actual) {
-            // Cannot happen after the shape check unless the model lies about its tensor; never write past it.
+            // Cannot happen after the shape check unless the model lies about its tensor;
+            // never write past it.
             throw new ModelException("input '" + name + "' holds " + actual + " bytes, data has " + expected);
         }
         if (expected == 0) {
             return;
         }
         switch (tensor.type()) {
-            case FLOAT32 -> new FloatPointer(TfLiteTensorData(target)).capacity(tensor.elementCount())
-                    .put(tensor.floats());
+            case FLOAT32 ->
+                new FloatPointer(TfLiteTensorData(target)).capacity(tensor.elementCount()).put(tensor.floats());
             case INT32 -> new IntPointer(TfLiteTensorData(target)).capacity(tensor.elementCount()).put(tensor.ints());
-            case INT64 -> new LongPointer(TfLiteTensorData(target)).capacity(tensor.elementCount())
-                    .put(tensor.longs());
+            case INT64 -> new LongPointer(TfLiteTensorData(target)).capacity(tensor.elementCount()).put(tensor.longs());
             case UINT8, INT8, BOOL -> new BytePointer(TfLiteTensorData(target)).capacity(expected).put(tensor.bytes());
             default -> throw new InvalidInputException(name, "inputs of type " + tensor.type() + " are not supported");
         }
     }
 
     /**
-     * Copies an output out of the interpreter, into {@code reuse} when it has the output's dtype and shape (saving the
-     * allocation in loops), else into new arrays.
+     * Copies an output out of the interpreter, into {@code reuse} when it has the
+     * output's dtype and shape (saving the allocation in loops), else into new arrays.
      */
     static Tensor copyOut(String name, TfLiteTensor source, Tensor reuse) {
         DataType type = type(TfLiteTensorType(source));
@@ -65,7 +64,8 @@ final class TensorCopy {
             return Tensor.ofStrings(shape, StringTensors.unpack(packed, count, name));
         }
         if (bytes != (long) count * type.byteSize()) {
-            throw new ModelException("output '" + name + "' has " + bytes + " bytes for shape " + Arrays.toString(shape));
+            throw new ModelException(
+                    "output '" + name + "' has " + bytes + " bytes for shape " + Arrays.toString(shape));
         }
         Tensor target = reuse != null && reuse.type() == type && reuse.hasShape(shape) ? reuse
                 : Tensor.zeros(type, shape);
@@ -83,7 +83,9 @@ final class TensorCopy {
         return target;
     }
 
-    /** The dtype of a TFLite type code; a code no Java array holds is the model's problem. */
+    /**
+     * The dtype of a TFLite type code; a code no Java array holds is the model's problem.
+     */
     static DataType type(int code) {
         try {
             return DataType.fromCode(code);

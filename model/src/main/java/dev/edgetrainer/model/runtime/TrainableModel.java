@@ -1,12 +1,5 @@
 package dev.edgetrainer.model.runtime;
 
-import dev.edgetrainer.model.tensor.Tensor;
-import dev.edgetrainer.model.tensor.DataType;
-import dev.edgetrainer.model.tensor.TensorSpec;
-import dev.edgetrainer.model.tensor.Signature;
-
-import static org.bytedeco.tensorflowlite.global.tensorflowlite.*;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,7 +17,10 @@ import dev.edgetrainer.model.flex.FlexKernels;
 import dev.edgetrainer.model.graph.InvalidModelException;
 import dev.edgetrainer.model.graph.ModelInspection;
 import dev.edgetrainer.model.graph.ModelValidator;
-
+import dev.edgetrainer.model.tensor.DataType;
+import dev.edgetrainer.model.tensor.Signature;
+import dev.edgetrainer.model.tensor.Tensor;
+import dev.edgetrainer.model.tensor.TensorSpec;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.tensorflowlite.TfLiteIntArray;
 import org.bytedeco.tensorflowlite.TfLiteInterpreter;
@@ -33,25 +29,36 @@ import org.bytedeco.tensorflowlite.TfLiteModel;
 import org.bytedeco.tensorflowlite.TfLiteSignatureRunner;
 import org.bytedeco.tensorflowlite.TfLiteTensor;
 
+import static org.bytedeco.tensorflowlite.global.tensorflowlite.*;
+
 /**
  * A TensorFlow Lite model with its own interpreter, run through named signatures.
  *
- * <p>Every model is checked by TFLite's flatbuffer verifier and by {@link ModelValidator} before the interpreter sees it,
- * because the interpreter trusts the file and a bad one kills the process. Inputs are checked in Java (names, dtype,
- * shape) before anything is copied into native memory. Not thread-safe: one thread owns a model, as the interpreter's
- * resource variables are shared by all its signatures.
+ * <p>
+ * Every model is checked by TFLite's flatbuffer verifier and by {@link ModelValidator}
+ * before the interpreter sees it, because the interpreter trusts the file and a bad one
+ * kills the process. Inputs are checked in Java (names, dtype, shape) before anything is
+ * copied into native memory. Not thread-safe: one thread owns a model, as the
+ * interpreter's resource variables are shared by all its signatures.
  */
 public final class TrainableModel implements AutoCloseable {
 
-
     private final String source;
+
     private final BytePointer modelBytes;
+
     private final TfLiteModel model;
+
     private final TfLiteInterpreterOptions options;
+
     private final TfLiteInterpreter interpreter;
+
     private final Map<String, Runner> runners = new LinkedHashMap<>();
+
     private final List<Signature> signatures;
+
     private final ModelInspection inspection;
+
     private boolean closed;
 
     private TrainableModel(String source, byte[] bytes) {
@@ -61,7 +68,8 @@ public final class TrainableModel implements AutoCloseable {
         TfLiteModel createdModel = null;
         TfLiteInterpreterOptions createdOptions = null;
         try {
-            // The C API verifies the flatbuffer (VerifyAndBuildFromBuffer) and reports through our callback.
+            // The C API verifies the flatbuffer (VerifyAndBuildFromBuffer) and reports
+            // through our callback.
             ErrorCapture.clear();
             createdModel = TfLiteModelCreateWithErrorReporter(modelBytes, bytes.length, ErrorCapture.REPORTER, null);
             if (createdModel == null || createdModel.isNull()) {
@@ -69,7 +77,8 @@ public final class TrainableModel implements AutoCloseable {
             }
             try {
                 this.inspection = ModelInspection.of(bytes);
-            } catch (InvalidModelException e) {
+            }
+            catch (InvalidModelException e) {
                 throw new ModelException(source + " was rejected: " + e.getMessage(), e);
             }
             createdOptions = TfLiteInterpreterOptionsCreate();
@@ -85,7 +94,8 @@ public final class TrainableModel implements AutoCloseable {
             }
             this.interpreter = created;
             this.signatures = readSignatures();
-        } catch (RuntimeException e) {
+        }
+        catch (RuntimeException e) {
             if (createdOptions != null) {
                 TfLiteInterpreterOptionsDelete(createdOptions);
             }
@@ -102,16 +112,18 @@ public final class TrainableModel implements AutoCloseable {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(path);
-        } catch (IOException e) {
+        }
+        catch (IOException e) {
             throw new ModelException("cannot read model " + path + ": " + e.getMessage(), e);
         }
         return load(bytes, path.toString());
     }
 
     /**
-     * Loads a model from its flatbuffer bytes. The bytes are copied; {@code source} names the model in messages.
-     *
-     * @throws ModelException if the file is not a valid TFLite model or fails the structural checks
+     * Loads a model from its flatbuffer bytes. The bytes are copied; {@code source} names
+     * the model in messages.
+     * @throws ModelException if the file is not a valid TFLite model or fails the
+     * structural checks
      */
     public static TrainableModel load(byte[] bytes, String source) {
         return new TrainableModel(source, bytes);
@@ -122,7 +134,10 @@ public final class TrainableModel implements AutoCloseable {
         return TfLiteVersion().getString();
     }
 
-    /** Custom operators this runtime registers beyond TFLite's builtins: the Java Flex kernels. */
+    /**
+     * Custom operators this runtime registers beyond TFLite's builtins: the Java Flex
+     * kernels.
+     */
     public static Set<String> providedCustomOps() {
         return FlexKernels.SUPPORTED;
     }
@@ -134,7 +149,10 @@ public final class TrainableModel implements AutoCloseable {
         return missing;
     }
 
-    /** The custom ops a signature needs that the runtime does not provide: it cannot run if any. */
+    /**
+     * The custom ops a signature needs that the runtime does not provide: it cannot run
+     * if any.
+     */
     public Set<String> missingOps(String signature) {
         return inspection.missingOps(signature, providedCustomOps());
     }
@@ -159,11 +177,12 @@ public final class TrainableModel implements AutoCloseable {
     }
 
     /**
-     * Runs a signature. Every input of the signature must be given, with its dtype and a shape the signature accepts
-     * (dynamic dimensions free); outputs come back by name in the signature's order.
-     *
+     * Runs a signature. Every input of the signature must be given, with its dtype and a
+     * shape the signature accepts (dynamic dimensions free); outputs come back by name in
+     * the signature's order.
      * @throws InvalidInputException if the inputs do not fit; nothing was run
-     * @throws UnsupportedOpsException if the signature needs custom ops this runtime lacks; nothing was run
+     * @throws UnsupportedOpsException if the signature needs custom ops this runtime
+     * lacks; nothing was run
      * @throws ModelException if TFLite fails; the message carries TFLite's report
      */
     public Map<String, Tensor> run(String key, Map<String, Tensor> inputs) {
@@ -171,15 +190,16 @@ public final class TrainableModel implements AutoCloseable {
     }
 
     /**
-     * As {@link #run(String, Map)}, copying each output into the tensor of the same name in {@code reuse} when dtype
-     * and shape match: loops that read the same outputs every step allocate nothing.
+     * As {@link #run(String, Map)}, copying each output into the tensor of the same name
+     * in {@code reuse} when dtype and shape match: loops that read the same outputs every
+     * step allocate nothing.
      */
     public Map<String, Tensor> run(String key, Map<String, Tensor> inputs, Map<String, Tensor> reuse) {
         ensureOpen();
         Runner runner = runners.get(key);
         if (runner == null) {
-            throw new InvalidInputException("signature", "model has no signature '" + key + "'; it has "
-                    + runners.keySet());
+            throw new InvalidInputException("signature",
+                    "model has no signature '" + key + "'; it has " + runners.keySet());
         }
         Set<String> missing = missingOps(key);
         if (!missing.isEmpty()) {
@@ -219,8 +239,8 @@ public final class TrainableModel implements AutoCloseable {
             String key = TfLiteInterpreterGetSignatureKey(interpreter, i).getString(StandardCharsets.UTF_8);
             TfLiteSignatureRunner handle = TfLiteInterpreterGetSignatureRunner(interpreter, key);
             if (handle == null || handle.isNull()) {
-                throw new ModelException("TFLite has no runner for signature '" + key + "' of " + source
-                        + ErrorCapture.drain());
+                throw new ModelException(
+                        "TFLite has no runner for signature '" + key + "' of " + source + ErrorCapture.drain());
             }
             Runner runner = new Runner(key, handle);
             runners.put(key, runner);
@@ -231,15 +251,27 @@ public final class TrainableModel implements AutoCloseable {
 
     /** One signature's runner with the shapes its inputs were last allocated for. */
     private final class Runner {
+
         private final String key;
+
         private final TfLiteSignatureRunner handle;
+
         private final Signature signature;
+
         private final String[] inputNames;
+
         private final String[] outputNames;
-        /** The runner's own C strings for the names: passing Java strings would copy them to native memory per call. */
+
+        /**
+         * The runner's own C strings for the names: passing Java strings would copy them
+         * to native memory per call.
+         */
         private final BytePointer[] inputKeys;
+
         private final BytePointer[] outputKeys;
+
         private final int[][] allocatedShapes;
+
         private boolean allocated;
 
         Runner(String key, TfLiteSignatureRunner handle) {
@@ -312,17 +344,17 @@ public final class TrainableModel implements AutoCloseable {
                 TensorSpec spec = signature.inputs().get(i);
                 Tensor tensor = inputs.get(spec.name());
                 if (tensor == null) {
-                    throw new InvalidInputException(spec.name(), "signature '" + key + "' needs input '"
-                            + spec.name() + "' (" + spec + ")");
+                    throw new InvalidInputException(spec.name(),
+                            "signature '" + key + "' needs input '" + spec.name() + "' (" + spec + ")");
                 }
                 if (tensor.type() != spec.type()) {
                     throw new InvalidInputException(spec.name(), "input '" + spec.name() + "' must be "
                             + spec.type().name().toLowerCase() + ", got " + tensor.type().name().toLowerCase());
                 }
                 if (!spec.accepts(tensor.shape())) {
-                    throw new InvalidInputException(spec.name(), "input '" + spec.name() + "' must have shape "
-                            + Arrays.toString(spec.shape()) + " (-1 = any size), got "
-                            + Arrays.toString(tensor.shape()));
+                    throw new InvalidInputException(spec.name(),
+                            "input '" + spec.name() + "' must have shape " + Arrays.toString(spec.shape())
+                                    + " (-1 = any size), got " + Arrays.toString(tensor.shape()));
                 }
                 ordered[i] = tensor;
             }
@@ -339,13 +371,14 @@ public final class TrainableModel implements AutoCloseable {
         void delete() {
             TfLiteSignatureRunnerDelete(handle);
         }
+
     }
 
     private static TensorSpec spec(String name, TfLiteTensor tensor) {
         DataType type = TensorCopy.type(TfLiteTensorType(tensor));
         TfLiteIntArray signature = tensor.dims_signature();
-        int[] shape = signature != null && !signature.isNull() && signature.size() > 0
-                ? TensorCopy.dims(signature) : TensorCopy.dims(tensor.dims());
+        int[] shape = signature != null && !signature.isNull() && signature.size() > 0 ? TensorCopy.dims(signature)
+                : TensorCopy.dims(tensor.dims());
         return new TensorSpec(name, type, shape);
     }
 
@@ -362,4 +395,5 @@ public final class TrainableModel implements AutoCloseable {
             default -> "status " + status;
         };
     }
+
 }

@@ -6,4 +6,5 @@ public class CorruptCheckpointException extends IllegalArgumentException {
     public CorruptCheckpointException(String message) {
         super(message);
     }
+
 }

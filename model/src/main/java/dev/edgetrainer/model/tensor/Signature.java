@@ -3,7 +3,10 @@ package dev.edgetrainer.model.tensor;
 import java.util.List;
 import java.util.Optional;
 
-/** A signature of a model: its key and its named inputs and outputs, in the order TFLite lists them (by name). */
+/**
+ * A signature of a model: its key and its named inputs and outputs, in the order TFLite
+ * lists them (by name).
+ */
 public record Signature(String key, List<TensorSpec> inputs, List<TensorSpec> outputs) {
 
     public Signature {

@@ -4,14 +4,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * An immutable-shape tensor held in a Java array: {@code float[]} for FLOAT32, {@code int[]} for INT32,
- * {@code long[]} for INT64, {@code byte[]} for UINT8/INT8/BOOL and {@code String[]} for STRING.
- * The arrays are not copied; callers hand over ownership.
+ * An immutable-shape tensor held in a Java array: {@code float[]} for FLOAT32,
+ * {@code int[]} for INT32, {@code long[]} for INT64, {@code byte[]} for UINT8/INT8/BOOL
+ * and {@code String[]} for STRING. The arrays are not copied; callers hand over
+ * ownership.
  */
 public final class Tensor {
 
     private final DataType type;
+
     private final int[] shape;
+
     private final Object data;
 
     private Tensor(DataType type, int[] shape, Object data, int length) {
@@ -50,11 +53,11 @@ public final class Tensor {
 
     /** A scalar string, e.g. the checkpoint path of a path-style {@code save}. */
     public static Tensor ofString(String value) {
-        return ofStrings(new int[0], new String[] {value});
+        return ofStrings(new int[0], new String[] { value });
     }
 
     public static Tensor scalar(float value) {
-        return ofFloats(new int[0], new float[] {value});
+        return ofFloats(new int[0], new float[] { value });
     }
 
     /** A tensor of zeros (empty strings for STRING) with fresh arrays. */
@@ -157,4 +160,5 @@ public final class Tensor {
     public String toString() {
         return type.name().toLowerCase() + Arrays.toString(shape);
     }
+
 }

@@ -3,7 +3,8 @@ package dev.edgetrainer.model.tensor;
 import java.util.Arrays;
 
 /**
- * One named input or output of a signature. A dynamic dimension (the batch, usually) is {@code -1} in {@link #shape()}.
+ * One named input or output of a signature. A dynamic dimension (the batch, usually) is
+ * {@code -1} in {@link #shape()}.
  */
 public record TensorSpec(String name, DataType type, int[] shape) {
 
@@ -24,7 +25,10 @@ public record TensorSpec(String name, DataType type, int[] shape) {
         return shape[i];
     }
 
-    /** Whether a tensor of this shape may be fed: same rank, equal static dimensions, dynamic ones positive. */
+    /**
+     * Whether a tensor of this shape may be fed: same rank, equal static dimensions,
+     * dynamic ones positive.
+     */
     public boolean accepts(int[] candidate) {
         if (candidate.length != shape.length) {
             return false;

@@ -15,8 +15,9 @@ import java.util.Map;
 import dev.edgetrainer.model.io.Sha256;
 
 /**
- * The file format of checkpoints: named float32, int32 or int64 tensors with a SHA-256 of everything before it. Both
- * tensor-style checkpoints and the Java {@code FlexSave}/{@code FlexSaveV2} kernels write it.
+ * The file format of checkpoints: named float32, int32 or int64 tensors with a SHA-256 of
+ * everything before it. Both tensor-style checkpoints and the Java
+ * {@code FlexSave}/{@code FlexSaveV2} kernels write it.
  *
  * <pre>
  * "ETWEIGHT" (8 bytes) | version u32 = 1 | count u32
@@ -30,8 +31,11 @@ import dev.edgetrainer.model.io.Sha256;
 public final class WeightsFile {
 
     private static final byte[] MAGIC = "ETWEIGHT".getBytes(StandardCharsets.US_ASCII);
+
     private static final int VERSION = 1;
+
     private static final int DIGEST_BYTES = 32;
+
     private static final int MAX_RANK = 8;
 
     private WeightsFile() {
@@ -54,7 +58,7 @@ public final class WeightsFile {
                     out.writeInt(d);
                 }
                 ByteBuffer data = ByteBuffer.allocate(tensor.elementCount() * tensor.type().byteSize())
-                        .order(ByteOrder.LITTLE_ENDIAN);
+                    .order(ByteOrder.LITTLE_ENDIAN);
                 switch (tensor.type()) {
                     case FLOAT32 -> data.asFloatBuffer().put(tensor.floats());
                     case INT32 -> data.asIntBuffer().put(tensor.ints());
@@ -63,7 +67,8 @@ public final class WeightsFile {
                 out.write(data.array());
             }
             out.write(Sha256.digest(bytes.toByteArray(), bytes.size()));
-        } catch (IOException e) {
+        }
+        catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
@@ -71,12 +76,11 @@ public final class WeightsFile {
 
     /**
      * Decodes and verifies a weights file.
-     *
-     * @throws CorruptCheckpointException if the checksum does not match or the structure is broken
+     * @throws CorruptCheckpointException if the checksum does not match or the structure
+     * is broken
      */
     public static Map<String, Tensor> decode(byte[] file) {
-        if (file.length < MAGIC.length + 8 + DIGEST_BYTES
-                || !Arrays.equals(Arrays.copyOf(file, MAGIC.length), MAGIC)) {
+        if (file.length < MAGIC.length + 8 + DIGEST_BYTES || !Arrays.equals(Arrays.copyOf(file, MAGIC.length), MAGIC)) {
             throw new CorruptCheckpointException("not an EdgeTrainer weights file");
         }
         int payload = file.length - DIGEST_BYTES;
@@ -138,7 +142,8 @@ public final class WeightsFile {
                 throw new CorruptCheckpointException("unexpected bytes after the last tensor");
             }
             return weights;
-        } catch (java.nio.BufferUnderflowException e) {
+        }
+        catch (java.nio.BufferUnderflowException e) {
             throw new CorruptCheckpointException("file is truncated");
         }
     }

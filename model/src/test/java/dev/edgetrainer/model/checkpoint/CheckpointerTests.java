@@ -1,10 +1,5 @@
 package dev.edgetrainer.model.checkpoint;
 
-import dev.edgetrainer.model.tensor.WeightsFile;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.util.HashMap;
 import java.util.Map;
 
@@ -13,26 +8,30 @@ import dev.edgetrainer.model.graph.MlpSpec;
 import dev.edgetrainer.model.runtime.InvalidInputException;
 import dev.edgetrainer.model.runtime.ModelException;
 import dev.edgetrainer.model.runtime.SharedModels;
-import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.runtime.TrainableModel;
-
+import dev.edgetrainer.model.tensor.Tensor;
+import dev.edgetrainer.model.tensor.WeightsFile;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class CheckpointerTests {
 
-    private static final MlpSpec SPEC = new MlpSpec(new int[] {6}, new int[] {4}, 3, 0.5f, 2);
+    private static final MlpSpec SPEC = new MlpSpec(new int[] { 6 }, new int[] { 4 }, 3, 0.5f, 2);
 
     @Test
     void writtenModelsCheckpointAsTensorsAndRoundTripThroughAFreshInterpreter() {
         byte[] bytes = MlpModelWriter.write(SPEC);
         Map<String, Tensor> trained;
         float[] logits;
-        Tensor x = Tensor.ofFloats(new int[] {2, 6}, new float[] {1, 2, 3, 4, 5, 6, 6, 5, 4, 3, 2, 1});
+        Tensor x = Tensor.ofFloats(new int[] { 2, 6 }, new float[] { 1, 2, 3, 4, 5, 6, 6, 5, 4, 3, 2, 1 });
         try (TrainableModel model = TrainableModel.load(bytes, "a")) {
             Checkpointer checkpointer = Checkpointer.of(model);
             assertThat(checkpointer.style()).isEqualTo(CheckpointStyle.TENSORS);
             for (int i = 0; i < 5; i++) {
-                model.run("train", Map.of("x", x, "y", Tensor.ofFloats(new int[] {2, 3}, new float[] {1, 0, 0, 0, 0, 1})));
+                model.run("train",
+                        Map.of("x", x, "y", Tensor.ofFloats(new int[] { 2, 3 }, new float[] { 1, 0, 0, 0, 0, 1 })));
             }
             trained = checkpointer.save();
             logits = model.run("infer", Map.of("x", x)).get("logits").floats();
@@ -52,7 +51,7 @@ class CheckpointerTests {
             Map<String, Tensor> good = checkpointer.save();
 
             Map<String, Tensor> wrongShape = new HashMap<>(good);
-            wrongShape.put("dense/kernel", Tensor.ofFloats(new int[] {4, 6}, new float[24]));
+            wrongShape.put("dense/kernel", Tensor.ofFloats(new int[] { 4, 6 }, new float[24]));
             assertRejected(checkpointer, wrongShape, "dense/kernel");
 
             Map<String, Tensor> missing = new HashMap<>(good);
@@ -60,17 +59,17 @@ class CheckpointerTests {
             assertRejected(checkpointer, missing, "dense_1/bias");
 
             Map<String, Tensor> extra = new HashMap<>(good);
-            extra.put("dense_9/bias", Tensor.ofFloats(new int[] {3}, new float[3]));
+            extra.put("dense_9/bias", Tensor.ofFloats(new int[] { 3 }, new float[3]));
             assertRejected(checkpointer, extra, "dense_9/bias");
 
             Map<String, Tensor> notFinite = new HashMap<>(good);
             float[] bias = new float[3];
             bias[1] = Float.NaN;
-            notFinite.put("dense_1/bias", Tensor.ofFloats(new int[] {3}, bias));
+            notFinite.put("dense_1/bias", Tensor.ofFloats(new int[] { 3 }, bias));
             assertRejected(checkpointer, notFinite, "dense_1/bias");
 
             Map<String, Tensor> wrongType = new HashMap<>(good);
-            wrongType.put("dense_1/bias", Tensor.ofInts(new int[] {3}, new int[3]));
+            wrongType.put("dense_1/bias", Tensor.ofInts(new int[] { 3 }, new int[3]));
             assertRejected(checkpointer, wrongType, "dense_1/bias");
 
             Map<String, Tensor> after = checkpointer.save();
@@ -105,10 +104,11 @@ class CheckpointerTests {
             java.nio.file.Path good = dir.resolve("good.ckpt");
             checkpointer.saveTo(good);
             Map<String, Tensor> weights = WeightsFile.decode(java.nio.file.Files.readAllBytes(good));
-            Tensor probe = Tensor.ofFloats(new int[] {1, 28, 28}, new float[784]);
+            Tensor probe = Tensor.ofFloats(new int[] { 1, 28, 28 }, new float[784]);
             java.util.Arrays.fill(probe.floats(), 0.5f);
             float[] before = flex.run("infer", Map.of("x", probe)).get("logits").floats();
-            // Each tensor in turn is the bad one, so some restores fail after others were already assigned.
+            // Each tensor in turn is the bad one, so some restores fail after others were
+            // already assigned.
             for (String broken : weights.keySet()) {
                 Map<String, Tensor> scaled = new java.util.LinkedHashMap<>();
                 weights.forEach((name, tensor) -> {
@@ -116,18 +116,19 @@ class CheckpointerTests {
                     for (int i = 0; i < values.length; i++) {
                         values[i] *= 3;
                     }
-                    scaled.put(name, name.equals(broken) ? Tensor.ofFloats(new int[] {7}, new float[7])
+                    scaled.put(name, name.equals(broken) ? Tensor.ofFloats(new int[] { 7 }, new float[7])
                             : Tensor.ofFloats(tensor.shape(), values));
                 });
                 java.nio.file.Path bad = dir.resolve("bad.ckpt");
                 java.nio.file.Files.write(bad, WeightsFile.encode(scaled));
                 assertThatThrownBy(() -> checkpointer.restoreFrom(bad)).isInstanceOf(ModelException.class)
-                        .hasMessageContaining(broken);
+                    .hasMessageContaining(broken);
                 assertThat(flex.run("infer", Map.of("x", probe)).get("logits").floats()).as(broken)
-                        .containsExactly(before);
+                    .containsExactly(before);
             }
             try (var left = java.nio.file.Files.list(dir)) {
-                assertThat(left.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("good.ckpt", "bad.ckpt");
+                assertThat(left.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("good.ckpt",
+                        "bad.ckpt");
             }
         }
     }
@@ -146,4 +147,5 @@ class CheckpointerTests {
         assertThatThrownBy(() -> checkpointer.restore(weights)).isInstanceOfSatisfying(InvalidInputException.class,
                 e -> assertThat(e.field()).isEqualTo(field));
     }
+
 }

@@ -1,7 +1,5 @@
 package dev.edgetrainer.model.cli;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -15,16 +13,17 @@ import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 
 import dev.edgetrainer.model.checkpoint.Checkpointer;
-import dev.edgetrainer.model.tensor.WeightsFile;
 import dev.edgetrainer.model.data.SyntheticImages;
 import dev.edgetrainer.model.flex.FlexOpModels;
 import dev.edgetrainer.model.runtime.SharedModels;
-import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.runtime.TrainableModel;
-
+import dev.edgetrainer.model.tensor.Tensor;
+import dev.edgetrainer.model.tensor.WeightsFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.lite.schema.TensorType;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 class EdgeModelCliTests {
 
@@ -32,13 +31,15 @@ class EdgeModelCliTests {
     Path dir;
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int run(String... args) {
         out.reset();
         err.reset();
         return new EdgeModelCli(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), false).run(args);
+                new PrintStream(err, true, StandardCharsets.UTF_8), false)
+            .run(args);
     }
 
     private String out() {
@@ -56,14 +57,16 @@ class EdgeModelCliTests {
     void createWritesTheSameBytesForTheSameArguments() throws Exception {
         Path a = dir.resolve("a.tflite");
         Path b = dir.resolve("b.tflite");
-        assertThat(run("create", "--out", a.toString(), "--input", "8x8", "--hidden", "16,12", "--classes", "4",
-                "--lr", "0.05", "--seed", "3")).isZero();
-        assertThat(run("create", "--out", b.toString(), "--input", "8x8", "--hidden", "16,12", "--classes", "4",
-                "--lr", "0.05", "--seed", "3")).isZero();
+        assertThat(run("create", "--out", a.toString(), "--input", "8x8", "--hidden", "16,12", "--classes", "4", "--lr",
+                "0.05", "--seed", "3"))
+            .isZero();
+        assertThat(run("create", "--out", b.toString(), "--input", "8x8", "--hidden", "16,12", "--classes", "4", "--lr",
+                "0.05", "--seed", "3"))
+            .isZero();
         assertThat(Files.readAllBytes(a)).isEqualTo(Files.readAllBytes(b));
         try (TrainableModel model = TrainableModel.load(a)) {
-            assertThat(model.signature("train").orElseThrow().input("x").orElseThrow().shape())
-                    .containsExactly(-1, 8, 8);
+            assertThat(model.signature("train").orElseThrow().input("x").orElseThrow().shape()).containsExactly(-1, 8,
+                    8);
             assertThat(Checkpointer.of(model).weightSpecs()).hasSize(6);
         }
     }
@@ -85,25 +88,28 @@ class EdgeModelCliTests {
     @Test
     void inspectShowsWhichSignaturesCanRun() {
         assertThat(run("inspect", SharedModels.require("tutorial-mnist-flex.tflite").toString())).isZero();
-        assertThat(out())
-                .contains("checkpoint style: path")
-                .contains("custom/Flex ops: FlexReluGrad, FlexRestore, FlexSave")
-                .contains("provided by this runtime: FlexReluGrad, FlexRestore, FlexSave")
-                .contains("missing: none")
-                .containsPattern("train\\(x: float32\\[-1, 28, 28\\], y: float32\\[-1, 10\\]\\).*\\n\\s+runs in this runtime")
-                .doesNotContain("cannot run");
+        assertThat(out()).contains("checkpoint style: path")
+            .contains("custom/Flex ops: FlexReluGrad, FlexRestore, FlexSave")
+            .contains("provided by this runtime: FlexReluGrad, FlexRestore, FlexSave")
+            .contains("missing: none")
+            .containsPattern(
+                    "train\\(x: float32\\[-1, 28, 28\\], y: float32\\[-1, 10\\]\\).*\\n\\s+runs in this runtime")
+            .doesNotContain("cannot run");
     }
 
     @Test
     void inspectNamesOpsThisRuntimeLacks() throws Exception {
         Path model = dir.resolve("custom.tflite");
-        Files.write(model, FlexOpModels.model("MyCustomOp", new byte[0],
-                List.of(new FlexOpModels.Io("input", TensorType.FLOAT32, 2)),
-                List.of(new FlexOpModels.Io("output", TensorType.FLOAT32, 2))));
+        Files.write(model,
+                FlexOpModels.model("MyCustomOp", new byte[0],
+                        List.of(new FlexOpModels.Io("input", TensorType.FLOAT32, 2)),
+                        List.of(new FlexOpModels.Io("output", TensorType.FLOAT32, 2))));
         assertThat(run("inspect", model.toString())).isZero();
-        assertThat(out()).contains("cannot run here: needs MyCustomOp").contains("custom/Flex ops: MyCustomOp")
-                .contains("provided by this runtime: none").contains("missing: MyCustomOp")
-                .contains("checkpoint style: none");
+        assertThat(out()).contains("cannot run here: needs MyCustomOp")
+            .contains("custom/Flex ops: MyCustomOp")
+            .contains("provided by this runtime: none")
+            .contains("missing: MyCustomOp")
+            .contains("checkpoint style: none");
     }
 
     @Test
@@ -114,7 +120,9 @@ class EdgeModelCliTests {
         Path weights = dir.resolve("trained.weights");
         assertThat(run("pretrain", "--data", data.toString(), "--epochs", "10", "--batch", "50", "--hidden", "16",
                 "--lr", "0.1", "--out", model.toString(), "--plot", plot.toString(), "--save-checkpoint",
-                weights.toString())).as(err.toString()).isZero();
+                weights.toString()))
+            .as(err.toString())
+            .isZero();
         String printed = out();
         assertThat(printed).contains("Finished 10 epochs");
         double accuracy = number(printed, "test accuracy: ([0-9.]+)");
@@ -130,13 +138,14 @@ class EdgeModelCliTests {
         assertThat(run("evaluate", "--model", fresh.toString(), "--data", data.toString())).isZero();
         assertThat(number(out(), "accuracy: ([0-9.]+)")).isLessThan(0.5);
         assertThat(run("evaluate", "--model", fresh.toString(), "--data", data.toString(), "--checkpoint",
-                weights.toString())).isZero();
+                weights.toString()))
+            .isZero();
         assertThat(number(out(), "accuracy: ([0-9.]+)")).isEqualTo(accuracy);
 
         // Training continues from the checkpoint rather than from scratch.
         assertThat(run("pretrain", "--data", data.toString(), "--epochs", "10", "--batch", "50", "--hidden", "16",
                 "--lr", "0.1", "--out", dir.resolve("more.tflite").toString(), "--checkpoint", weights.toString()))
-                .isZero();
+            .isZero();
         assertThat(out()).contains("restored weights from");
         try (TrainableModel trained = TrainableModel.load(model)) {
             float[] saved = WeightsFile.decode(Files.readAllBytes(weights)).get("dense/bias").floats();
@@ -155,4 +164,5 @@ class EdgeModelCliTests {
         assertThat(matcher.find()).as(text).isTrue();
         return Double.parseDouble(matcher.group(1));
     }
+
 }

@@ -9,15 +9,18 @@ import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * A small learnable stand-in for Fashion-MNIST, written as gzipped IDX files with Debian's file names: each class
- * lights a different horizontal band of a noisy 28x28 image.
+ * A small learnable stand-in for Fashion-MNIST, written as gzipped IDX files with
+ * Debian's file names: each class lights a different horizontal band of a noisy 28x28
+ * image.
  */
 public final class SyntheticImages {
 
     private SyntheticImages() {
     }
 
-    /** Writes {@code train} and {@code t10k} splits into {@code dir}; returns {@code dir}. */
+    /**
+     * Writes {@code train} and {@code t10k} splits into {@code dir}; returns {@code dir}.
+     */
     public static Path write(Path dir, int trainCount, int testCount, long seed) throws IOException {
         Random random = new Random(seed);
         writeSplit(dir, "train", trainCount, random);
@@ -38,8 +41,13 @@ public final class SyntheticImages {
             }
         }
         gzip(dir.resolve(split + "-images-idx3-ubyte.gz"),
-                ByteBuffer.allocate(16 + pixels.length).putInt(0x803).putInt(count).putInt(28).putInt(28)
-                        .put(pixels).array());
+                ByteBuffer.allocate(16 + pixels.length)
+                    .putInt(0x803)
+                    .putInt(count)
+                    .putInt(28)
+                    .putInt(28)
+                    .put(pixels)
+                    .array());
         gzip(dir.resolve(split + "-labels-idx1-ubyte.gz"),
                 ByteBuffer.allocate(8 + count).putInt(0x801).putInt(count).put(labels).array());
     }
@@ -49,4 +57,5 @@ public final class SyntheticImages {
             out.write(content);
         }
     }
+
 }

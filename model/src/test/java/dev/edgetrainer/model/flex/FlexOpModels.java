@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 
 import com.google.flatbuffers.FlexBuffersBuilder;
-
 import org.tensorflow.lite.schema.BufferT;
 import org.tensorflow.lite.schema.BuiltinOperator;
 import org.tensorflow.lite.schema.ModelT;
@@ -20,9 +19,10 @@ import org.tensorflow.lite.schema.TensorMapT;
 import org.tensorflow.lite.schema.TensorT;
 
 /**
- * Small models of one Flex op, laid out as the converter writes them: a {@code CUSTOM} operator named
- * {@code Flex<Op>} whose custom options are a FlexBuffer vector of the op name and its serialized {@code NodeDef}.
- * Every tensor of the op is an input or output of the single signature {@code run}.
+ * Small models of one Flex op, laid out as the converter writes them: a {@code CUSTOM}
+ * operator named {@code Flex<Op>} whose custom options are a FlexBuffer vector of the op
+ * name and its serialized {@code NodeDef}. Every tensor of the op is an input or output
+ * of the single signature {@code run}.
  */
 public final class FlexOpModels {
 
@@ -59,7 +59,7 @@ public final class FlexOpModels {
         operator.setCustomOptions(unsigned);
         operator.setMutatingVariableInputs(null);
         operator.setIntermediates(null);
-        graph.setOperators(new OperatorT[] {operator});
+        graph.setOperators(new OperatorT[] { operator });
         graph.setName("run");
         OperatorCodeT code = new OperatorCodeT();
         code.setBuiltinCode(BuiltinOperator.CUSTOM);
@@ -68,10 +68,10 @@ public final class FlexOpModels {
         code.setVersion(1);
         ModelT model = new ModelT();
         model.setVersion(3);
-        model.setOperatorCodes(new OperatorCodeT[] {code});
-        model.setSubgraphs(new SubGraphT[] {graph});
-        model.setBuffers(new BufferT[] {new BufferT()});
-        model.setSignatureDefs(new SignatureDefT[] {signature});
+        model.setOperatorCodes(new OperatorCodeT[] { code });
+        model.setSubgraphs(new SubGraphT[] { graph });
+        model.setBuffers(new BufferT[] { new BufferT() });
+        model.setSignatureDefs(new SignatureDefT[] { signature });
         return model.serializeToBinary();
     }
 
@@ -89,8 +89,8 @@ public final class FlexOpModels {
     }
 
     /**
-     * A NodeDef in protobuf wire format. Attribute values: {@code Integer} a dtype, {@code int[]} a dtype list,
-     * {@code Long} an int.
+     * A NodeDef in protobuf wire format. Attribute values: {@code Integer} a dtype,
+     * {@code int[]} a dtype list, {@code Long} an int.
      */
     static byte[] nodeDef(String op, Map<String, Object> attrs) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -100,9 +100,11 @@ public final class FlexOpModels {
             ByteArrayOutputStream attr = new ByteArrayOutputStream();
             if (value instanceof Integer type) {
                 varintField(attr, 6, type);
-            } else if (value instanceof Long i) {
+            }
+            else if (value instanceof Long i) {
                 varintField(attr, 3, i);
-            } else if (value instanceof int[] types) {
+            }
+            else if (value instanceof int[] types) {
                 ByteArrayOutputStream packed = new ByteArrayOutputStream();
                 for (int t : types) {
                     varint(packed, t);
@@ -171,4 +173,5 @@ public final class FlexOpModels {
         }
         out.write((int) value);
     }
+
 }

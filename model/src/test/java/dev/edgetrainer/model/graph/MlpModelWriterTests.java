@@ -1,48 +1,46 @@
 package dev.edgetrainer.model.graph;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 
+import dev.edgetrainer.model.runtime.TrainableModel;
 import dev.edgetrainer.model.tensor.DataType;
 import dev.edgetrainer.model.tensor.Signature;
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.tensor.TensorSpec;
-import dev.edgetrainer.model.runtime.TrainableModel;
-
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class MlpModelWriterTests {
 
-    private static final MlpSpec SMALL = new MlpSpec(new int[] {3, 4}, new int[] {6, 5}, 4, 0.1f, 7);
+    private static final MlpSpec SMALL = new MlpSpec(new int[] { 3, 4 }, new int[] { 6, 5 }, 4, 0.1f, 7);
 
     @Test
     void writesTheTutorialSignatures() {
         try (TrainableModel model = TrainableModel.load(MlpModelWriter.write(MlpSpec.fashionMnist()), "fashion")) {
             assertThat(model.signatures()).extracting(Signature::key)
-                    .containsExactly("train", "infer", "save", "restore");
+                .containsExactly("train", "infer", "save", "restore");
             Signature train = model.signature("train").orElseThrow();
-            assertThat(train.inputs()).containsExactly(
-                    new TensorSpec("x", DataType.FLOAT32, new int[] {-1, 28, 28}),
-                    new TensorSpec("y", DataType.FLOAT32, new int[] {-1, 10}));
+            assertThat(train.inputs()).containsExactly(new TensorSpec("x", DataType.FLOAT32, new int[] { -1, 28, 28 }),
+                    new TensorSpec("y", DataType.FLOAT32, new int[] { -1, 10 }));
             assertThat(train.outputs()).containsExactly(new TensorSpec("loss", DataType.FLOAT32, new int[0]));
             assertThat(model.signature("infer").orElseThrow().outputs()).extracting(TensorSpec::name)
-                    .containsExactlyInAnyOrder("output", "logits");
+                .containsExactlyInAnyOrder("output", "logits");
             assertThat(model.signature("save").orElseThrow().outputs()).containsExactlyInAnyOrder(
-                    new TensorSpec("dense/kernel", DataType.FLOAT32, new int[] {784, 128}),
-                    new TensorSpec("dense/bias", DataType.FLOAT32, new int[] {128}),
-                    new TensorSpec("dense_1/kernel", DataType.FLOAT32, new int[] {128, 10}),
-                    new TensorSpec("dense_1/bias", DataType.FLOAT32, new int[] {10}));
+                    new TensorSpec("dense/kernel", DataType.FLOAT32, new int[] { 784, 128 }),
+                    new TensorSpec("dense/bias", DataType.FLOAT32, new int[] { 128 }),
+                    new TensorSpec("dense_1/kernel", DataType.FLOAT32, new int[] { 128, 10 }),
+                    new TensorSpec("dense_1/bias", DataType.FLOAT32, new int[] { 10 }));
         }
     }
 
     @Test
     void sameSpecGivesIdenticalBytes() {
         assertThat(MlpModelWriter.write(SMALL)).isEqualTo(MlpModelWriter.write(SMALL));
-        MlpSpec otherSeed = new MlpSpec(new int[] {3, 4}, new int[] {6, 5}, 4, 0.1f, 8);
+        MlpSpec otherSeed = new MlpSpec(new int[] { 3, 4 }, new int[] { 6, 5 }, 4, 0.1f, 8);
         assertThat(MlpModelWriter.write(otherSeed)).isNotEqualTo(MlpModelWriter.write(SMALL));
     }
 
@@ -72,8 +70,10 @@ class MlpModelWriterTests {
         float[] x = randomValues(random, batch * 12);
         float[] y = oneHot(random, batch, SMALL.classes());
         try (TrainableModel model = TrainableModel.load(MlpModelWriter.write(SMALL, weights), "small")) {
-            float loss = model.run("train", Map.of("x", Tensor.ofFloats(new int[] {batch, 3, 4}, x),
-                    "y", Tensor.ofFloats(new int[] {batch, 4}, y))).get("loss").scalarFloat();
+            float loss = model.run("train", Map.of("x", Tensor.ofFloats(new int[] { batch, 3, 4 }, x), "y",
+                    Tensor.ofFloats(new int[] { batch, 4 }, y)))
+                .get("loss")
+                .scalarFloat();
             ReferenceMlp reference = new ReferenceMlp(SMALL);
             assertThat((double) loss).isCloseTo(reference.loss(weights, x, y, batch),
                     org.assertj.core.data.Percentage.withPercentage(1e-2));
@@ -92,8 +92,8 @@ class MlpModelWriterTests {
         float[] y = oneHot(random, batch, SMALL.classes());
         ReferenceMlp reference = new ReferenceMlp(SMALL);
         try (TrainableModel model = TrainableModel.load(MlpModelWriter.write(SMALL, weights), "small")) {
-            model.run("train", Map.of("x", Tensor.ofFloats(new int[] {batch, 3, 4}, x),
-                    "y", Tensor.ofFloats(new int[] {batch, 4}, y)));
+            model.run("train", Map.of("x", Tensor.ofFloats(new int[] { batch, 3, 4 }, x), "y",
+                    Tensor.ofFloats(new int[] { batch, 4 }, y)));
             Map<String, Tensor> after = model.run("save", Map.of());
             for (String name : weights.keySet()) {
                 float[] before = weights.get(name);
@@ -102,7 +102,8 @@ class MlpModelWriterTests {
                     double modelGradient = (before[i] - (double) updated[i]) / SMALL.learningRate();
                     double numeric = centralDifference(reference, weights, name, i, x, y, batch);
                     assertThat(modelGradient).as("%s[%d]", name, i)
-                            .isCloseTo(numeric, org.assertj.core.data.Offset.offset(1e-4 * Math.max(1, Math.abs(numeric)) + 2e-5));
+                        .isCloseTo(numeric,
+                                org.assertj.core.data.Offset.offset(1e-4 * Math.max(1, Math.abs(numeric)) + 2e-5));
                 }
             }
         }
@@ -111,27 +112,28 @@ class MlpModelWriterTests {
     @Test
     void rejectsBadWeightsAndSpecs() {
         Map<String, float[]> weights = MlpModelWriter.initialWeights(SMALL);
-        weights.put("dense/bias", new float[] {Float.NaN, 0, 0, 0, 0, 0});
+        weights.put("dense/bias", new float[] { Float.NaN, 0, 0, 0, 0, 0 });
         assertThatThrownBy(() -> MlpModelWriter.write(SMALL, weights)).hasMessageContaining("not finite");
         weights.put("dense/bias", new float[2]);
         assertThatThrownBy(() -> MlpModelWriter.write(SMALL, weights)).hasMessageContaining("dense/bias");
-        assertThatThrownBy(() -> new MlpSpec(new int[] {0}, new int[0], 10, 0.01f, 1))
-                .hasMessageContaining("input shape");
-        assertThatThrownBy(() -> new MlpSpec(new int[] {4}, new int[0], 1, 0.01f, 1)).hasMessageContaining("classes");
-        assertThatThrownBy(() -> new MlpSpec(new int[] {4}, new int[0], 3, Float.NaN, 1))
-                .hasMessageContaining("learning rate");
+        assertThatThrownBy(() -> new MlpSpec(new int[] { 0 }, new int[0], 10, 0.01f, 1))
+            .hasMessageContaining("input shape");
+        assertThatThrownBy(() -> new MlpSpec(new int[] { 4 }, new int[0], 1, 0.01f, 1)).hasMessageContaining("classes");
+        assertThatThrownBy(() -> new MlpSpec(new int[] { 4 }, new int[0], 3, Float.NaN, 1))
+            .hasMessageContaining("learning rate");
     }
 
     @Test
     void aModelWithoutHiddenLayersIsSoftmaxRegression() {
-        MlpSpec linear = new MlpSpec(new int[] {5}, new int[0], 3, 0.5f, 3);
+        MlpSpec linear = new MlpSpec(new int[] { 5 }, new int[0], 3, 0.5f, 3);
         Random random = new Random(3);
         Map<String, float[]> weights = randomWeights(linear, random);
         float[] x = randomValues(random, 2 * 5);
         float[] y = oneHot(random, 2, 3);
         try (TrainableModel model = TrainableModel.load(MlpModelWriter.write(linear, weights), "linear")) {
             assertThat(model.signature("save").orElseThrow().outputs()).hasSize(2);
-            model.run("train", Map.of("x", Tensor.ofFloats(new int[] {2, 5}, x), "y", Tensor.ofFloats(new int[] {2, 3}, y)));
+            model.run("train",
+                    Map.of("x", Tensor.ofFloats(new int[] { 2, 5 }, x), "y", Tensor.ofFloats(new int[] { 2, 3 }, y)));
             Map<String, double[]> expected = new ReferenceMlp(linear).step(weights, x, y, 2);
             Map<String, Tensor> actual = model.run("save", Map.of());
             expected.forEach((name, values) -> assertClose(name, actual.get(name).floats(), values, weights.get(name)));
@@ -144,7 +146,7 @@ class MlpModelWriterTests {
             double expectedStep = expected[i] - before[i];
             double actualStep = actual[i] - (double) before[i];
             assertThat(actualStep).as("%s[%d] step", name, i)
-                    .isCloseTo(expectedStep, org.assertj.core.data.Offset.offset(1e-4 * Math.abs(expectedStep) + 1e-7));
+                .isCloseTo(expectedStep, org.assertj.core.data.Offset.offset(1e-4 * Math.abs(expectedStep) + 1e-7));
         }
     }
 
@@ -188,4 +190,5 @@ class MlpModelWriterTests {
         }
         return y;
     }
+
 }

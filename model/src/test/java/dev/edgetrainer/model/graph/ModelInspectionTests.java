@@ -1,13 +1,12 @@
 package dev.edgetrainer.model.graph;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.nio.file.Files;
 import java.util.Set;
 
 import dev.edgetrainer.model.runtime.SharedModels;
-
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 class ModelInspectionTests {
 
@@ -18,8 +17,8 @@ class ModelInspectionTests {
         assertThat(inspection.operatorCounts()).containsKeys("VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE",
                 "CALL_ONCE", "FULLY_CONNECTED", "TRANSPOSE", "LOG_SOFTMAX");
         assertThat(inspection.operatorCounts().get("CALL_ONCE")).isEqualTo(4);
-        assertThat(inspection.customOpsBySignature().keySet())
-                .containsExactlyInAnyOrder("train", "infer", "save", "restore");
+        assertThat(inspection.customOpsBySignature().keySet()).containsExactlyInAnyOrder("train", "infer", "save",
+                "restore");
     }
 
     @Test
@@ -32,4 +31,5 @@ class ModelInspectionTests {
         assertThat(inspection.missingOps("save", Set.of())).containsExactly("FlexSave");
         assertThat(inspection.missingOps("restore", Set.of("FlexRestore"))).isEmpty();
     }
+
 }

@@ -1,13 +1,9 @@
 package dev.edgetrainer.model.graph;
 
-import static org.assertj.core.api.Assertions.assertThatCode;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.util.function.Consumer;
 
 import dev.edgetrainer.model.runtime.ModelException;
 import dev.edgetrainer.model.runtime.TrainableModel;
-
 import org.junit.jupiter.api.Test;
 import org.tensorflow.lite.schema.CallOnceOptionsT;
 import org.tensorflow.lite.schema.ModelT;
@@ -15,10 +11,16 @@ import org.tensorflow.lite.schema.OperatorT;
 import org.tensorflow.lite.schema.SubGraphT;
 import org.tensorflow.lite.schema.TensorT;
 
-/** Each broken model here was seen to crash TFLite or corrupt memory; all must be refused before loading. */
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Each broken model here was seen to crash TFLite or corrupt memory; all must be refused
+ * before loading.
+ */
 class ModelValidatorTests {
 
-    private static final MlpSpec SPEC = new MlpSpec(new int[] {4}, new int[] {3}, 2, 0.1f, 1);
+    private static final MlpSpec SPEC = new MlpSpec(new int[] { 4 }, new int[] { 3 }, 2, 0.1f, 1);
 
     @Test
     void acceptsWrittenModels() {
@@ -55,7 +57,7 @@ class ModelValidatorTests {
             SubGraphT restore = model.getSubgraphs()[3];
             for (TensorT tensor : restore.getTensors()) {
                 if (tensor.getName().equals("dense/kernel")) {
-                    tensor.setShape(new int[] {3, 4});
+                    tensor.setShape(new int[] { 3, 4 });
                 }
             }
         }, "variable '/dense/kernel' used with shape");
@@ -63,7 +65,7 @@ class ModelValidatorTests {
 
     @Test
     void rejectsTensorIndicesOutOfRange() {
-        assertRejected(model -> model.getSubgraphs()[1].getOperators()[2].setInputs(new int[] {1000}),
+        assertRejected(model -> model.getSubgraphs()[1].getOperators()[2].setInputs(new int[] { 1000 }),
                 "refers to tensor 1000");
     }
 
@@ -72,7 +74,7 @@ class ModelValidatorTests {
         assertRejected(model -> {
             for (TensorT tensor : model.getSubgraphs()[4].getTensors()) {
                 if (tensor.getName().equals("dense/kernel/initial")) {
-                    tensor.setShape(new int[] {40, 3});
+                    tensor.setShape(new int[] { 40, 3 });
                 }
             }
         }, "bytes of data for 120 elements");
@@ -97,9 +99,9 @@ class ModelValidatorTests {
         breakIt.accept(model);
         byte[] broken = model.serializeToBinary();
         assertThatThrownBy(() -> ModelValidator.validate(broken)).isInstanceOf(InvalidModelException.class)
-                .hasMessageContaining(message);
+            .hasMessageContaining(message);
         assertThatThrownBy(() -> TrainableModel.load(broken, "broken")).isInstanceOf(ModelException.class)
-                .hasMessageContaining(message);
+            .hasMessageContaining(message);
     }
 
 }

@@ -4,8 +4,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * An independent plain-Java MLP in double precision (Keras layout, kernels [in, out]): forward pass, mean softmax
- * cross-entropy on logits and its gradients, written from the maths, not from the graph.
+ * An independent plain-Java MLP in double precision (Keras layout, kernels [in, out]):
+ * forward pass, mean softmax cross-entropy on logits and its gradients, written from the
+ * maths, not from the graph.
  */
 final class ReferenceMlp {
 
@@ -129,4 +130,5 @@ final class ReferenceMlp {
     private static String name(int layer) {
         return layer == 0 ? "dense" : "dense_" + layer;
     }
+
 }

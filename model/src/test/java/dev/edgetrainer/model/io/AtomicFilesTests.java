@@ -1,8 +1,5 @@
 package dev.edgetrainer.model.io;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +7,9 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class AtomicFilesTests {
 
@@ -19,8 +19,8 @@ class AtomicFilesTests {
     @Test
     void replacesTheFileAndLeavesNoTempFiles() throws IOException {
         Path target = dir.resolve("model.tflite");
-        AtomicFiles.write(target, new byte[] {1, 2, 3});
-        AtomicFiles.write(target, new byte[] {4, 5});
+        AtomicFiles.write(target, new byte[] { 1, 2, 3 });
+        AtomicFiles.write(target, new byte[] { 4, 5 });
         assertThat(Files.readAllBytes(target)).containsExactly(4, 5);
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files).containsExactly(target);
@@ -31,12 +31,14 @@ class AtomicFilesTests {
     void aFailedWriteLeavesTheOldFileAndNoTempFile() throws IOException {
         Path target = dir.resolve("sub");
         Files.createDirectory(target);
-        Files.write(target.resolve("keep"), new byte[] {9});
-        // A non-empty directory cannot be replaced by a file: the rename fails after the temp file was written.
-        assertThatThrownBy(() -> AtomicFiles.write(target, new byte[] {1})).isInstanceOf(IOException.class);
+        Files.write(target.resolve("keep"), new byte[] { 9 });
+        // A non-empty directory cannot be replaced by a file: the rename fails after the
+        // temp file was written.
+        assertThatThrownBy(() -> AtomicFiles.write(target, new byte[] { 1 })).isInstanceOf(IOException.class);
         assertThat(Files.readAllBytes(target.resolve("keep"))).containsExactly(9);
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files).containsExactly(target);
         }
     }
+
 }

@@ -1,8 +1,5 @@
 package dev.edgetrainer.model.pretrain;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,9 +8,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+
 import javax.imageio.ImageIO;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class LossPlotTests {
 
@@ -30,7 +32,8 @@ class LossPlotTests {
         assertThat(image).isNotNull();
         assertThat(image.getWidth()).isEqualTo(800);
         assertThat(image.getHeight()).isEqualTo(500);
-        assertThat(distinctColours(image)).isGreaterThan(2); // background, axes and text, line and anti-aliasing
+        assertThat(distinctColours(image)).isGreaterThan(2); // background, axes and text,
+                                                             // line and anti-aliasing
     }
 
     @Test
@@ -66,28 +69,29 @@ class LossPlotTests {
     @Test
     void rejectsAnEmptySeries() {
         assertThatThrownBy(() -> LossPlot.writePng(List.of(), dir.resolve("loss.png"), "empty"))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("no losses");
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("no losses");
         assertThat(dir).isEmptyDirectory();
     }
 
     @Test
     void rejectsNonFiniteAndNullLosses() {
         assertThatThrownBy(() -> LossPlot.writePng(List.of(1.0, Double.NaN), dir.resolve("a.png"), "nan"))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("loss for epoch 2 is NaN");
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("loss for epoch 2 is NaN");
         assertThatThrownBy(() -> LossPlot.writePng(List.of(Double.POSITIVE_INFINITY), dir.resolve("b.png"), "inf"))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("loss for epoch 1 is Infinity");
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("loss for epoch 1 is Infinity");
         assertThatThrownBy(() -> LossPlot.writePng(Arrays.asList(1.0, 0.5, null), dir.resolve("c.png"), "null"))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("loss for epoch 3 is null");
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("loss for epoch 3 is null");
         assertThat(dir).isEmptyDirectory();
     }
 
     private static long distinctColours(BufferedImage image) {
         return Arrays.stream(image.getRGB(0, 0, image.getWidth(), image.getHeight(), null, 0, image.getWidth()))
-                .distinct()
-                .count();
+            .distinct()
+            .count();
     }
+
 }

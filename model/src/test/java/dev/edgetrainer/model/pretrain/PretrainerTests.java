@@ -1,9 +1,5 @@
 package dev.edgetrainer.model.pretrain;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,8 +10,11 @@ import dev.edgetrainer.model.data.IdxImages;
 import dev.edgetrainer.model.graph.MlpModelWriter;
 import dev.edgetrainer.model.graph.MlpSpec;
 import dev.edgetrainer.model.runtime.TrainableModel;
-
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class PretrainerTests {
 
@@ -34,8 +33,11 @@ class PretrainerTests {
             assertThat(stepLosses).hasSize(2 * 60);
             assertThat(epochLosses).hasSize(2).allSatisfy(loss -> assertThat(loss).isFinite());
             double first = stepLosses.subList(0, 10).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
-            double last = stepLosses.subList(110, 120).stream().mapToDouble(Double::doubleValue).average()
-                    .orElseThrow();
+            double last = stepLosses.subList(110, 120)
+                .stream()
+                .mapToDouble(Double::doubleValue)
+                .average()
+                .orElseThrow();
             assertThat(last).isLessThan(first * 0.6);
             double after = Pretrainer.accuracy(model, test, 500);
             assertThat(before).isLessThan(0.3);
@@ -47,8 +49,8 @@ class PretrainerTests {
     void keepsTheRemainderAsALastSmallerBatch() {
         Dataset data = new Dataset(new IdxImages(7, 28, 28, new byte[7 * 784]), new byte[7]);
         List<Integer> stepsSeen = new ArrayList<>();
-        try (TrainableModel model = TrainableModel.load(
-                MlpModelWriter.write(new MlpSpec(new int[] {28, 28}, new int[] {4}, 10, 0.01f, 1)), "m")) {
+        try (TrainableModel model = TrainableModel
+            .load(MlpModelWriter.write(new MlpSpec(new int[] { 28, 28 }, new int[] { 4 }, 10, 0.01f, 1)), "m")) {
             Pretrainer.train(model, data, 10, 1, 3, (epoch, epochs, step, steps, loss) -> stepsSeen.add(steps));
         }
         assertThat(stepsSeen).containsExactly(3, 3, 3);
@@ -58,15 +60,17 @@ class PretrainerTests {
     void rejectsImagesTheModelDoesNotTake() {
         Dataset data = new Dataset(new IdxImages(2, 8, 8, new byte[2 * 64]), new byte[2]);
         try (TrainableModel model = TrainableModel.load(MlpModelWriter.write(MlpSpec.fashionMnist()), "m")) {
-            assertThatThrownBy(() -> Pretrainer.train(model, data, 10, 1, 1, (a, b, c, d, e) -> { }))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("8x8");
+            assertThatThrownBy(() -> Pretrainer.train(model, data, 10, 1, 1, (a, b, c, d, e) -> {
+            })).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("8x8");
         }
     }
 
     private static Dataset head(Dataset data, int n) {
         IdxImages images = data.images();
-        return new Dataset(new IdxImages(n, images.rows(), images.cols(),
-                Arrays.copyOf(images.pixels(), n * images.rows() * images.cols())), Arrays.copyOf(data.labels(), n));
+        return new Dataset(
+                new IdxImages(n, images.rows(), images.cols(),
+                        Arrays.copyOf(images.pixels(), n * images.rows() * images.cols())),
+                Arrays.copyOf(data.labels(), n));
     }
 
 }

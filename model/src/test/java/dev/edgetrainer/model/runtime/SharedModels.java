@@ -1,11 +1,14 @@
 package dev.edgetrainer.model.runtime;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The converter-made models in {@code ../shared/models} beside the checkout (CI has them). */
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The converter-made models in {@code ../shared/models} beside the checkout (CI has
+ * them).
+ */
 public final class SharedModels {
 
     private static final Path DIR = locate();
@@ -13,7 +16,10 @@ public final class SharedModels {
     private SharedModels() {
     }
 
-    /** The model's path; skips the calling test, saying why, when the shared folder is absent. */
+    /**
+     * The model's path; skips the calling test, saying why, when the shared folder is
+     * absent.
+     */
     public static Path require(String file) {
         Path path = DIR == null ? null : DIR.resolve(file);
         assumeTrue(path != null && Files.isRegularFile(path),
@@ -22,7 +28,8 @@ public final class SharedModels {
     }
 
     private static Path locate() {
-        // Tests run with the module as working directory; the shared folder sits beside the repository.
+        // Tests run with the module as working directory; the shared folder sits beside
+        // the repository.
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
             Path candidate = dir.resolve("shared/models");
             if (Files.isDirectory(candidate)) {
@@ -31,4 +38,5 @@ public final class SharedModels {
         }
         return null;
     }
+
 }

@@ -1,24 +1,22 @@
 package dev.edgetrainer.model.tensor;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import dev.edgetrainer.model.tensor.Tensor;
-
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class WeightsFileTests {
 
     private static Map<String, Tensor> weights() {
         Map<String, Tensor> weights = new LinkedHashMap<>();
-        weights.put("dense/kernel", Tensor.ofFloats(new int[] {2, 3}, new float[] {1, -2, 3.5f, 0, 1e-8f, -7}));
-        weights.put("dense/bias", Tensor.ofFloats(new int[] {3}, new float[] {0.25f, 0, -1}));
-        weights.put("step", Tensor.ofInts(new int[0], new int[] {42}));
-        weights.put("count", Tensor.ofLongs(new int[] {2}, new long[] {1L << 40, -3}));
+        weights.put("dense/kernel", Tensor.ofFloats(new int[] { 2, 3 }, new float[] { 1, -2, 3.5f, 0, 1e-8f, -7 }));
+        weights.put("dense/bias", Tensor.ofFloats(new int[] { 3 }, new float[] { 0.25f, 0, -1 }));
+        weights.put("step", Tensor.ofInts(new int[0], new int[] { 42 }));
+        weights.put("count", Tensor.ofLongs(new int[] { 2 }, new long[] { 1L << 40, -3 }));
         return weights;
     }
 
@@ -47,9 +45,12 @@ class WeightsFileTests {
     void rejectsTruncatedAndForeignFiles() {
         byte[] file = WeightsFile.encode(weights());
         assertThatThrownBy(() -> WeightsFile.decode(Arrays.copyOf(file, file.length - 1)))
-                .isInstanceOf(CorruptCheckpointException.class).hasMessageContaining("checksum");
+            .isInstanceOf(CorruptCheckpointException.class)
+            .hasMessageContaining("checksum");
         assertThatThrownBy(() -> WeightsFile.decode("TFL3 not weights at all, really not".getBytes()))
-                .isInstanceOf(CorruptCheckpointException.class).hasMessageContaining("not an EdgeTrainer weights file");
+            .isInstanceOf(CorruptCheckpointException.class)
+            .hasMessageContaining("not an EdgeTrainer weights file");
         assertThatThrownBy(() -> WeightsFile.decode(new byte[0])).isInstanceOf(CorruptCheckpointException.class);
     }
+
 }

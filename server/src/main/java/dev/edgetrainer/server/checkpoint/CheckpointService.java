@@ -10,12 +10,12 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import dev.edgetrainer.model.checkpoint.CheckpointStyle;
-import dev.edgetrainer.model.tensor.CorruptCheckpointException;
-import dev.edgetrainer.model.tensor.WeightsFile;
 import dev.edgetrainer.model.runtime.InvalidInputException;
 import dev.edgetrainer.model.runtime.ModelException;
 import dev.edgetrainer.model.runtime.UnsupportedOpsException;
+import dev.edgetrainer.model.tensor.CorruptCheckpointException;
 import dev.edgetrainer.model.tensor.Tensor;
+import dev.edgetrainer.model.tensor.WeightsFile;
 import dev.edgetrainer.server.model.ModelEngine;
 import dev.edgetrainer.server.model.ModelState.RestoreReport;
 import dev.edgetrainer.server.model.ModelState.Skipped;
@@ -24,29 +24,32 @@ import dev.edgetrainer.server.model.TaskKind;
 import dev.edgetrainer.server.model.WeightsRef;
 import dev.edgetrainer.server.system.ApiException;
 import dev.edgetrainer.server.system.EdgeProperties;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 
-import tools.jackson.databind.json.JsonMapper;
-
 /**
- * Saves, restores, shares and prunes checkpoints. The interpreter thread only copies weights out or in; hashing and
- * disk I/O (an fsync on an SD card can take tens of milliseconds) happen on the caller's thread. At startup, before
- * the server takes requests, the newest checkpoint that verifies and fits is restored.
+ * Saves, restores, shares and prunes checkpoints. The interpreter thread only copies
+ * weights out or in; hashing and disk I/O (an fsync on an SD card can take tens of
+ * milliseconds) happen on the caller's thread. At startup, before the server takes
+ * requests, the newest checkpoint that verifies and fits is restored.
  */
 @Service
 public class CheckpointService implements SmartInitializingSingleton {
 
     private static final Logger log = LoggerFactory.getLogger(CheckpointService.class);
+
     private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'")
-            .withZone(ZoneOffset.UTC);
+        .withZone(ZoneOffset.UTC);
 
     private final ModelEngine engine;
+
     private final CheckpointStore store;
+
     private final CheckpointStyle style;
 
     CheckpointService(ModelEngine engine, EdgeProperties properties, JsonMapper json) {
@@ -61,7 +64,8 @@ public class CheckpointService implements SmartInitializingSingleton {
         RestoreReport report = restoreNewest(engine::submitFollowUp);
         if (report.restored() != null) {
             log.info("Restored checkpoint {}", report.restored());
-        } else {
+        }
+        else {
             log.info("No checkpoint restored; serving the model's original weights");
         }
     }
@@ -71,13 +75,18 @@ public class CheckpointService implements SmartInitializingSingleton {
         return save("save", engine::submit);
     }
 
-    /** After a training job; the job was admitted already, so this never competes for a queue slot. */
+    /**
+     * After a training job; the job was admitted already, so this never competes for a
+     * queue slot.
+     */
     public Manifest saveAfterTraining() {
         return save("auto-save", engine::submitFollowUp);
     }
 
     private interface Submitter {
+
         <T> CompletableFuture<T> submit(TaskKind kind, ModelTask<T> task);
+
     }
 
     private record Snapshot(Map<String, Tensor> weights, Path file, WeightsRef at, double loss) {
@@ -90,7 +99,8 @@ public class CheckpointService implements SmartInitializingSingleton {
             Map<String, Tensor> weights = null;
             if (temp != null) {
                 model.checkpointer().saveTo(temp);
-            } else {
+            }
+            else {
                 weights = model.checkpointer().save();
             }
             return new Snapshot(weights, temp, WeightsRef.of(engine), engine.state().loss());
@@ -98,7 +108,8 @@ public class CheckpointService implements SmartInitializingSingleton {
         Instant now = Instant.now();
         Manifest draft = new Manifest(newId(now, snapshot.at().step()), now, null, 0, snapshot.at().step(),
                 Double.isNaN(snapshot.loss()) ? null : snapshot.loss(), engine.info().sha256(), style.name(), origin);
-        Manifest saved = temp != null ? store.commit(draft, temp) : store.write(draft, WeightsFile.encode(snapshot.weights()));
+        Manifest saved = temp != null ? store.commit(draft, temp)
+                : store.write(draft, WeightsFile.encode(snapshot.weights()));
         engine.state().savedAs(saved.id());
         store.prune();
         log.info("Saved checkpoint {} at step {} ({} bytes)", saved.id(), saved.step(), saved.bytes());
@@ -114,7 +125,10 @@ public class CheckpointService implements SmartInitializingSingleton {
         return id;
     }
 
-    /** {@code POST /checkpoint/restore}: the given checkpoint, or the newest that verifies and fits. */
+    /**
+     * {@code POST /checkpoint/restore}: the given checkpoint, or the newest that verifies
+     * and fits.
+     */
     RestoreReport restore(String id) {
         requireSupported();
         if (id == null) {
@@ -128,7 +142,8 @@ public class CheckpointService implements SmartInitializingSingleton {
         Manifest manifest = store.require(CheckpointStore.requireId(id, "id"));
         try {
             restore(manifest, engine::submit);
-        } catch (CorruptCheckpointException e) {
+        }
+        catch (CorruptCheckpointException e) {
             throw ApiException.unprocessable("id", "checkpoint " + id + " failed verification: " + e.getMessage());
         }
         RestoreReport report = new RestoreReport(Instant.now(), id, List.of());
@@ -136,7 +151,10 @@ public class CheckpointService implements SmartInitializingSingleton {
         return report;
     }
 
-    /** Tries checkpoints newest first; every one skipped is reported with the reason, none is ever half-loaded. */
+    /**
+     * Tries checkpoints newest first; every one skipped is reported with the reason, none
+     * is ever half-loaded.
+     */
     private RestoreReport restoreNewest(Submitter submitter) {
         List<Skipped> skipped = new ArrayList<>();
         String restored = null;
@@ -149,10 +167,12 @@ public class CheckpointService implements SmartInitializingSingleton {
                     restore(listed.manifest(), submitter);
                     restored = listed.id();
                     break;
-                } catch (CorruptCheckpointException | ApiException | InvalidInputException e) {
+                }
+                catch (CorruptCheckpointException | ApiException | InvalidInputException e) {
                     log.warn("Skipping checkpoint {}: {}", listed.id(), e.getMessage());
                     skipped.add(new Skipped(listed.id(), e.getMessage()));
-                } catch (RuntimeException e) {
+                }
+                catch (RuntimeException e) {
                     log.warn("Skipping checkpoint {}: the model could not restore it", listed.id(), e);
                     skipped.add(new Skipped(listed.id(), "the model could not restore it: " + e.getMessage()));
                 }
@@ -175,24 +195,28 @@ public class CheckpointService implements SmartInitializingSingleton {
             ModelEngine.await(submitter.submit(TaskKind.CHECKPOINT, model -> {
                 if (weights != null) {
                     model.checkpointer().restore(weights);
-                } else {
+                }
+                else {
                     model.checkpointer().restoreFrom(file);
                 }
-                engine.state().weightsReplaced(manifest.id(), manifest.step() == null ? 0 : manifest.step(),
-                        manifest.loss());
+                engine.state()
+                    .weightsReplaced(manifest.id(), manifest.step() == null ? 0 : manifest.step(), manifest.loss());
                 return null;
             }));
-        } catch (InvalidInputException e) {
-            throw ApiException.unprocessable(e.field(), "checkpoint " + manifest.id()
-                    + " does not fit this model: " + e.getMessage());
-        } catch (ModelException e) {
+        }
+        catch (InvalidInputException e) {
+            throw ApiException.unprocessable(e.field(),
+                    "checkpoint " + manifest.id() + " does not fit this model: " + e.getMessage());
+        }
+        catch (ModelException e) {
             if (e instanceof UnsupportedOpsException || weights != null) {
                 throw e;
             }
-            // The model's own restore refused the file (a missing tensor, a wrong dtype or shape); the weights
+            // The model's own restore refused the file (a missing tensor, a wrong dtype
+            // or shape); the weights
             // were put back, so this is the checkpoint's fault, not the server's.
-            throw ApiException.unprocessable("id", "checkpoint " + manifest.id() + " does not fit this model: "
-                    + e.getMessage());
+            throw ApiException.unprocessable("id",
+                    "checkpoint " + manifest.id() + " does not fit this model: " + e.getMessage());
         }
     }
 
@@ -225,17 +249,24 @@ public class CheckpointService implements SmartInitializingSingleton {
     record Download(Manifest manifest, byte[] data) {
     }
 
-    /** A checkpoint's file, after verifying it, so a corrupt file never spreads through the fleet. */
+    /**
+     * A checkpoint's file, after verifying it, so a corrupt file never spreads through
+     * the fleet.
+     */
     Download download(String id) {
         Manifest manifest = store.require(CheckpointStore.requireId(id, "id"));
         try {
             return new Download(manifest, store.readVerified(manifest));
-        } catch (CorruptCheckpointException e) {
+        }
+        catch (CorruptCheckpointException e) {
             throw ApiException.conflict("id", "checkpoint " + id + " is corrupt on this device: " + e.getMessage());
         }
     }
 
-    /** Stores a checkpoint from another device after checking that it decodes and fits this model. */
+    /**
+     * Stores a checkpoint from another device after checking that it decodes and fits
+     * this model.
+     */
     Manifest upload(String id, byte[] data) {
         requireSupported();
         CheckpointStore.requireId(id, "id");
@@ -249,22 +280,25 @@ public class CheckpointService implements SmartInitializingSingleton {
             Map<String, Tensor> weights;
             try {
                 weights = WeightsFile.decode(data);
-            } catch (CorruptCheckpointException e) {
+            }
+            catch (CorruptCheckpointException e) {
                 throw ApiException.unprocessable("file", "not a valid weights file: " + e.getMessage());
             }
             try {
-                // Checker only reads the signatures, but the checkpointer belongs to the interpreter thread.
+                // Checker only reads the signatures, but the checkpointer belongs to the
+                // interpreter thread.
                 ModelEngine.await(engine.submit(TaskKind.CHECKPOINT, model -> {
                     model.checkpointer().check(weights);
                     return null;
                 }));
-            } catch (InvalidInputException e) {
-                throw ApiException.unprocessable(e.field(), "the checkpoint does not fit this model: "
-                        + e.getMessage());
+            }
+            catch (InvalidInputException e) {
+                throw ApiException.unprocessable(e.field(),
+                        "the checkpoint does not fit this model: " + e.getMessage());
             }
         }
-        Manifest saved = store.write(new Manifest(id, Instant.now(), null, 0, null, null, null, style.name(),
-                "upload"), data);
+        Manifest saved = store.write(new Manifest(id, Instant.now(), null, 0, null, null, null, style.name(), "upload"),
+                data);
         store.prune();
         return saved;
     }
@@ -286,4 +320,5 @@ public class CheckpointService implements SmartInitializingSingleton {
                     + "this server recognises, so its weights cannot be checkpointed");
         }
     }
+
 }

@@ -16,22 +16,22 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
-import dev.edgetrainer.model.tensor.CorruptCheckpointException;
 import dev.edgetrainer.model.io.AtomicFiles;
-import dev.edgetrainer.server.system.ApiException;
 import dev.edgetrainer.model.io.Sha256;
-
+import dev.edgetrainer.model.tensor.CorruptCheckpointException;
+import dev.edgetrainer.server.system.ApiException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Checkpoint files in one directory: {@code <id>.weights} (tensor style) or {@code <id>.ckpt} (path style), each with
- * a {@code <id>.json} manifest. Every file is written to a temp name, fsynced, renamed over its final name and the
- * directory fsynced, so a power cut leaves the old state or the new one, never a torn file. A checkpoint exists once
- * its manifest does; the manifest's SHA-256 is checked before any restore or download.
+ * Checkpoint files in one directory: {@code <id>.weights} (tensor style) or
+ * {@code <id>.ckpt} (path style), each with a {@code <id>.json} manifest. Every file is
+ * written to a temp name, fsynced, renamed over its final name and the directory fsynced,
+ * so a power cut leaves the old state or the new one, never a torn file. A checkpoint
+ * exists once its manifest does; the manifest's SHA-256 is checked before any restore or
+ * download.
  */
 final class CheckpointStore {
 
@@ -39,11 +39,15 @@ final class CheckpointStore {
 
     /** Plain names only: no dots, slashes or anything a path could be made of. */
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+
     private static final String TEMP_PREFIX = ".tmp-";
+
     private static final String MANIFEST = ".json";
 
     private final Path dir;
+
     private final int keep;
+
     private final JsonMapper json;
 
     CheckpointStore(Path dir, int keep, JsonMapper json) {
@@ -52,18 +56,23 @@ final class CheckpointStore {
         this.json = json;
     }
 
-    /** Creates the directory and removes temp files a crash left behind. Failures are logged: health shows them. */
+    /**
+     * Creates the directory and removes temp files a crash left behind. Failures are
+     * logged: health shows them.
+     */
     void open() {
         try {
             Files.createDirectories(dir);
-            // Temp files, ours and AtomicFiles', start with a dot; checkpoint ids never do.
+            // Temp files, ours and AtomicFiles', start with a dot; checkpoint ids never
+            // do.
             try (DirectoryStream<Path> temps = Files.newDirectoryStream(dir, ".*")) {
                 for (Path temp : temps) {
                     log.info("Removing {} left by an interrupted write", temp.getFileName());
                     Files.deleteIfExists(temp);
                 }
             }
-        } catch (IOException e) {
+        }
+        catch (IOException e) {
             log.error("Checkpoint directory {} is not usable: {}", dir, e.toString());
         }
     }
@@ -73,7 +82,8 @@ final class CheckpointStore {
     }
 
     /**
-     * @throws ApiException 400 naming {@code field} when {@code id} is not a plain checkpoint name
+     * @throws ApiException 400 naming {@code field} when {@code id} is not a plain
+     * checkpoint name
      */
     static String requireId(String id, String field) {
         if (id == null || !ID.matcher(id).matches()) {
@@ -91,11 +101,16 @@ final class CheckpointStore {
         return dir.resolve(requireId(id, "id") + extension(style));
     }
 
-    /** A checkpoint as found on disk: its manifest, or why it has none that can be used. */
+    /**
+     * A checkpoint as found on disk: its manifest, or why it has none that can be used.
+     */
     record Listed(String id, Manifest manifest, String problem) {
     }
 
-    /** Every checkpoint, newest first, including broken ones (with a problem) for the restore to report. */
+    /**
+     * Every checkpoint, newest first, including broken ones (with a problem) for the
+     * restore to report.
+     */
     synchronized List<Listed> scan() {
         List<Listed> found = new ArrayList<>();
         try (DirectoryStream<Path> manifests = Files.newDirectoryStream(dir, "*" + MANIFEST)) {
@@ -107,13 +122,19 @@ final class CheckpointStore {
                 }
                 found.add(read(id, file));
             }
-        } catch (NoSuchFileException e) {
+        }
+        catch (NoSuchFileException e) {
             return List.of();
-        } catch (IOException e) {
+        }
+        catch (IOException e) {
             throw new UncheckedIOException("cannot list " + dir, e);
         }
-        found.sort(Comparator.comparing((Listed l) -> l.manifest() == null ? null : l.manifest().createdAt(),
-                Comparator.nullsFirst(Comparator.naturalOrder())).thenComparing(Listed::id).reversed());
+        found.sort(
+                Comparator
+                    .comparing((Listed l) -> l.manifest() == null ? null : l.manifest().createdAt(),
+                            Comparator.nullsFirst(Comparator.naturalOrder()))
+                    .thenComparing(Listed::id)
+                    .reversed());
         return found;
     }
 
@@ -124,7 +145,8 @@ final class CheckpointStore {
                 return new Listed(id, null, "the manifest does not describe checkpoint " + id);
             }
             return new Listed(id, manifest, null);
-        } catch (IOException | JacksonException e) {
+        }
+        catch (IOException | JacksonException e) {
             return new Listed(id, null, "the manifest cannot be read: " + e.getMessage());
         }
     }
@@ -151,7 +173,10 @@ final class CheckpointStore {
         return find(id).orElseThrow(() -> ApiException.notFound("id", "there is no checkpoint '" + id + "'"));
     }
 
-    /** Stores a new checkpoint from its bytes: data file first, then the manifest that makes it visible. */
+    /**
+     * Stores a new checkpoint from its bytes: data file first, then the manifest that
+     * makes it visible.
+     */
     synchronized Manifest write(Manifest draft, byte[] data) {
         Path target = dataFile(draft.id(), draft.style());
         writeAtomically(target, data);
@@ -163,7 +188,10 @@ final class CheckpointStore {
         return dir.resolve(TEMP_PREFIX + UUID.randomUUID() + ".ckpt");
     }
 
-    /** Stores a file the model wrote to {@link #tempFile()}: fsync, rename, then the manifest. */
+    /**
+     * Stores a file the model wrote to {@link #tempFile()}: fsync, rename, then the
+     * manifest.
+     */
     synchronized Manifest commit(Manifest draft, Path temp) {
         try {
             byte[] data = Files.readAllBytes(temp);
@@ -171,7 +199,8 @@ final class CheckpointStore {
             Files.move(temp, dataFile(draft.id(), draft.style()), StandardCopyOption.ATOMIC_MOVE);
             forceDirectory();
             return publish(draft, data);
-        } catch (IOException e) {
+        }
+        catch (IOException e) {
             throw new UncheckedIOException("cannot store checkpoint " + draft.id(), e);
         }
     }
@@ -185,7 +214,6 @@ final class CheckpointStore {
 
     /**
      * The data of a checkpoint after checking it against its manifest.
-     *
      * @throws CorruptCheckpointException when the file is missing, truncated or altered
      */
     byte[] readVerified(Manifest manifest) {
@@ -193,26 +221,31 @@ final class CheckpointStore {
         byte[] data;
         try {
             data = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
+        }
+        catch (NoSuchFileException e) {
             throw new CorruptCheckpointException("its data file " + file.getFileName() + " is missing");
-        } catch (IOException e) {
+        }
+        catch (IOException e) {
             throw new CorruptCheckpointException("its data file cannot be read: " + e.getMessage());
         }
         if (data.length != manifest.bytes() || !Sha256.hex(data).equals(manifest.sha256())) {
-            throw new CorruptCheckpointException("its data file does not match the SHA-256 in its manifest "
-                    + "(corrupt or truncated)");
+            throw new CorruptCheckpointException(
+                    "its data file does not match the SHA-256 in its manifest " + "(corrupt or truncated)");
         }
         return data;
     }
 
-    /** Removes a checkpoint: the manifest first, so it is never listed without its data. */
+    /**
+     * Removes a checkpoint: the manifest first, so it is never listed without its data.
+     */
     synchronized void delete(String id) {
         Manifest manifest = require(id);
         try {
             Files.deleteIfExists(dir.resolve(id + MANIFEST));
             Files.deleteIfExists(dataFile(id, manifest.style()));
             forceDirectory();
-        } catch (IOException e) {
+        }
+        catch (IOException e) {
             throw new UncheckedIOException("cannot delete checkpoint " + id, e);
         }
     }
@@ -234,7 +267,8 @@ final class CheckpointStore {
     private void writeAtomically(Path target, byte[] data) {
         try {
             AtomicFiles.write(target, data);
-        } catch (IOException e) {
+        }
+        catch (IOException e) {
             throw new UncheckedIOException("cannot write " + target, e);
         }
     }
@@ -245,8 +279,12 @@ final class CheckpointStore {
         }
     }
 
-    /** Makes the renames durable: without it a power cut can undo a rename the data already depends on. */
+    /**
+     * Makes the renames durable: without it a power cut can undo a rename the data
+     * already depends on.
+     */
     private void forceDirectory() throws IOException {
         AtomicFiles.syncDirectory(dir);
     }
+
 }

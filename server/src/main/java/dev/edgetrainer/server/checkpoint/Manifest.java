@@ -3,13 +3,15 @@ package dev.edgetrainer.server.checkpoint;
 import java.time.Instant;
 
 /**
- * The sidecar of one checkpoint ({@code <id>.json}), written atomically after its data file.
+ * The sidecar of one checkpoint ({@code <id>.json}), written atomically after its data
+ * file.
  *
  * @param sha256 of the data file, verified before every restore and download
  * @param step train steps the weights had taken; null for uploads
  * @param loss loss of the last step before the save; null when unknown
  * @param modelSha256 the model file the weights were saved from; null for uploads
- * @param style {@code TENSORS} (a weights file) or {@code PATH} (written by the model's own save)
+ * @param style {@code TENSORS} (a weights file) or {@code PATH} (written by the model's
+ * own save)
  * @param origin {@code save}, {@code auto-save} or {@code upload}
  */
 public record Manifest(String id, Instant createdAt, String sha256, long bytes, Long step, Double loss,

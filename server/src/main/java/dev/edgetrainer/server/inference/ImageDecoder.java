@@ -19,9 +19,10 @@ import dev.edgetrainer.server.system.ApiException;
 import dev.edgetrainer.server.system.EdgeProperties.Invert;
 
 /**
- * Turns a PNG or JPEG into one model input: grayscale, padded to a square with its border colour (so a photo is not
- * stretched), area-averaged down to {@code rows x cols}, scaled to [0, 1], and optionally inverted so that the object
- * is light on dark as in Fashion-MNIST. Thread-safe.
+ * Turns a PNG or JPEG into one model input: grayscale, padded to a square with its border
+ * colour (so a photo is not stretched), area-averaged down to {@code rows x cols}, scaled
+ * to [0, 1], and optionally inverted so that the object is light on dark as in
+ * Fashion-MNIST. Thread-safe.
  */
 public final class ImageDecoder {
 
@@ -33,7 +34,9 @@ public final class ImageDecoder {
     }
 
     private final int rows;
+
     private final int cols;
+
     private final long maxPixels;
 
     ImageDecoder(int rows, int cols, long maxPixels) {
@@ -42,7 +45,10 @@ public final class ImageDecoder {
         this.maxPixels = maxPixels;
     }
 
-    /** A decoder for a model that takes grayscale images ([n, h, w] or [n, h, w, 1]); empty for other models. */
+    /**
+     * A decoder for a model that takes grayscale images ([n, h, w] or [n, h, w, 1]);
+     * empty for other models.
+     */
     public static Optional<ImageDecoder> forModel(ModelInfo info, long maxPixels) {
         int[] sample = info.sampleShape();
         boolean image = (sample.length == 2 || (sample.length == 3 && sample[2] == 1)) && sample[0] > 0
@@ -61,14 +67,15 @@ public final class ImageDecoder {
     /**
      * @param field names the part in error messages
      * @return {@code rows * cols} values in [0, 1], row-major
-     * @throws ApiException 400 for anything that is not a readable PNG or JPEG within the pixel limit
+     * @throws ApiException 400 for anything that is not a readable PNG or JPEG within the
+     * pixel limit
      */
     public float[] decode(byte[] bytes, String field, Invert invert) {
         BufferedImage image = read(bytes, field);
         float[] gray = luminance(image);
         int side = Math.max(image.getWidth(), image.getHeight());
-        float[] square = pad(gray, image.getWidth(), image.getHeight(), side, borderMean(gray, image.getWidth(),
-                image.getHeight()));
+        float[] square = pad(gray, image.getWidth(), image.getHeight(), side,
+                borderMean(gray, image.getWidth(), image.getHeight()));
         float[] pixels = resize(square, side, side, rows, cols);
         boolean flip = switch (invert) {
             case ALWAYS -> true;
@@ -93,27 +100,30 @@ public final class ImageDecoder {
             try {
                 String format = reader.getFormatName().toLowerCase(Locale.ROOT);
                 if (!FORMATS.contains(format)) {
-                    throw ApiException.badInput(field, "'" + field + "' is a " + format
-                            + " image; only PNG and JPEG are accepted");
+                    throw ApiException.badInput(field,
+                            "'" + field + "' is a " + format + " image; only PNG and JPEG are accepted");
                 }
                 reader.setInput(in, true, true);
                 long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
-                // Checked from the header before decoding: a few KB of PNG can claim gigapixels.
+                // Checked from the header before decoding: a few KB of PNG can claim
+                // gigapixels.
                 if (pixels > maxPixels) {
-                    throw ApiException.badInput(field, "'" + field + "' is " + reader.getWidth(0) + "x"
-                            + reader.getHeight(0) + " pixels; the limit is " + maxPixels
-                            + " (edge.limits.max-image-pixels)");
+                    throw ApiException.badInput(field,
+                            "'" + field + "' is " + reader.getWidth(0) + "x" + reader.getHeight(0)
+                                    + " pixels; the limit is " + maxPixels + " (edge.limits.max-image-pixels)");
                 }
                 return reader.read(0);
-            } finally {
+            }
+            finally {
                 reader.dispose();
             }
-        } catch (IOException | RuntimeException e) {
+        }
+        catch (IOException | RuntimeException e) {
             if (e instanceof ApiException api) {
                 throw api;
             }
-            throw ApiException.badInput(field, "'" + field + "' is not a readable PNG or JPEG image: "
-                    + e.getMessage());
+            throw ApiException.badInput(field,
+                    "'" + field + "' is not a readable PNG or JPEG image: " + e.getMessage());
         }
     }
 
@@ -121,9 +131,10 @@ public final class ImageDecoder {
     private static float[] luminance(BufferedImage image) {
         int width = image.getWidth();
         int height = image.getHeight();
-        if (image.getRaster().getNumBands() == 1 && image.getColorModel().getColorSpace().getType()
-                == ColorSpace.TYPE_GRAY) {
-            // Gray samples as stored: getRGB would push them through a gamma conversion and shift every value.
+        if (image.getRaster().getNumBands() == 1
+                && image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY) {
+            // Gray samples as stored: getRGB would push them through a gamma conversion
+            // and shift every value.
             float max = (1 << image.getColorModel().getComponentSize(0)) - 1;
             float[] out = new float[width * height];
             image.getRaster().getSamples(0, 0, width, height, 0, out);
@@ -172,7 +183,10 @@ public final class ImageDecoder {
         return out;
     }
 
-    /** Each target pixel is the mean of the source pixels it covers; enlarging repeats pixels. */
+    /**
+     * Each target pixel is the mean of the source pixels it covers; enlarging repeats
+     * pixels.
+     */
     static float[] resize(float[] pixels, int width, int height, int targetRows, int targetCols) {
         if (width == targetCols && height == targetRows) {
             return pixels.clone();
@@ -196,15 +210,19 @@ public final class ImageDecoder {
         return out;
     }
 
-    /** Parses the {@code invert} query parameter, falling back to the configured default. */
+    /**
+     * Parses the {@code invert} query parameter, falling back to the configured default.
+     */
     public static Invert invert(String value, Invert fallback) {
         if (value == null || value.isBlank()) {
             return fallback;
         }
         try {
             return Invert.valueOf(value.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
+        }
+        catch (IllegalArgumentException e) {
             throw ApiException.badInput("invert", "invert must be auto, always or never, got '" + value + "'");
         }
     }
+
 }

@@ -10,6 +10,7 @@ import io.swagger.v3.oas.annotations.media.ExampleObject;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.responses.ApiResponses;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import tools.jackson.databind.JsonNode;
 
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -19,16 +20,16 @@ import org.springframework.web.bind.annotation.RequestPart;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.multipart.MultipartFile;
 
-import tools.jackson.databind.JsonNode;
-
 /** {@code POST /infer}: one image, several images, or JSON tensors. */
 @RestController
 @Tag(name = "inference")
 @ApiResponses({
-    @ApiResponse(responseCode = "200", content = @Content(examples = @ExampleObject(InferenceController.RESPONSE_EXAMPLE))),
-    @ApiResponse(responseCode = "400", description = "bad image or tensor", content = @Content(
-            mediaType = "application/problem+json", examples = @ExampleObject(InferenceController.PROBLEM_EXAMPLE))),
-    @ApiResponse(responseCode = "503", description = "queue full; see Retry-After")})
+        @ApiResponse(responseCode = "200",
+                content = @Content(examples = @ExampleObject(InferenceController.RESPONSE_EXAMPLE))),
+        @ApiResponse(responseCode = "400", description = "bad image or tensor",
+                content = @Content(mediaType = "application/problem+json",
+                        examples = @ExampleObject(InferenceController.PROBLEM_EXAMPLE))),
+        @ApiResponse(responseCode = "503", description = "queue full; see Retry-After") })
 class InferenceController {
 
     static final String RESPONSE_EXAMPLE = """
@@ -46,26 +47,27 @@ class InferenceController {
         this.service = service;
     }
 
-    @PostMapping(path = "/infer", consumes = {MediaType.IMAGE_PNG_VALUE, MediaType.IMAGE_JPEG_VALUE})
+    @PostMapping(path = "/infer", consumes = { MediaType.IMAGE_PNG_VALUE, MediaType.IMAGE_JPEG_VALUE })
     @Operation(summary = "Classify one image",
             description = "The body is a PNG or JPEG. It is converted to grayscale, padded to a square, resized to the "
                     + "model's input and scaled to [0,1]. invert=auto (default) inverts dark-on-light photos.",
-            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(
-                    mediaType = MediaType.IMAGE_PNG_VALUE,
-                    examples = @ExampleObject(summary = "curl --data-binary @shoe.png -H 'Content-Type: image/png'",
-                            value = "(binary PNG)"))))
-    InferenceResponse image(@RequestBody byte[] body,
-            @RequestParam(required = false) String invert, @RequestParam(required = false) Integer top) {
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(
+                    content = @Content(mediaType = MediaType.IMAGE_PNG_VALUE,
+                            examples = @ExampleObject(
+                                    summary = "curl --data-binary @shoe.png -H 'Content-Type: image/png'",
+                                    value = "(binary PNG)"))))
+    InferenceResponse image(@RequestBody byte[] body, @RequestParam(required = false) String invert,
+            @RequestParam(required = false) Integer top) {
         return service.images(List.of(body), invert, top);
     }
 
     @PostMapping(path = "/infer", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     @Operation(summary = "Classify several images",
             description = "One multipart part named 'image' per image; predictions come back in part order.",
-            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(
-                    mediaType = MediaType.MULTIPART_FORM_DATA_VALUE,
-                    examples = @ExampleObject(summary = "curl -F image=@a.png -F image=@b.jpg",
-                            value = "image=(PNG) image=(JPEG)"))))
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(
+                    content = @Content(mediaType = MediaType.MULTIPART_FORM_DATA_VALUE,
+                            examples = @ExampleObject(summary = "curl -F image=@a.png -F image=@b.jpg",
+                                    value = "image=(PNG) image=(JPEG)"))))
     InferenceResponse images(@RequestPart("image") List<MultipartFile> image,
             @RequestParam(required = false) String invert, @RequestParam(required = false) Integer top)
             throws IOException {
@@ -79,18 +81,21 @@ class InferenceController {
     @PostMapping(path = "/infer", consumes = MediaType.APPLICATION_JSON_VALUE)
     @Operation(summary = "Run the model on JSON tensors",
             description = "x is one sample in the model's input shape (e.g. 28x28 floats in [0,1]) or a batch of them.",
-            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(
-                    mediaType = MediaType.APPLICATION_JSON_VALUE,
-                    examples = @ExampleObject(summary = "one 28x28 sample (rows shortened)",
-                            value = "{\"x\": [[0.0, 0.1, 0.5, ...], ...]}"))),
-            responses = @ApiResponse(responseCode = "400", content = @Content(
-                    mediaType = "application/problem+json", examples = @ExampleObject("""
-                                {"type":"about:blank","title":"Bad Request","status":400,"detail":"'x' has shape [27, 28]; the model takes one sample of [28, 28] or a batch of [n, 28, 28]","instance":"/infer","field":"x"}"""))))
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
+                            examples = @ExampleObject(summary = "one 28x28 sample (rows shortened)",
+                                    value = "{\"x\": [[0.0, 0.1, 0.5, ...], ...]}"))),
+            responses = @ApiResponse(responseCode = "400", content = @Content(mediaType = "application/problem+json",
+                    examples = @ExampleObject("""
+                            {"type":"about:blank","title":"Bad Request","status":400,"detail":"'x' has shape [27, 28]; the model takes one sample of [28, 28] or a batch of [n, 28, 28]","instance":"/infer","field":"x"}"""))))
     InferenceResponse tensors(@RequestBody InferenceRequest request, @RequestParam(required = false) Integer top) {
         return service.tensors(request.x(), top);
     }
 
-    /** @param x one sample or a batch, as nested arrays of numbers */
+    /**
+     * @param x one sample or a batch, as nested arrays of numbers
+     */
     record InferenceRequest(JsonNode x) {
     }
+
 }

@@ -8,7 +8,8 @@ import dev.edgetrainer.server.model.WeightsRef;
 record InferenceResponse(List<Prediction> predictions, WeightsRef weights) {
 
     /**
-     * @param probabilities the model's output per class, in {@code edge.model.class-names} order
+     * @param probabilities the model's output per class, in
+     * {@code edge.model.class-names} order
      * @param logits present when the model returns them
      */
     record Prediction(int index, String label, float[] probabilities, float[] logits, List<Ranked> top) {

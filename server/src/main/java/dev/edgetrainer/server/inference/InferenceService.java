@@ -17,24 +17,29 @@ import dev.edgetrainer.server.model.WeightsRef;
 import dev.edgetrainer.server.system.ApiException;
 import dev.edgetrainer.server.system.EdgeProperties;
 import dev.edgetrainer.server.system.EdgeProperties.Invert;
+import tools.jackson.databind.JsonNode;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 
-import tools.jackson.databind.JsonNode;
-
 /**
- * Decodes and checks samples on the request thread, then runs one {@code infer} task per request on the interpreter
- * thread. Decoding in parallel outside the interpreter thread keeps its time for the model alone.
+ * Decodes and checks samples on the request thread, then runs one {@code infer} task per
+ * request on the interpreter thread. Decoding in parallel outside the interpreter thread
+ * keeps its time for the model alone.
  */
 @Service
 class InferenceService {
 
     private final ModelEngine engine;
+
     private final ModelInfo info;
+
     private final int defaultTop;
+
     private final int maxSamples;
+
     private final Invert defaultInvert;
+
     private final ImageDecoder decoder;
 
     InferenceService(ModelEngine engine, EdgeProperties properties) {
@@ -49,8 +54,8 @@ class InferenceService {
     /** The decoder for this model's input, or 415 when the model does not take images. */
     ImageDecoder decoder() {
         if (decoder == null) {
-            throw new ApiException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type", "this model takes "
-                    + info.infer().input() + ", not images; send JSON {\"x\": ...}");
+            throw new ApiException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type",
+                    "this model takes " + info.infer().input() + ", not images; send JSON {\"x\": ...}");
         }
         return decoder;
     }
@@ -73,16 +78,15 @@ class InferenceService {
 
     InferenceResponse tensors(JsonNode x, Integer top) {
         long sampleSize = Arrays.stream(info.sampleShape()).asLongStream().reduce(1, Math::multiplyExact);
-        Tensor batch = JsonTensors.batch(JsonTensors.parse(x, "x", sampleSize * maxSamples), info.infer().input(),
-                "x");
+        Tensor batch = JsonTensors.batch(JsonTensors.parse(x, "x", sampleSize * maxSamples), info.infer().input(), "x");
         checkCount(batch.shape()[0], "x");
         return run(batch, top);
     }
 
     private void checkCount(int count, String field) {
         if (count > maxSamples) {
-            throw ApiException.badInput(field, count + " samples in one request; the limit is " + maxSamples
-                    + " (edge.infer.max-samples)");
+            throw ApiException.badInput(field,
+                    count + " samples in one request; the limit is " + maxSamples + " (edge.infer.max-samples)");
         }
     }
 
@@ -107,7 +111,10 @@ class InferenceService {
     private record Outputs(float[] probabilities, float[] logits, int count) {
     }
 
-    /** Runs the whole batch at once, or sample by sample for a model whose batch size is fixed at 1. */
+    /**
+     * Runs the whole batch at once, or sample by sample for a model whose batch size is
+     * fixed at 1.
+     */
     private Outputs infer(LoadedModel model, Tensor batch) {
         ModelInfo.Infer spec = info.infer();
         int n = batch.shape()[0];
@@ -144,11 +151,15 @@ class InferenceService {
             float[] p = Arrays.copyOfRange(outputs.probabilities(), i * classes, (i + 1) * classes);
             float[] logits = outputs.logits() == null ? null
                     : Arrays.copyOfRange(outputs.logits(), i * classes, (i + 1) * classes);
-            List<InferenceResponse.Ranked> top = IntStream.range(0, classes).boxed()
-                    .sorted(Comparator.comparingDouble(c -> -p[c])).limit(ranked)
-                    .map(c -> new InferenceResponse.Ranked(c, info.classNames().get(c), p[c])).toList();
+            List<InferenceResponse.Ranked> top = IntStream.range(0, classes)
+                .boxed()
+                .sorted(Comparator.comparingDouble(c -> -p[c]))
+                .limit(ranked)
+                .map(c -> new InferenceResponse.Ranked(c, info.classNames().get(c), p[c]))
+                .toList();
             predictions.add(new InferenceResponse.Prediction(i, top.get(0).label(), p, logits, top));
         }
         return predictions;
     }
+
 }

@@ -7,12 +7,12 @@ import java.util.List;
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.tensor.TensorSpec;
 import dev.edgetrainer.server.system.ApiException;
-
 import tools.jackson.databind.JsonNode;
 
 /**
- * Turns JSON nested arrays into float32 tensors for the model: rectangular, finite, and shaped like one sample or a
- * batch of the signature's input. Every rejection names the element at fault, e.g. {@code x[3][27]}.
+ * Turns JSON nested arrays into float32 tensors for the model: rectangular, finite, and
+ * shaped like one sample or a batch of the signature's input. Every rejection names the
+ * element at fault, e.g. {@code x[3][27]}.
  */
 public final class JsonTensors {
 
@@ -24,8 +24,8 @@ public final class JsonTensors {
     }
 
     /**
-     * @throws ApiException 400 when {@code node} is missing, ragged, not numeric, not finite, or over
-     *         {@code maxElements} values
+     * @throws ApiException 400 when {@code node} is missing, ragged, not numeric, not
+     * finite, or over {@code maxElements} values
      */
     public static Parsed parse(JsonNode node, String field, long maxElements) {
         if (node == null || node.isNull()) {
@@ -45,7 +45,7 @@ public final class JsonTensors {
         }
         int[] shape = dims.stream().mapToInt(Integer::intValue).toArray();
         float[] values = new float[(int) elements];
-        fill(node, field, shape, 0, values, new int[] {0});
+        fill(node, field, shape, 0, values, new int[] { 0 });
         return new Parsed(shape, values);
     }
 
@@ -71,9 +71,9 @@ public final class JsonTensors {
     }
 
     /**
-     * Shapes parsed values as a batch of samples for {@code spec}: a single sample gets a batch dimension of 1. Only
-     * the sample dimensions are checked; callers split or group the batch to what the model takes.
-     *
+     * Shapes parsed values as a batch of samples for {@code spec}: a single sample gets a
+     * batch dimension of 1. Only the sample dimensions are checked; callers split or
+     * group the batch to what the model takes.
      * @throws ApiException 400 naming the expected shape when neither fits
      */
     public static Tensor batch(Parsed parsed, TensorSpec spec, String field) {
@@ -82,9 +82,9 @@ public final class JsonTensors {
         int[] sample = Arrays.copyOfRange(expected, 1, expected.length);
         if (shape.length != expected.length
                 || !new TensorSpec(field, spec.type(), sample).accepts(Arrays.copyOfRange(shape, 1, shape.length))) {
-            throw ApiException.badInput(field, "'" + field + "' has shape " + Arrays.toString(parsed.shape())
-                    + "; the model takes one sample of " + Arrays.toString(sample) + " or a batch of [n, "
-                    + Arrays.toString(sample).substring(1));
+            throw ApiException.badInput(field,
+                    "'" + field + "' has shape " + Arrays.toString(parsed.shape()) + "; the model takes one sample of "
+                            + Arrays.toString(sample) + " or a batch of [n, " + Arrays.toString(sample).substring(1));
         }
         return Tensor.ofFloats(shape, parsed.values());
     }
@@ -95,4 +95,5 @@ public final class JsonTensors {
         System.arraycopy(rest, 0, shape, 1, rest.length);
         return shape;
     }
+
 }

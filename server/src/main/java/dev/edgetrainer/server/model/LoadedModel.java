@@ -4,14 +4,18 @@ import dev.edgetrainer.model.checkpoint.Checkpointer;
 import dev.edgetrainer.model.runtime.TrainableModel;
 
 /**
- * The interpreter and its checkpointer, handed to {@link ModelTask}s on the interpreter thread. Every accessor checks
- * the calling thread, so a task that leaks the model to another thread fails loudly instead of corrupting it.
+ * The interpreter and its checkpointer, handed to {@link ModelTask}s on the interpreter
+ * thread. Every accessor checks the calling thread, so a task that leaks the model to
+ * another thread fails loudly instead of corrupting it.
  */
 public final class LoadedModel implements AutoCloseable {
 
     private final ModelSource source;
+
     private final Thread owner;
+
     private TrainableModel model;
+
     private Checkpointer checkpointer;
 
     LoadedModel(ModelSource source, Thread owner) {
@@ -35,7 +39,10 @@ public final class LoadedModel implements AutoCloseable {
         return checkpointer;
     }
 
-    /** Replaces the interpreter with a fresh one from the model file: the original weights, for any style. */
+    /**
+     * Replaces the interpreter with a fresh one from the model file: the original
+     * weights, for any style.
+     */
     public void reset() {
         checkThread();
         model.close();
@@ -50,8 +57,9 @@ public final class LoadedModel implements AutoCloseable {
 
     private void checkThread() {
         if (Thread.currentThread() != owner) {
-            throw new IllegalStateException("the model was touched from " + Thread.currentThread().getName()
-                    + "; only " + owner.getName() + " may use it");
+            throw new IllegalStateException("the model was touched from " + Thread.currentThread().getName() + "; only "
+                    + owner.getName() + " may use it");
         }
     }
+
 }

@@ -44,4 +44,5 @@ class ModelConfiguration {
             return new ModelSource("classpath:" + EdgeProperties.BUNDLED_MODEL, in.readAllBytes());
         }
     }
+
 }

@@ -14,38 +14,49 @@ import java.util.concurrent.TimeoutException;
 
 import dev.edgetrainer.model.checkpoint.CheckpointStyle;
 import dev.edgetrainer.model.checkpoint.Checkpointer;
+import dev.edgetrainer.model.io.Sha256;
 import dev.edgetrainer.model.tensor.Signature;
 import dev.edgetrainer.server.system.ApiException;
 import dev.edgetrainer.server.system.EdgeProperties;
-import dev.edgetrainer.model.io.Sha256;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one owner of the interpreter: a single thread that loads the model, then runs {@link ModelTask}s one at a time
- * from a queue and answers each through a future. Requests are admitted only while fewer than
- * {@code edge.queue.capacity} wait, so a flood is refused at once (503) instead of piling up; steps of an admitted
- * training job re-enter the queue without a permit, one at a time, so an inference waits at most one train step.
- * At shutdown the queued tasks still run until the shutdown timeout, the rest fail, and the thread closes the native
- * resources itself.
+ * The one owner of the interpreter: a single thread that loads the model, then runs
+ * {@link ModelTask}s one at a time from a queue and answers each through a future.
+ * Requests are admitted only while fewer than {@code edge.queue.capacity} wait, so a
+ * flood is refused at once (503) instead of piling up; steps of an admitted training job
+ * re-enter the queue without a permit, one at a time, so an inference waits at most one
+ * train step. At shutdown the queued tasks still run until the shutdown timeout, the rest
+ * fail, and the thread closes the native resources itself.
  */
 public final class ModelEngine implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ModelEngine.class);
+
     private static final Duration LOAD_TIMEOUT = Duration.ofMinutes(2);
+
     /** A request gives up waiting after this; only a wedged interpreter takes so long. */
     private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(60);
 
     private final LinkedBlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
+
     private final Semaphore permits;
+
     private final Object admission = new Object();
+
     private final EdgeProperties.Queue settings;
+
     private final ModelState state;
+
     private final EngineMetrics metrics;
+
     private final Thread thread;
+
     private final ModelInfo info;
+
     private boolean accepting = true;
+
     private volatile long stopDeadline;
 
     ModelEngine(ModelSource source, List<String> classNames, EdgeProperties.Queue settings, ModelState state,
@@ -59,10 +70,12 @@ public final class ModelEngine implements AutoCloseable {
         thread.start();
         try {
             this.info = loaded.get(LOAD_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
+        }
+        catch (ExecutionException e) {
             throw new IllegalStateException("cannot host model " + source.name() + ": " + e.getCause().getMessage(),
                     e.getCause());
-        } catch (Exception e) {
+        }
+        catch (Exception e) {
             throw new IllegalStateException("model " + source.name() + " did not load", e);
         }
     }
@@ -82,21 +95,23 @@ public final class ModelEngine implements AutoCloseable {
 
     /**
      * Queues a task from a request.
-     *
-     * @throws ApiException 503 with Retry-After when the queue is full or the server is stopping
+     * @throws ApiException 503 with Retry-After when the queue is full or the server is
+     * stopping
      */
     public <T> CompletableFuture<T> submit(TaskKind kind, ModelTask<T> work) {
         if (!permits.tryAcquire()) {
             state.rejected();
-            throw ApiException.unavailable("the model is busy: " + settings.capacity()
-                    + " tasks are already waiting; retry shortly", settings.retryAfter());
+            throw ApiException.unavailable(
+                    "the model is busy: " + settings.capacity() + " tasks are already waiting; retry shortly",
+                    settings.retryAfter());
         }
         return enqueue(new Task<>(kind, work, permits));
     }
 
     /**
-     * Queues the next step of work that was already admitted through {@link #submit}, such as a training job's next
-     * batch; it never competes for a permit, so a busy server cannot strand a job half way.
+     * Queues the next step of work that was already admitted through {@link #submit},
+     * such as a training job's next batch; it never competes for a permit, so a busy
+     * server cannot strand a job half way.
      */
     public <T> CompletableFuture<T> submitFollowUp(TaskKind kind, ModelTask<T> work) {
         return enqueue(new Task<>(kind, work, null));
@@ -125,13 +140,15 @@ public final class ModelEngine implements AutoCloseable {
         try {
             model = new LoadedModel(source, Thread.currentThread());
             loaded.complete(describe(source, model, classNames));
-        } catch (Throwable e) {
+        }
+        catch (Throwable e) {
             loaded.completeExceptionally(e);
             return;
         }
         try {
             runTasks(model);
-        } finally {
+        }
+        finally {
             model.close();
             log.info("Interpreter closed");
         }
@@ -156,8 +173,10 @@ public final class ModelEngine implements AutoCloseable {
             Task<?> task;
             try {
                 task = queue.take();
-            } catch (InterruptedException e) {
-                // Nobody else interrupts this thread; keep serving until told to stop through the queue.
+            }
+            catch (InterruptedException e) {
+                // Nobody else interrupts this thread; keep serving until told to stop
+                // through the queue.
                 continue;
             }
             state.queued(-1);
@@ -172,7 +191,10 @@ public final class ModelEngine implements AutoCloseable {
         }
     }
 
-    /** Stops taking tasks, lets the queued ones finish within the shutdown timeout, fails the rest, closes the model. */
+    /**
+     * Stops taking tasks, lets the queued ones finish within the shutdown timeout, fails
+     * the rest, closes the model.
+     */
     @Override
     public void close() {
         synchronized (admission) {
@@ -185,9 +207,11 @@ public final class ModelEngine implements AutoCloseable {
             queue.add(Task.STOP);
         }
         try {
-            // The task running at the deadline cannot be interrupted inside native code; give it a moment more.
+            // The task running at the deadline cannot be interrupted inside native code;
+            // give it a moment more.
             thread.join(settings.shutdownTimeout().plusSeconds(5).toMillis());
-        } catch (InterruptedException e) {
+        }
+        catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         if (thread.isAlive()) {
@@ -196,13 +220,14 @@ public final class ModelEngine implements AutoCloseable {
     }
 
     /**
-     * Waits for a task's answer on a request thread and rethrows what the task threw, as the task threw it, so the
-     * problem handler sees the original exception.
+     * Waits for a task's answer on a request thread and rethrows what the task threw, as
+     * the task threw it, so the problem handler sees the original exception.
      */
     public static <T> T await(CompletableFuture<T> future) {
         try {
             return future.get(ANSWER_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
+        }
+        catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;
             }
@@ -210,10 +235,12 @@ public final class ModelEngine implements AutoCloseable {
                 throw error;
             }
             throw new IllegalStateException(e.getCause());
-        } catch (TimeoutException e) {
+        }
+        catch (TimeoutException e) {
             throw ApiException.unavailable("the model did not answer within " + ANSWER_TIMEOUT.toSeconds() + " s",
                     Duration.ofSeconds(5));
-        } catch (InterruptedException e) {
+        }
+        catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ApiException.unavailable("interrupted while waiting for the model", Duration.ofSeconds(1));
         }
@@ -224,9 +251,13 @@ public final class ModelEngine implements AutoCloseable {
         static final Task<Void> STOP = new Task<>(null, model -> null, null);
 
         final TaskKind kind;
+
         final ModelTask<T> work;
+
         final CompletableFuture<T> future = new CompletableFuture<>();
+
         final long queuedAt = System.nanoTime();
+
         private Semaphore permit;
 
         Task(TaskKind kind, ModelTask<T> work, Semaphore permit) {
@@ -241,7 +272,8 @@ public final class ModelEngine implements AutoCloseable {
                 T result = work.run(model);
                 metrics.record(kind, System.nanoTime() - queuedAt);
                 future.complete(result);
-            } catch (Throwable e) {
+            }
+            catch (Throwable e) {
                 future.completeExceptionally(e);
             }
         }
@@ -258,5 +290,7 @@ public final class ModelEngine implements AutoCloseable {
                 permit = null;
             }
         }
+
     }
+
 }

@@ -11,13 +11,15 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.stereotype.Component;
 
 /**
- * The {@code model} health component: up while the interpreter thread serves. Its details say what a fleet operator
- * asks first: which model, which checkpoint was restored or skipped, and whether checkpoints can be written.
+ * The {@code model} health component: up while the interpreter thread serves. Its details
+ * say what a fleet operator asks first: which model, which checkpoint was restored or
+ * skipped, and whether checkpoints can be written.
  */
 @Component("model")
 class ModelHealthIndicator extends AbstractHealthIndicator {
 
     private final ModelEngine engine;
+
     private final Path checkpointDir;
 
     ModelHealthIndicator(ModelEngine engine, EdgeProperties properties) {
@@ -31,21 +33,23 @@ class ModelHealthIndicator extends AbstractHealthIndicator {
         ModelInfo info = engine.info();
         ModelState state = engine.state();
         builder.status(engine.isRunning() ? "UP" : "DOWN")
-                .withDetail("loaded", engine.isRunning())
-                .withDetail("source", info.source())
-                .withDetail("signatures", info.signatures().stream().map(Signature::key).toList())
-                .withDetail("checkpointStyle", info.checkpointStyle())
-                .withDetail("checkpoint", state.checkpointId() == null ? "original weights" : state.checkpointId())
-                .withDetail("step", state.step())
-                .withDetail("queueDepth", state.queueDepth())
-                .withDetail("checkpointDir", checkpointDir.toAbsolutePath().normalize().toString())
-                .withDetail("checkpointDirWritable", Files.isDirectory(checkpointDir) && Files.isWritable(checkpointDir));
+            .withDetail("loaded", engine.isRunning())
+            .withDetail("source", info.source())
+            .withDetail("signatures", info.signatures().stream().map(Signature::key).toList())
+            .withDetail("checkpointStyle", info.checkpointStyle())
+            .withDetail("checkpoint", state.checkpointId() == null ? "original weights" : state.checkpointId())
+            .withDetail("step", state.step())
+            .withDetail("queueDepth", state.queueDepth())
+            .withDetail("checkpointDir", checkpointDir.toAbsolutePath().normalize().toString())
+            .withDetail("checkpointDirWritable", Files.isDirectory(checkpointDir) && Files.isWritable(checkpointDir));
         if (!info.missingOps().isEmpty()) {
-            // Signatures that cannot run in this runtime, and the ops they lack: the model loads, these fail.
+            // Signatures that cannot run in this runtime, and the ops they lack: the
+            // model loads, these fail.
             builder.withDetail("missingOps", info.missingOps());
         }
         if (state.lastRestore() != null) {
             builder.withDetail("lastRestore", state.lastRestore());
         }
     }
+
 }

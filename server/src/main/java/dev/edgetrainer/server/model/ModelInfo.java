@@ -4,9 +4,9 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.Optional;
 
 import dev.edgetrainer.model.checkpoint.CheckpointStyle;
 import dev.edgetrainer.model.tensor.DataType;
@@ -14,12 +14,13 @@ import dev.edgetrainer.model.tensor.Signature;
 import dev.edgetrainer.model.tensor.TensorSpec;
 
 /**
- * What the hosted model accepts and returns, read once on the interpreter thread when it loads, so request threads
- * can check inputs without touching the interpreter.
+ * What the hosted model accepts and returns, read once on the interpreter thread when it
+ * loads, so request threads can check inputs without touching the interpreter.
  *
  * @param train null when the model has no usable {@code train} signature
  * @param weights the weights of a tensor-style model; empty for other styles
- * @param missingOps per signature that cannot run here, the custom ops this runtime does not provide
+ * @param missingOps per signature that cannot run here, the custom ops this runtime does
+ * not provide
  */
 public record ModelInfo(String source, String sha256, long bytes, List<Signature> signatures,
         CheckpointStyle checkpointStyle, List<TensorSpec> weights, Infer infer, Train train, List<String> classNames,
@@ -59,14 +60,16 @@ public record ModelInfo(String source, String sha256, long bytes, List<Signature
 
     /**
      * Derives the roles of a model's signatures.
-     *
-     * @throws IllegalArgumentException when the model cannot be hosted: the message says why
+     * @throws IllegalArgumentException when the model cannot be hosted: the message says
+     * why
      */
     static ModelInfo of(ModelSource source, String sha256, List<Signature> signatures, CheckpointStyle style,
             List<TensorSpec> weights, List<String> classNames, Map<String, Set<String>> missingOps) {
-        Signature infer = signatures.stream().filter(s -> s.key().equals("infer")).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException(source.name() + " has no 'infer' signature; it has "
-                        + signatures.stream().map(Signature::key).toList()));
+        Signature infer = signatures.stream()
+            .filter(s -> s.key().equals("infer"))
+            .findFirst()
+            .orElseThrow(() -> new IllegalArgumentException(source.name() + " has no 'infer' signature; it has "
+                    + signatures.stream().map(Signature::key).toList()));
         if (infer.inputs().size() != 1 || infer.inputs().get(0).type() != DataType.FLOAT32
                 || infer.inputs().get(0).rank() < 2 || infer.outputs().isEmpty()) {
             throw new IllegalArgumentException("the 'infer' signature of " + source.name()
@@ -77,8 +80,7 @@ public record ModelInfo(String source, String sha256, long bytes, List<Signature
         int classes = output.dim(output.rank() - 1);
         if (output.type() != DataType.FLOAT32 || output.rank() != 2 || classes != classNames.size()) {
             throw new IllegalArgumentException("the model's infer output '" + output.name() + "' is " + output
-                    + " but edge.model.class-names has " + classNames.size()
-                    + " names: set one name per output value");
+                    + " but edge.model.class-names has " + classNames.size() + " names: set one name per output value");
         }
         TensorSpec input = infer.inputs().get(0);
         Infer inferSpec = new Infer(infer.key(), input, output.name(), logits);
@@ -93,8 +95,12 @@ public record ModelInfo(String source, String sha256, long bytes, List<Signature
         }
         Signature train = found.get();
         // Converters name them x and y; otherwise x is the input shaped like infer's.
-        TensorSpec x = train.input("x").orElseGet(() -> train.inputs().stream()
-                .filter(s -> Arrays.equals(s.shape(), input.shape())).findFirst().orElse(train.inputs().get(0)));
+        TensorSpec x = train.input("x")
+            .orElseGet(() -> train.inputs()
+                .stream()
+                .filter(s -> Arrays.equals(s.shape(), input.shape()))
+                .findFirst()
+                .orElse(train.inputs().get(0)));
         TensorSpec y = train.inputs().stream().filter(s -> !s.name().equals(x.name())).findFirst().orElseThrow();
         if (x.type() != DataType.FLOAT32 || y.type() != DataType.FLOAT32 || y.rank() != 2) {
             return null;

@@ -3,14 +3,17 @@ package dev.edgetrainer.server.model;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import dev.edgetrainer.model.tensor.Signature;
 import dev.edgetrainer.model.runtime.TrainableModel;
+import dev.edgetrainer.model.tensor.Signature;
 
 import org.springframework.boot.actuate.info.Info;
 import org.springframework.boot.actuate.info.InfoContributor;
 import org.springframework.stereotype.Component;
 
-/** {@code /actuator/info}: the model file and hash, its signatures, the current checkpoint, TFLite and the CPU. */
+/**
+ * {@code /actuator/info}: the model file and hash, its signatures, the current
+ * checkpoint, TFLite and the CPU.
+ */
 @Component
 class ModelInfoContributor implements InfoContributor {
 
@@ -30,17 +33,14 @@ class ModelInfoContributor implements InfoContributor {
         checkpoint.put("id", state.checkpointId());
         checkpoint.put("step", state.step());
         checkpoint.put("loss", Double.isNaN(state.loss()) ? null : state.loss());
-        builder.withDetail("model", Map.of(
-                        "source", info.source(),
-                        "sha256", info.sha256(),
-                        "bytes", info.bytes(),
-                        "signatures", info.signatures().stream().map(Signature::toString).toList(),
-                        "checkpointStyle", info.checkpointStyle(),
-                        "classNames", info.classNames()))
-                .withDetail("checkpoint", checkpoint)
-                .withDetail("runtime", Map.of(
-                        "tflite", TFLITE_VERSION,
-                        "os.arch", System.getProperty("os.arch"),
-                        "java", System.getProperty("java.version")));
+        builder
+            .withDetail("model",
+                    Map.of("source", info.source(), "sha256", info.sha256(), "bytes", info.bytes(), "signatures",
+                            info.signatures().stream().map(Signature::toString).toList(), "checkpointStyle",
+                            info.checkpointStyle(), "classNames", info.classNames()))
+            .withDetail("checkpoint", checkpoint)
+            .withDetail("runtime", Map.of("tflite", TFLITE_VERSION, "os.arch", System.getProperty("os.arch"), "java",
+                    System.getProperty("java.version")));
     }
+
 }

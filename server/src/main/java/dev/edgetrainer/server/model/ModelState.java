@@ -6,18 +6,26 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * What the weights have been through: steps, samples and the last loss, and which checkpoint they came from. Written
- * on the interpreter thread, read from anywhere (health, info, metrics, manifests).
+ * What the weights have been through: steps, samples and the last loss, and which
+ * checkpoint they came from. Written on the interpreter thread, read from anywhere
+ * (health, info, metrics, manifests).
  */
 public final class ModelState {
 
     private final AtomicInteger queueDepth = new AtomicInteger();
+
     private final AtomicLong samplesTrained = new AtomicLong();
+
     private final AtomicLong rejectedTasks = new AtomicLong();
+
     private final AtomicLong restoreFailures = new AtomicLong();
+
     private volatile long step;
+
     private volatile double loss = Double.NaN;
+
     private volatile String checkpointId;
+
     private volatile RestoreReport lastRestore;
 
     /** After one train step that was kept. */
@@ -27,7 +35,10 @@ public final class ModelState {
         samplesTrained.addAndGet(samples);
     }
 
-    /** The weights were replaced: by a checkpoint (its id, step and loss) or by the original ones (null id). */
+    /**
+     * The weights were replaced: by a checkpoint (its id, step and loss) or by the
+     * original ones (null id).
+     */
     public void weightsReplaced(String id, long atStep, Double atLoss) {
         checkpointId = id;
         step = atStep;
@@ -78,7 +89,10 @@ public final class ModelState {
         return restoreFailures.get();
     }
 
-    /** The checkpoint the current weights descend from; null for the model's original weights. */
+    /**
+     * The checkpoint the current weights descend from; null for the model's original
+     * weights.
+     */
     public String checkpointId() {
         return checkpointId;
     }
@@ -91,7 +105,8 @@ public final class ModelState {
      * The outcome of restoring a checkpoint.
      *
      * @param restored the id restored, null if none was
-     * @param skipped checkpoints passed over because they failed verification or did not fit
+     * @param skipped checkpoints passed over because they failed verification or did not
+     * fit
      */
     public record RestoreReport(Instant at, String restored, List<Skipped> skipped) {
 
@@ -102,4 +117,5 @@ public final class ModelState {
 
     public record Skipped(String id, String reason) {
     }
+
 }

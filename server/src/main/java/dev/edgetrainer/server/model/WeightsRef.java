@@ -1,8 +1,8 @@
 package dev.edgetrainer.server.model;
 
 /**
- * Which weights answered: the model file's hash, the checkpoint the weights descend from (null for the model's
- * original weights) and the train steps taken since.
+ * Which weights answered: the model file's hash, the checkpoint the weights descend from
+ * (null for the model's original weights) and the train steps taken since.
  */
 public record WeightsRef(String modelSha256, String checkpoint, long step) {
 

@@ -5,13 +5,16 @@ import java.time.Duration;
 import org.springframework.http.HttpStatus;
 
 /**
- * A request that cannot be served, with the status and the field to blame. Every capability throws these and
- * {@link ProblemHandler} turns them into problem+json, so no controller builds an error response itself.
+ * A request that cannot be served, with the status and the field to blame. Every
+ * capability throws these and {@link ProblemHandler} turns them into problem+json, so no
+ * controller builds an error response itself.
  */
 public class ApiException extends RuntimeException {
 
     private final HttpStatus status;
+
     private final String field;
+
     private final Duration retryAfter;
 
     public ApiException(HttpStatus status, String field, String detail) {
@@ -49,7 +52,10 @@ public class ApiException extends RuntimeException {
         return status;
     }
 
-    /** The request field, parameter or part that was wrong; null when no single one is to blame. */
+    /**
+     * The request field, parameter or part that was wrong; null when no single one is to
+     * blame.
+     */
     public String field() {
         return field;
     }
@@ -58,4 +64,5 @@ public class ApiException extends RuntimeException {
     public Duration retryAfter() {
         return retryAfter;
     }
+
 }

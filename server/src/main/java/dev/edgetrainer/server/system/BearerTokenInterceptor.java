@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
 import dev.edgetrainer.model.io.Sha256;
-
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -13,8 +12,9 @@ import org.springframework.http.HttpStatus;
 import org.springframework.web.servlet.HandlerInterceptor;
 
 /**
- * Requires {@code Authorization: Bearer <edge.security.token>} on the paths it is registered for. Both sides are
- * hashed before the constant-time comparison, so neither the content nor the length of the token leaks through timing.
+ * Requires {@code Authorization: Bearer <edge.security.token>} on the paths it is
+ * registered for. Both sides are hashed before the constant-time comparison, so neither
+ * the content nor the length of the token leaks through timing.
  */
 final class BearerTokenInterceptor implements HandlerInterceptor {
 
@@ -41,4 +41,5 @@ final class BearerTokenInterceptor implements HandlerInterceptor {
     private static byte[] digest(String value) {
         return Sha256.digest(value.getBytes(StandardCharsets.UTF_8));
     }
+
 }

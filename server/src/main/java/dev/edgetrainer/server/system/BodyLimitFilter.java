@@ -14,8 +14,9 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Caps raw request bodies (images, JSON, checkpoint uploads) at {@code edge.limits.max-body}; multipart bodies are
- * capped by the multipart settings bound to the same value. The cap is enforced while the body is read, so a chunked
+ * Caps raw request bodies (images, JSON, checkpoint uploads) at
+ * {@code edge.limits.max-body}; multipart bodies are capped by the multipart settings
+ * bound to the same value. The cap is enforced while the body is read, so a chunked
  * upload without a length cannot get past it; {@link ProblemHandler} answers 413.
  */
 @Component
@@ -33,7 +34,10 @@ class BodyLimitFilter extends OncePerRequestFilter {
         chain.doFilter(new LimitedRequest(request, maxBody), response);
     }
 
-    /** Reading past the limit. An IOException, so message converters pass it on as the cause of their failure. */
+    /**
+     * Reading past the limit. An IOException, so message converters pass it on as the
+     * cause of their failure.
+     */
     static final class BodyTooLargeException extends IOException {
 
         final long limit;
@@ -42,11 +46,13 @@ class BodyLimitFilter extends OncePerRequestFilter {
             super("the request body is larger than the limit of " + limit + " bytes (edge.limits.max-body)");
             this.limit = limit;
         }
+
     }
 
     private static final class LimitedRequest extends HttpServletRequestWrapper {
 
         private final long limit;
+
         private ServletInputStream stream;
 
         LimitedRequest(HttpServletRequest request, long limit) {
@@ -61,13 +67,17 @@ class BodyLimitFilter extends OncePerRequestFilter {
             }
             return stream;
         }
+
     }
 
     private static final class LimitedStream extends ServletInputStream {
 
         private final ServletInputStream in;
+
         private final long limit;
+
         private final long declared;
+
         private long read;
 
         LimitedStream(ServletInputStream in, long limit, long declared) {
@@ -117,5 +127,7 @@ class BodyLimitFilter extends OncePerRequestFilter {
         public void setReadListener(ReadListener listener) {
             in.setReadListener(listener);
         }
+
     }
+
 }

@@ -16,16 +16,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
-/** Every {@code edge.*} setting. Validated at startup: a wrong value stops the server with the offending key named. */
+/**
+ * Every {@code edge.*} setting. Validated at startup: a wrong value stops the server with
+ * the offending key named.
+ */
 @ConfigurationProperties("edge")
 @Validated
-public record EdgeProperties(
-        @Valid @NotNull @DefaultValue Model model,
-        @Valid @NotNull @DefaultValue Queue queue,
-        @Valid @NotNull @DefaultValue Checkpoint checkpoint,
-        @Valid @NotNull @DefaultValue Train train,
-        @Valid @NotNull @DefaultValue Infer infer,
-        @Valid @NotNull @DefaultValue Security security,
+public record EdgeProperties(@Valid @NotNull @DefaultValue Model model, @Valid @NotNull @DefaultValue Queue queue,
+        @Valid @NotNull @DefaultValue Checkpoint checkpoint, @Valid @NotNull @DefaultValue Train train,
+        @Valid @NotNull @DefaultValue Infer infer, @Valid @NotNull @DefaultValue Security security,
         @Valid @NotNull @DefaultValue Limits limits) {
 
     /** The classpath resource served when {@code edge.model.path} is not set. */
@@ -36,11 +35,9 @@ public record EdgeProperties(
      * @param classNames one name per output of the model's {@code infer} signature
      * @param topK how many best classes each prediction lists
      */
-    public record Model(
-            Path path,
-            @NotEmpty @DefaultValue({"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-                    "Sneaker", "Bag", "Ankle boot"}) List<String> classNames,
-            @Min(1) @Max(100) @DefaultValue("3") int topK) {
+    public record Model(Path path, @NotEmpty @DefaultValue( {
+            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+            "Ankle boot" }) List<String> classNames, @Min(1) @Max(100) @DefaultValue("3") int topK){
 
         @AssertTrue(message = "must name an existing .tflite file")
         boolean isPathUsable() {
@@ -49,14 +46,14 @@ public record EdgeProperties(
     }
 
     /**
-     * @param capacity tasks that may wait for the interpreter; one more is refused with 503
+     * @param capacity tasks that may wait for the interpreter; one more is refused with
+     * 503
      * @param retryAfter what a refused client is told to wait
-     * @param shutdownTimeout how long queued tasks may still run at shutdown before the rest are failed
+     * @param shutdownTimeout how long queued tasks may still run at shutdown before the
+     * rest are failed
      */
-    public record Queue(
-            @Min(1) @Max(100_000) @DefaultValue("64") int capacity,
-            @NotNull @DefaultValue("1s") Duration retryAfter,
-            @NotNull @DefaultValue("10s") Duration shutdownTimeout) {
+    public record Queue(@Min(1) @Max(100_000) @DefaultValue("64") int capacity,
+            @NotNull @DefaultValue("1s") Duration retryAfter, @NotNull @DefaultValue("10s") Duration shutdownTimeout) {
     }
 
     /**
@@ -64,10 +61,8 @@ public record EdgeProperties(
      * @param keep how many checkpoints to keep; older ones are deleted after each save
      * @param autoSave save a checkpoint after every training job that finishes
      */
-    public record Checkpoint(
-            @NotNull @DefaultValue("./data/checkpoints") Path dir,
-            @Min(1) @Max(10_000) @DefaultValue("5") int keep,
-            @DefaultValue("false") boolean autoSave) {
+    public record Checkpoint(@NotNull @DefaultValue("./data/checkpoints") Path dir,
+            @Min(1) @Max(10_000) @DefaultValue("5") int keep, @DefaultValue("false") boolean autoSave) {
     }
 
     /**
@@ -76,16 +71,13 @@ public record EdgeProperties(
      * @param shuffle default for shuffling samples each epoch
      * @param maxEpochs upper bound a request may ask for
      * @param syncTimeout a job expected to take longer answers 202 with a job to poll
-     * @param guardNonFinite snapshot the weights before each step and put them back when the loss is NaN or infinite
+     * @param guardNonFinite snapshot the weights before each step and put them back when
+     * the loss is NaN or infinite
      * @param jobsKept finished jobs whose status stays available
      */
-    public record Train(
-            @Min(1) @DefaultValue("1") int epochs,
-            @Min(1) @Max(100_000) @DefaultValue("32") int batchSize,
-            @DefaultValue("true") boolean shuffle,
-            @Min(1) @DefaultValue("1000") int maxEpochs,
-            @NotNull @DefaultValue("3s") Duration syncTimeout,
-            @DefaultValue("true") boolean guardNonFinite,
+    public record Train(@Min(1) @DefaultValue("1") int epochs, @Min(1) @Max(100_000) @DefaultValue("32") int batchSize,
+            @DefaultValue("true") boolean shuffle, @Min(1) @DefaultValue("1000") int maxEpochs,
+            @NotNull @DefaultValue("3s") Duration syncTimeout, @DefaultValue("true") boolean guardNonFinite,
             @Min(1) @Max(10_000) @DefaultValue("20") int jobsKept) {
 
         @AssertTrue(message = "epochs must not exceed max-epochs")
@@ -98,21 +90,24 @@ public record EdgeProperties(
      * @param invert whether images are inverted to light-on-dark before inference
      * @param maxSamples most samples (images or tensors) one request may carry
      */
-    public record Infer(
-            @NotNull @DefaultValue("AUTO") Invert invert,
+    public record Infer(@NotNull @DefaultValue("AUTO") Invert invert,
             @Min(1) @Max(100_000) @DefaultValue("256") int maxSamples) {
     }
 
-    /** Fashion-MNIST is light garments on black; photos are mostly dark objects on a light background. */
+    /**
+     * Fashion-MNIST is light garments on black; photos are mostly dark objects on a light
+     * background.
+     */
     public enum Invert {
+
         /** Invert when the image's border is mostly light. */
-        AUTO,
-        ALWAYS,
-        NEVER
+        AUTO, ALWAYS, NEVER
+
     }
 
     /**
-     * @param token when set, training and checkpoint endpoints need {@code Authorization: Bearer <token>}
+     * @param token when set, training and checkpoint endpoints need
+     * {@code Authorization: Bearer <token>}
      * @param protectInfer require the token for {@code /infer} too
      */
     public record Security(String token, @DefaultValue("false") boolean protectInfer) {
@@ -121,7 +116,8 @@ public record EdgeProperties(
             return token != null && !token.isEmpty();
         }
 
-        // Short shared secrets are guessable over a fleet's lifetime; an empty one means "off".
+        // Short shared secrets are guessable over a fleet's lifetime; an empty one means
+        // "off".
         @AssertTrue(message = "token must be empty (no authentication) or at least 16 characters")
         boolean isTokenStrong() {
             return !enabled() || token.length() >= 16;
@@ -130,10 +126,10 @@ public record EdgeProperties(
 
     /**
      * @param maxBody largest request body, raw or multipart; larger ones get 413
-     * @param maxImagePixels largest decoded image, so a small compressed file cannot expand to gigabytes
+     * @param maxImagePixels largest decoded image, so a small compressed file cannot
+     * expand to gigabytes
      */
-    public record Limits(
-            @NotNull @DefaultValue("16MB") DataSize maxBody,
+    public record Limits(@NotNull @DefaultValue("16MB") DataSize maxBody,
             @Min(1) @DefaultValue("40000000") long maxImagePixels) {
 
         @AssertTrue(message = "max-body must be between 1KB and 2GB")

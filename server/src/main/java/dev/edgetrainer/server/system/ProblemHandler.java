@@ -5,9 +5,9 @@ import java.net.URI;
 import dev.edgetrainer.model.runtime.InvalidInputException;
 import dev.edgetrainer.model.runtime.ModelException;
 import dev.edgetrainer.model.runtime.UnsupportedOpsException;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
 import org.springframework.beans.TypeMismatchException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -26,8 +26,9 @@ import org.springframework.web.multipart.support.MissingServletRequestPartExcept
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 /**
- * The one place errors become RFC 9457 problem+json. Every problem carries a {@code field} property when one field,
- * parameter or part is to blame. Bad input is always 4xx; a 5xx means the server or the model failed.
+ * The one place errors become RFC 9457 problem+json. Every problem carries a
+ * {@code field} property when one field, parameter or part is to blame. Bad input is
+ * always 4xx; a 5xx means the server or the model failed.
  */
 @RestControllerAdvice
 class ProblemHandler extends ResponseEntityExceptionHandler {
@@ -53,7 +54,10 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         return problem(e, HttpStatus.BAD_REQUEST, e.getMessage(), e.field(), new HttpHeaders(), request);
     }
 
-    /** A model may use ops this runtime lacks: the request is fine, the server cannot do it. */
+    /**
+     * A model may use ops this runtime lacks: the request is fine, the server cannot do
+     * it.
+     */
     @ExceptionHandler(UnsupportedOpsException.class)
     ResponseEntity<Object> unsupportedOps(UnsupportedOpsException e, WebRequest request) {
         return problem(e, HttpStatus.NOT_IMPLEMENTED, e.getMessage(), null, new HttpHeaders(), request);
@@ -132,4 +136,5 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         }
         return super.handleExceptionInternal(e, problem, headers, status, request);
     }
+
 }

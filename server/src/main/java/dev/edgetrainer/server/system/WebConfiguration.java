@@ -11,8 +11,9 @@ import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
- * Puts the bearer token in front of everything that changes the model or its checkpoints. Also binds
- * {@link EdgeProperties} here rather than by scanning, so web slice tests (which load MVC configurers) get them too.
+ * Puts the bearer token in front of everything that changes the model or its checkpoints.
+ * Also binds {@link EdgeProperties} here rather than by scanning, so web slice tests
+ * (which load MVC configurers) get them too.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(EdgeProperties.class)
@@ -28,8 +29,9 @@ class WebConfiguration implements WebMvcConfigurer {
     }
 
     /**
-     * Keeps {@code %2F} inside a path segment, so {@code /checkpoints/..%2Fx} reaches the checkpoint id check and is
-     * answered with a problem (400) instead of Tomcat's HTML error page. Ids never contain a slash.
+     * Keeps {@code %2F} inside a path segment, so {@code /checkpoints/..%2Fx} reaches the
+     * checkpoint id check and is answered with a problem (400) instead of Tomcat's HTML
+     * error page. Ids never contain a slash.
      */
     @Bean
     TomcatConnectorCustomizer encodedSlashesReachTheIdCheck() {
@@ -47,4 +49,5 @@ class WebConfiguration implements WebMvcConfigurer {
         }
         registry.addInterceptor(new BearerTokenInterceptor(security.token())).addPathPatterns(paths);
     }
+
 }

@@ -6,13 +6,14 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.edgetrainer.server.system.ApiException;
+import dev.edgetrainer.server.system.EdgeProperties;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.ExampleObject;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
-
-import dev.edgetrainer.server.system.ApiException;
+import tools.jackson.databind.JsonNode;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -26,14 +27,10 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.multipart.MultipartFile;
 
-import dev.edgetrainer.server.system.EdgeProperties;
-
-import tools.jackson.databind.JsonNode;
-
 /**
- * {@code POST /train} in three formats, and the job resources behind it. A job expected to outlast
- * {@code edge.train.sync-timeout}, or one started with {@code async=true}, answers 202 with its Location at once; a
- * quick one answers 200 with its result.
+ * {@code POST /train} in three formats, and the job resources behind it. A job expected
+ * to outlast {@code edge.train.sync-timeout}, or one started with {@code async=true},
+ * answers 202 with its Location at once; a quick one answers 200 with its result.
  */
 @RestController
 @Tag(name = "training")
@@ -48,7 +45,9 @@ class TrainingController {
             {"type":"about:blank","title":"Bad Request","status":400,"detail":"y[3] is 12; class indices run from 0 to 9","instance":"/train","field":"y[3]"}""";
 
     private final TrainingService training;
+
     private final TrainingDataReader reader;
+
     private final EdgeProperties.Train defaults;
 
     TrainingController(TrainingService training, TrainingDataReader reader, EdgeProperties properties) {
@@ -70,12 +69,13 @@ class TrainingController {
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(
                     examples = @ExampleObject("{\"x\": [[[0.0, 0.2, ...], ...], ...], \"y\": [9, 0], \"epochs\": 2}"))),
             responses = {
-                @ApiResponse(responseCode = "200", content = @Content(examples = @ExampleObject(JOB_EXAMPLE))),
-                @ApiResponse(responseCode = "202", description = "long job; poll the Location"),
-                @ApiResponse(responseCode = "400", content = @Content(mediaType = "application/problem+json",
-                        examples = @ExampleObject(PROBLEM_EXAMPLE))),
-                @ApiResponse(responseCode = "409", description = "another job is running"),
-                @ApiResponse(responseCode = "422", description = "a step's loss was NaN or infinite; it was undone")})
+                    @ApiResponse(responseCode = "200", content = @Content(examples = @ExampleObject(JOB_EXAMPLE))),
+                    @ApiResponse(responseCode = "202", description = "long job; poll the Location"),
+                    @ApiResponse(responseCode = "400",
+                            content = @Content(mediaType = "application/problem+json",
+                                    examples = @ExampleObject(PROBLEM_EXAMPLE))),
+                    @ApiResponse(responseCode = "409", description = "another job is running"), @ApiResponse(
+                            responseCode = "422", description = "a step's loss was NaN or infinite; it was undone") })
     ResponseEntity<TrainingJob.JobView> json(@RequestBody TrainRequest request,
             @RequestParam(required = false) Integer epochs, @RequestParam(required = false) Integer batchSize,
             @RequestParam(required = false) Boolean shuffle, @RequestParam(required = false) Boolean async) {
@@ -89,17 +89,18 @@ class TrainingController {
             description = "Either 'image' parts with one 'label' part each (class index or name), or one 'images' "
                     + "and one 'labels' IDX file (Fashion-MNIST's format, gzip allowed; the efficient format).",
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(
-                    mediaType = MediaType.MULTIPART_FORM_DATA_VALUE, examples = {
-                        @ExampleObject(name = "idx", summary = "curl -F images=@train-images-idx3-ubyte.gz "
-                                + "-F labels=@train-labels-idx1-ubyte.gz 'http://localhost:8080/train?epochs=1'",
-                                value = "images=(IDX) labels=(IDX)"),
-                        @ExampleObject(name = "images", summary = "curl -F image=@shoe.png -F label='Ankle boot'",
-                                value = "image=(PNG) label=Ankle boot")})),
+                    mediaType = MediaType.MULTIPART_FORM_DATA_VALUE,
+                    examples = {
+                            @ExampleObject(name = "idx", summary = "curl -F images=@train-images-idx3-ubyte.gz "
+                                    + "-F labels=@train-labels-idx1-ubyte.gz 'http://localhost:8080/train?epochs=1'",
+                                    value = "images=(IDX) labels=(IDX)"),
+                            @ExampleObject(name = "images", summary = "curl -F image=@shoe.png -F label='Ankle boot'",
+                                    value = "image=(PNG) label=Ankle boot") })),
             responses = {
-                @ApiResponse(responseCode = "200", content = @Content(examples = @ExampleObject(JOB_EXAMPLE))),
-                @ApiResponse(responseCode = "202", description = "long job; poll the Location"),
-                @ApiResponse(responseCode = "400", content = @Content(mediaType = "application/problem+json",
-                        examples = @ExampleObject(PROBLEM_EXAMPLE)))})
+                    @ApiResponse(responseCode = "200", content = @Content(examples = @ExampleObject(JOB_EXAMPLE))),
+                    @ApiResponse(responseCode = "202", description = "long job; poll the Location"),
+                    @ApiResponse(responseCode = "400", content = @Content(mediaType = "application/problem+json",
+                            examples = @ExampleObject(PROBLEM_EXAMPLE))) })
     ResponseEntity<TrainingJob.JobView> multipart(
             @RequestParam(name = "image", required = false) List<MultipartFile> image,
             @RequestParam(name = "label", required = false) List<String> label,
@@ -114,14 +115,15 @@ class TrainingController {
                 throw ApiException.badInput(images == null ? "images" : "labels",
                         "IDX training needs both an 'images' and a 'labels' part");
             }
-            // Streamed from the parts: a copy of an upload of up to edge.limits.max-body saved on a small heap.
+            // Streamed from the parts: a copy of an upload of up to edge.limits.max-body
+            // saved on a small heap.
             try (InputStream imageStream = images.getInputStream(); InputStream labelStream = labels.getInputStream()) {
                 return run(reader.idx(imageStream, labelStream), options);
             }
         }
         if (image == null || image.isEmpty()) {
-            throw ApiException.badInput("image", "send 'image' parts with 'label' parts, or 'images' and 'labels' "
-                    + "IDX files");
+            throw ApiException.badInput("image",
+                    "send 'image' parts with 'label' parts, or 'images' and 'labels' " + "IDX files");
         }
         List<byte[]> bytes = new ArrayList<>(image.size());
         for (MultipartFile part : image) {
@@ -138,16 +140,16 @@ class TrainingController {
             return ResponseEntity.accepted().location(URI.create("/train/jobs/" + view.id())).body(view);
         }
         if (job.status() == TrainingJob.Status.FAILED) {
-            throw new ApiException(job.producedNonFiniteLoss() ? HttpStatus.UNPROCESSABLE_CONTENT
-                    : HttpStatus.INTERNAL_SERVER_ERROR, null, "training job " + job.id + ": " + job.error());
+            throw new ApiException(
+                    job.producedNonFiniteLoss() ? HttpStatus.UNPROCESSABLE_CONTENT : HttpStatus.INTERNAL_SERVER_ERROR,
+                    null, "training job " + job.id + ": " + job.error());
         }
         return ResponseEntity.ok(job.view());
     }
 
     @GetMapping("/train/jobs")
-    @Operation(summary = "Recent training jobs, newest first",
-            responses = @ApiResponse(responseCode = "200",
-                    content = @Content(examples = @ExampleObject("[" + JOB_EXAMPLE + "]"))))
+    @Operation(summary = "Recent training jobs, newest first", responses = @ApiResponse(responseCode = "200",
+            content = @Content(examples = @ExampleObject("[" + JOB_EXAMPLE + "]"))))
     List<TrainingJob.JobView> jobs() {
         return training.jobs();
     }
@@ -155,8 +157,8 @@ class TrainingController {
     @GetMapping("/train/jobs/{id}")
     @Operation(summary = "A training job's progress: epoch, step, current loss",
             responses = {
-                @ApiResponse(responseCode = "200", content = @Content(examples = @ExampleObject(JOB_EXAMPLE))),
-                @ApiResponse(responseCode = "404", description = "unknown or forgotten job")})
+                    @ApiResponse(responseCode = "200", content = @Content(examples = @ExampleObject(JOB_EXAMPLE))),
+                    @ApiResponse(responseCode = "404", description = "unknown or forgotten job") })
     TrainingJob.JobView job(@PathVariable String id) {
         return training.job(id).view();
     }
@@ -164,10 +166,11 @@ class TrainingController {
     @DeleteMapping("/train/jobs/{id}")
     @Operation(summary = "Cancel a job between steps",
             description = "Steps already taken stay in the weights; the job ends as CANCELLED.",
-            responses = @ApiResponse(responseCode = "202", content = @Content(examples = @ExampleObject(
-                    "{\"id\":\"6c0e7a52-8f0b-4c41-9d1e-2f7c2b1f4a10\",\"status\":\"RUNNING\",\"cancelling\":true}"))))
+            responses = @ApiResponse(responseCode = "202", content = @Content(
+                    examples = @ExampleObject("{\"id\":\"6c0e7a52-8f0b-4c41-9d1e-2f7c2b1f4a10\",\"status\":\"RUNNING\",\"cancelling\":true}"))))
     ResponseEntity<TrainingJob.JobView> cancel(@PathVariable String id) {
         TrainingJob job = training.cancel(id);
         return job.isFinished() ? ResponseEntity.ok(job.view()) : ResponseEntity.accepted().body(job.view());
     }
+
 }

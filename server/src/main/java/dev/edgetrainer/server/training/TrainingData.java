@@ -1,9 +1,10 @@
 package dev.edgetrainer.server.training;
 
 /**
- * Checked training samples: {@code count} inputs and targets of {@code ySize} floats each (one-hot for classifiers),
- * row-major. IDX uploads keep their unsigned-byte pixels and are scaled to [0, 1] one batch at a time, which saves a
- * float copy four times the upload's size.
+ * Checked training samples: {@code count} inputs and targets of {@code ySize} floats each
+ * (one-hot for classifiers), row-major. IDX uploads keep their unsigned-byte pixels and
+ * are scaled to [0, 1] one batch at a time, which saves a float copy four times the
+ * upload's size.
  *
  * @param x float inputs, or null when {@code pixels} holds them
  * @param pixels unsigned-byte inputs scaled by 1/255, or null

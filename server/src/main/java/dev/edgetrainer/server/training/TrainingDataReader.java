@@ -18,39 +18,47 @@ import dev.edgetrainer.server.model.ModelInfo;
 import dev.edgetrainer.server.system.ApiException;
 import dev.edgetrainer.server.system.EdgeProperties;
 import dev.edgetrainer.server.system.EdgeProperties.Invert;
+import tools.jackson.databind.JsonNode;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
-import tools.jackson.databind.JsonNode;
-
 /**
- * Turns the three upload formats into {@link TrainingData} and rejects anything the model cannot train on before a
- * job exists: wrong shapes, non-finite values, empty batches, labels out of range, counts that do not pair up.
+ * Turns the three upload formats into {@link TrainingData} and rejects anything the model
+ * cannot train on before a job exists: wrong shapes, non-finite values, empty batches,
+ * labels out of range, counts that do not pair up.
  */
 @Component
 class TrainingDataReader {
 
     private final ModelInfo info;
+
     private final Optional<ImageDecoder> decoder;
+
     private final Invert invert;
+
     private final long maxValues;
 
     TrainingDataReader(ModelEngine engine, EdgeProperties properties) {
         this.info = engine.info();
         this.decoder = ImageDecoder.forModel(info, properties.limits().maxImagePixels());
         this.invert = properties.infer().invert();
-        // Every JSON number takes at least two bytes ("0,"), so the body limit bounds the values.
+        // Every JSON number takes at least two bytes ("0,"), so the body limit bounds the
+        // values.
         this.maxValues = properties.limits().maxBody().toBytes() / 2;
     }
 
     ModelInfo.Train spec() {
-        return info.trainSpec().orElseThrow(() -> new ApiException(HttpStatus.CONFLICT, null,
-                "this model has no trainable 'train(x, y)' signature; its signatures are "
-                        + info.signatures().stream().map(s -> s.key()).toList()));
+        return info.trainSpec()
+            .orElseThrow(() -> new ApiException(HttpStatus.CONFLICT, null,
+                    "this model has no trainable 'train(x, y)' signature; its signatures are "
+                            + info.signatures().stream().map(s -> s.key()).toList()));
     }
 
-    /** JSON {@code x} (one sample or a batch) with {@code y} as class indices or one target row per sample. */
+    /**
+     * JSON {@code x} (one sample or a batch) with {@code y} as class indices or one
+     * target row per sample.
+     */
     TrainingData json(JsonNode x, JsonNode y) {
         ModelInfo.Train spec = spec();
         Tensor xs = JsonTensors.batch(JsonTensors.parse(x, "x", maxValues), spec.x(), "x");
@@ -69,9 +77,11 @@ class TrainingDataReader {
                 labels[i] = (int) v;
             }
             targets = oneHot(labels, "y");
-        } else if (shape.length == 1 && width == 1 || shape.length == 2 && shape[1] == width) {
+        }
+        else if (shape.length == 1 && width == 1 || shape.length == 2 && shape[1] == width) {
             targets = ys.values();
-        } else {
+        }
+        else {
             throw ApiException.badInput("y", "y has shape " + Arrays.toString(shape) + "; give one class index per "
                     + "sample or rows of " + width + " values");
         }
@@ -106,9 +116,11 @@ class TrainingDataReader {
         try {
             pixels = IdxReader.readImages(images, "images");
             classes = IdxReader.readLabels(labels, "labels");
-        } catch (IdxFormatException e) {
+        }
+        catch (IdxFormatException e) {
             throw ApiException.badInput(e.getMessage().startsWith("labels") ? "labels" : "images", e.getMessage());
-        } catch (IOException e) {
+        }
+        catch (IOException e) {
             throw ApiException.badInput("images", "cannot read the IDX files: " + e.getMessage());
         }
         int[] sample = info.sampleShape();
@@ -138,9 +150,9 @@ class TrainingDataReader {
         }
         try {
             return Integer.parseInt(trimmed);
-        } catch (NumberFormatException e) {
-            throw ApiException.badInput(field, field + " '" + label + "' is neither a class index nor one of "
-                    + names);
+        }
+        catch (NumberFormatException e) {
+            throw ApiException.badInput(field, field + " '" + label + "' is neither a class index nor one of " + names);
         }
     }
 
@@ -149,8 +161,8 @@ class TrainingDataReader {
         float[] out = new float[labels.length * width];
         for (int i = 0; i < labels.length; i++) {
             if (labels[i] < 0 || labels[i] >= width) {
-                throw ApiException.badInput(field + "[" + i + "]", field + "[" + i + "] is " + labels[i]
-                        + "; class indices run from 0 to " + (width - 1));
+                throw ApiException.badInput(field + "[" + i + "]",
+                        field + "[" + i + "] is " + labels[i] + "; class indices run from 0 to " + (width - 1));
             }
             out[i * width + labels[i]] = 1f;
         }
@@ -163,4 +175,5 @@ class TrainingDataReader {
                     + "; they must pair up one to one");
         }
     }
+
 }

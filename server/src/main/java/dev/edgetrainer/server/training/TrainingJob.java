@@ -19,53 +19,88 @@ import dev.edgetrainer.server.model.TaskKind;
 import dev.edgetrainer.server.model.WeightsRef;
 
 /**
- * One posted batch trained for some epochs, one train step per interpreter task: each step queues the next, so
- * inferences interleave with training and a cancel takes effect between steps. Progress is written on the interpreter
- * thread and read by anyone.
+ * One posted batch trained for some epochs, one train step per interpreter task: each
+ * step queues the next, so inferences interleave with training and a cancel takes effect
+ * between steps. Progress is written on the interpreter thread and read by anyone.
  */
 final class TrainingJob {
 
-    enum Status { QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED }
+    enum Status {
+
+        QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED
+
+    }
 
     final String id;
+
     final int samples;
+
     final TrainingOptions options;
+
     final int batchSize;
+
     final int stepsPerEpoch;
+
     final Instant createdAt = Instant.now();
+
     final CompletableFuture<TrainingJob> done = new CompletableFuture<>();
 
     private final ModelEngine engine;
+
     private final ModelInfo.Train spec;
+
     private final boolean guard;
+
     private final List<Double> epochLosses = new ArrayList<>();
+
     private volatile Status status = Status.QUEUED;
+
     private volatile boolean cancelRequested;
+
     private volatile int epoch;
+
     private volatile int step;
+
     private volatile double loss = Double.NaN;
+
     private volatile Instant startedAt;
+
     private volatile Instant finishedAt;
+
     private volatile String error;
+
     private volatile boolean nonFinite;
+
     private volatile WeightsRef weights;
+
     private volatile String checkpoint;
 
     // Interpreter thread only.
     private TrainingData data;
+
     private final int[] order;
-    /** Reused by every step on the interpreter thread: the batch buffers and the snapshot of the weights. */
+
+    /**
+     * Reused by every step on the interpreter thread: the batch buffers and the snapshot
+     * of the weights.
+     */
     private final float[][] buffers = new float[2][];
+
     private Map<String, Tensor> snapshot = Map.of();
+
     /** The batch of the current epoch before which {@link #snapshot} was taken. */
     private int snapshotAt;
+
     private final Random random;
+
     private double epochLossSum;
 
     private final Consumer<TrainingJob> onFinish;
+
     /**
-     * Steps between weight snapshots. Copying the weights costs about a tenth of a step, so instead of every step
-     * the guard snapshots every few and, when a loss is not finite, replays from the snapshot.
+     * Steps between weight snapshots. Copying the weights costs about a tenth of a step,
+     * so instead of every step the guard snapshots every few and, when a loss is not
+     * finite, replays from the snapshot.
      */
     private static final int SNAPSHOT_EVERY = 32;
 
@@ -92,7 +127,10 @@ final class TrainingJob {
         return stepsPerEpoch * options.epochs();
     }
 
-    /** The task that runs the next step; the first one is submitted by the service, the rest by the job. */
+    /**
+     * The task that runs the next step; the first one is submitted by the service, the
+     * rest by the job.
+     */
     Void step(LoadedModel model) {
         if (cancelRequested) {
             finish(Status.CANCELLED, "cancelled after " + step + " of " + totalSteps() + " steps");
@@ -113,7 +151,8 @@ final class TrainingJob {
         float stepLoss;
         try {
             stepLoss = train(model, inEpoch);
-        } catch (RuntimeException e) {
+        }
+        catch (RuntimeException e) {
             finish(Status.FAILED, "step " + (step + 1) + " failed: " + e.getMessage());
             return null;
         }
@@ -122,8 +161,9 @@ final class TrainingJob {
             if (guard) {
                 undo(model, inEpoch);
             }
-            finish(Status.FAILED, "step " + (step + 1) + " (epoch " + (epoch + 1) + ") produced loss " + stepLoss
-                    + (guard ? "; the weights were put back as they were before that step"
+            finish(Status.FAILED,
+                    "step " + (step + 1) + " (epoch " + (epoch + 1) + ") produced loss " + stepLoss + (guard
+                            ? "; the weights were put back as they were before that step"
                             : "; this model's weights cannot be snapshotted, so that step could not be undone"));
             return null;
         }
@@ -146,13 +186,17 @@ final class TrainingJob {
         }
         try {
             engine.submitFollowUp(TaskKind.TRAIN_STEP, this::step);
-        } catch (RuntimeException e) {
+        }
+        catch (RuntimeException e) {
             finish(Status.FAILED, "stopped after " + step + " steps: " + e.getMessage());
         }
         return null;
     }
 
-    /** One train step on batch {@code inEpoch} of the current epoch's order; returns its loss. */
+    /**
+     * One train step on batch {@code inEpoch} of the current epoch's order; returns its
+     * loss.
+     */
     private float train(LoadedModel model, int inEpoch) {
         int from = inEpoch * batchSize;
         int to = Math.min(from + batchSize, samples);
@@ -162,8 +206,9 @@ final class TrainingJob {
     }
 
     /**
-     * Puts the weights back as they were before step {@code inEpoch}: the last snapshot, then the steps since it
-     * replayed. TFLite's CPU kernels are deterministic, so the replay ends exactly where that step began.
+     * Puts the weights back as they were before step {@code inEpoch}: the last snapshot,
+     * then the steps since it replayed. TFLite's CPU kernels are deterministic, so the
+     * replay ends exactly where that step began.
      */
     private void undo(LoadedModel model, int inEpoch) {
         model.checkpointer().restore(snapshot);
@@ -182,10 +227,15 @@ final class TrainingJob {
     }
 
     private interface SampleCopier {
+
         void copy(int sample, float[] out, int offset);
+
     }
 
-    /** A batch in a buffer kept for the job (slot 0 for x, 1 for y): a step allocates nothing when sizes repeat. */
+    /**
+     * A batch in a buffer kept for the job (slot 0 for x, 1 for y): a step allocates
+     * nothing when sizes repeat.
+     */
     private Tensor batch(int from, int to, int size, TensorSpec spec, SampleCopier copier, int slot) {
         int length = (to - from) * size;
         if (buffers[slot] == null || buffers[slot].length != length) {
@@ -200,7 +250,10 @@ final class TrainingJob {
         return Tensor.ofFloats(shape, out);
     }
 
-    /** Runs on the interpreter thread; the auto-save (if any) completes {@link #done} later. */
+    /**
+     * Runs on the interpreter thread; the auto-save (if any) completes {@link #done}
+     * later.
+     */
     private void finish(Status outcome, String message) {
         status = outcome;
         error = message;
@@ -267,4 +320,5 @@ final class TrainingJob {
             int samples, int batchSize, Double loss, List<Double> epochLosses, Instant createdAt, Instant startedAt,
             Instant finishedAt, Long durationMs, String error, String checkpoint, WeightsRef weights) {
     }
+
 }

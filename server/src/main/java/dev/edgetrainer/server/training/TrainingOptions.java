@@ -11,7 +11,8 @@ record TrainingOptions(int epochs, int batchSize, boolean shuffle, boolean async
         int e = epochs == null ? defaults.epochs() : epochs;
         int b = batchSize == null ? defaults.batchSize() : batchSize;
         if (e < 1 || e > defaults.maxEpochs()) {
-            throw ApiException.badInput("epochs", "epochs must be between 1 and " + defaults.maxEpochs() + ", got " + e);
+            throw ApiException.badInput("epochs",
+                    "epochs must be between 1 and " + defaults.maxEpochs() + ", got " + e);
         }
         if (b < 1) {
             throw ApiException.badInput("batchSize", "batchSize must be at least 1, got " + b);

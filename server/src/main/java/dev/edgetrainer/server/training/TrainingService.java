@@ -20,17 +20,17 @@ import dev.edgetrainer.server.model.ModelInfo;
 import dev.edgetrainer.server.model.TaskKind;
 import dev.edgetrainer.server.system.ApiException;
 import dev.edgetrainer.server.system.EdgeProperties;
-
 import jakarta.annotation.PreDestroy;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
 import org.springframework.stereotype.Service;
 
 /**
- * Runs training jobs, one at a time: two jobs interleaving steps on one set of weights would only make both
- * meaningless. Finished jobs stay visible ({@code edge.train.jobs-kept}); an auto-save follows each successful job
- * when {@code edge.checkpoint.auto-save} is on.
+ * Runs training jobs, one at a time: two jobs interleaving steps on one set of weights
+ * would only make both meaningless. Finished jobs stay visible
+ * ({@code edge.train.jobs-kept}); an auto-save follows each successful job when
+ * {@code edge.checkpoint.auto-save} is on.
  */
 @Service
 class TrainingService {
@@ -38,14 +38,27 @@ class TrainingService {
     private static final Logger log = LoggerFactory.getLogger(TrainingService.class);
 
     private final ModelEngine engine;
+
     private final CheckpointService checkpoints;
+
     private final EdgeProperties.Train settings;
+
     private final boolean autoSave;
+
     private final Map<String, TrainingJob> jobs = new LinkedHashMap<>();
-    /** Finishing touches off the interpreter thread: an auto-save waits for the interpreter itself. */
+
+    /**
+     * Finishing touches off the interpreter thread: an auto-save waits for the
+     * interpreter itself.
+     */
     private final ExecutorService finisher = Executors.newSingleThreadExecutor(r -> new Thread(r, "edge-train-finish"));
+
     private TrainingJob active;
-    /** Measured cost of one sample's train step, to tell quick jobs from ones that should answer 202 at once. */
+
+    /**
+     * Measured cost of one sample's train step, to tell quick jobs from ones that should
+     * answer 202 at once.
+     */
     private volatile double nanosPerSample;
 
     TrainingService(ModelEngine engine, CheckpointService checkpoints, EdgeProperties properties) {
@@ -57,9 +70,9 @@ class TrainingService {
 
     /**
      * Starts a job on checked data.
-     *
      * @throws ApiException 409 while another job runs, 503 when the queue is full
-     * @throws UnsupportedOpsException when the model's train signature needs ops this runtime lacks
+     * @throws UnsupportedOpsException when the model's train signature needs ops this
+     * runtime lacks
      */
     synchronized TrainingJob start(TrainingData data, TrainingOptions options, ModelInfo.Train spec) {
         Set<String> missing = engine.info().missingOps().getOrDefault(spec.signature(), Set.of());
@@ -67,8 +80,8 @@ class TrainingService {
             throw new UnsupportedOpsException(spec.signature(), missing);
         }
         if (active != null && !active.isFinished()) {
-            throw ApiException.conflict(null, "training job " + active.id + " is still running; poll /train/jobs/"
-                    + active.id + " or DELETE it");
+            throw ApiException.conflict(null,
+                    "training job " + active.id + " is still running; poll /train/jobs/" + active.id + " or DELETE it");
         }
         int fixed = spec.x().dim(0);
         int batchSize = fixed > 0 ? fixed : Math.min(options.batchSize(), data.count());
@@ -93,23 +106,32 @@ class TrainingService {
         }
     }
 
-    /** Whether a job should not keep its request waiting, judged from the speed of earlier steps. */
+    /**
+     * Whether a job should not keep its request waiting, judged from the speed of earlier
+     * steps.
+     */
     boolean expectedToBeSlow(TrainingJob job) {
         double expected = nanosPerSample * job.samples * job.options.epochs();
         return expected > settings.syncTimeout().toNanos();
     }
 
-    /** Waits for a job up to the sync timeout; true when it finished (auto-save included) in time. */
+    /**
+     * Waits for a job up to the sync timeout; true when it finished (auto-save included)
+     * in time.
+     */
     boolean awaitQuickly(TrainingJob job) {
         try {
             job.done.get(settings.syncTimeout().toMillis(), TimeUnit.MILLISECONDS);
             return true;
-        } catch (TimeoutException e) {
+        }
+        catch (TimeoutException e) {
             return false;
-        } catch (InterruptedException e) {
+        }
+        catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
-        } catch (ExecutionException e) {
+        }
+        catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause());
         }
     }
@@ -117,8 +139,8 @@ class TrainingService {
     synchronized TrainingJob job(String id) {
         TrainingJob job = jobs.get(id);
         if (job == null) {
-            throw ApiException.notFound("id", "there is no training job '" + id + "' (finished jobs are kept: "
-                    + settings.jobsKept() + ")");
+            throw ApiException.notFound("id",
+                    "there is no training job '" + id + "' (finished jobs are kept: " + settings.jobsKept() + ")");
         }
         return job;
     }
@@ -129,7 +151,9 @@ class TrainingService {
         return views;
     }
 
-    /** Asks a job to stop before its next step; the weights keep the steps already taken. */
+    /**
+     * Asks a job to stop before its next step; the weights keep the steps already taken.
+     */
     TrainingJob cancel(String id) {
         TrainingJob job = job(id);
         job.cancel();
@@ -147,7 +171,8 @@ class TrainingService {
             if (autoSave && job.status() == TrainingJob.Status.SUCCEEDED) {
                 try {
                     job.savedAs(checkpoints.saveAfterTraining().id());
-                } catch (RuntimeException e) {
+                }
+                catch (RuntimeException e) {
                     log.error("Auto-save after training job {} failed", job.id, e);
                     job.failedToSave(e.getMessage());
                 }
@@ -167,4 +192,5 @@ class TrainingService {
         finisher.shutdown();
         finisher.awaitTermination(30, TimeUnit.SECONDS);
     }
+
 }

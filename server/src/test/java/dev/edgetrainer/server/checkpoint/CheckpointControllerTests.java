@@ -7,8 +7,8 @@ import dev.edgetrainer.server.model.ModelState.RestoreReport;
 import dev.edgetrainer.server.model.ModelState.Skipped;
 import dev.edgetrainer.server.model.WeightsRef;
 import dev.edgetrainer.server.system.ApiException;
-
 import org.junit.jupiter.api.Test;
+
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
 import org.springframework.http.MediaType;
@@ -34,8 +34,10 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 class CheckpointControllerTests {
 
     private static final String SHA = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
     private static final Manifest MANIFEST = new Manifest("c1", Instant.parse("2025-01-01T00:00:00Z"), SHA, 3, 10L,
             0.25, "m", "TENSORS", "save");
+
     private static final WeightsRef CURRENT = new WeightsRef("m", "c1", 10);
 
     @Autowired
@@ -49,24 +51,25 @@ class CheckpointControllerTests {
         given(checkpoints.save()).willReturn(MANIFEST);
 
         mvc.perform(post("/checkpoint/save"))
-                .andExpect(status().isCreated())
-                .andExpect(header().string("Location", "/checkpoints/c1"))
-                .andExpect(jsonPath("$.sha256").value(SHA))
-                .andExpect(jsonPath("$.step").value(10))
-                .andExpect(jsonPath("$.createdAt").value("2025-01-01T00:00:00Z"));
+            .andExpect(status().isCreated())
+            .andExpect(header().string("Location", "/checkpoints/c1"))
+            .andExpect(jsonPath("$.sha256").value(SHA))
+            .andExpect(jsonPath("$.step").value(10))
+            .andExpect(jsonPath("$.createdAt").value("2025-01-01T00:00:00Z"));
     }
 
     @Test
     void restoreTakesAnOptionalId() throws Exception {
-        given(checkpoints.restore(any())).willReturn(new RestoreReport(Instant.EPOCH, "c1",
-                List.of(new Skipped("c2", "corrupt"))));
+        given(checkpoints.restore(any()))
+            .willReturn(new RestoreReport(Instant.EPOCH, "c1", List.of(new Skipped("c2", "corrupt"))));
         given(checkpoints.current()).willReturn(CURRENT);
 
-        mvc.perform(post("/checkpoint/restore")).andExpect(status().isOk())
-                .andExpect(jsonPath("$.restored").value("c1"))
-                .andExpect(jsonPath("$.skipped[0].reason").value("corrupt"));
+        mvc.perform(post("/checkpoint/restore"))
+            .andExpect(status().isOk())
+            .andExpect(jsonPath("$.restored").value("c1"))
+            .andExpect(jsonPath("$.skipped[0].reason").value("corrupt"));
         mvc.perform(post("/checkpoint/restore").contentType(MediaType.APPLICATION_JSON).content("{\"id\":\"c1\"}"))
-                .andExpect(status().isOk());
+            .andExpect(status().isOk());
         verify(checkpoints).restore(isNull());
         verify(checkpoints).restore(eq("c1"));
     }
@@ -76,20 +79,22 @@ class CheckpointControllerTests {
         given(checkpoints.list()).willReturn(List.of(MANIFEST));
         given(checkpoints.current()).willReturn(CURRENT);
 
-        mvc.perform(get("/checkpoints")).andExpect(status().isOk())
-                .andExpect(jsonPath("$.checkpoints[0].id").value("c1"))
-                .andExpect(jsonPath("$.current").value("c1"));
+        mvc.perform(get("/checkpoints"))
+            .andExpect(status().isOk())
+            .andExpect(jsonPath("$.checkpoints[0].id").value("c1"))
+            .andExpect(jsonPath("$.current").value("c1"));
     }
 
     @Test
     void downloadCarriesTheDigest() throws Exception {
-        given(checkpoints.download("c1")).willReturn(new CheckpointService.Download(MANIFEST, new byte[] {1, 2, 3}));
+        given(checkpoints.download("c1")).willReturn(new CheckpointService.Download(MANIFEST, new byte[] { 1, 2, 3 }));
 
-        mvc.perform(get("/checkpoints/c1/file")).andExpect(status().isOk())
-                .andExpect(content().bytes(new byte[] {1, 2, 3}))
-                .andExpect(header().string("ETag", "\"" + SHA + "\""))
-                .andExpect(header().string("Repr-Digest", "sha-256=:ABEiM0RVZneImaq7zN3u/wARIjNEVWZ3iJmqu8zd7v8=:"))
-                .andExpect(header().string("Content-Disposition", "attachment; filename=\"c1.weights\""));
+        mvc.perform(get("/checkpoints/c1/file"))
+            .andExpect(status().isOk())
+            .andExpect(content().bytes(new byte[] { 1, 2, 3 }))
+            .andExpect(header().string("ETag", "\"" + SHA + "\""))
+            .andExpect(header().string("Repr-Digest", "sha-256=:ABEiM0RVZneImaq7zN3u/wARIjNEVWZ3iJmqu8zd7v8=:"))
+            .andExpect(header().string("Content-Disposition", "attachment; filename=\"c1.weights\""));
     }
 
     @Test
@@ -97,7 +102,7 @@ class CheckpointControllerTests {
         given(checkpoints.upload(eq("peer"), any())).willReturn(MANIFEST);
 
         mvc.perform(put("/checkpoints/peer/file").contentType(MediaType.APPLICATION_OCTET_STREAM)
-                .content(new byte[] {7, 7})).andExpect(status().isCreated());
+            .content(new byte[] { 7, 7 })).andExpect(status().isCreated());
         mvc.perform(delete("/checkpoints/c1")).andExpect(status().isNoContent());
         verify(checkpoints).upload(eq("peer"), argThat(bytes -> bytes.length == 2));
         verify(checkpoints).delete("c1");
@@ -108,13 +113,17 @@ class CheckpointControllerTests {
         given(checkpoints.manifest("nope")).willThrow(ApiException.notFound("id", "there is no checkpoint 'nope'"));
         given(checkpoints.upload(eq("x"), any())).willThrow(ApiException.unprocessable("dense/kernel", "no fit"));
 
-        mvc.perform(get("/checkpoints/nope")).andExpect(status().isNotFound())
-                .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
-                .andExpect(jsonPath("$.field").value("id"));
-        mvc.perform(put("/checkpoints/x/file").contentType(MediaType.APPLICATION_OCTET_STREAM).content(new byte[] {1}))
-                .andExpect(status().isUnprocessableContent()).andExpect(jsonPath("$.field").value("dense/kernel"));
+        mvc.perform(get("/checkpoints/nope"))
+            .andExpect(status().isNotFound())
+            .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
+            .andExpect(jsonPath("$.field").value("id"));
+        mvc.perform(
+                put("/checkpoints/x/file").contentType(MediaType.APPLICATION_OCTET_STREAM).content(new byte[] { 1 }))
+            .andExpect(status().isUnprocessableContent())
+            .andExpect(jsonPath("$.field").value("dense/kernel"));
         mvc.perform(put("/checkpoints/x/file").contentType(MediaType.APPLICATION_JSON).content("{}"))
-                .andExpect(status().isUnsupportedMediaType());
+            .andExpect(status().isUnsupportedMediaType());
         mvc.perform(post("/checkpoints")).andExpect(status().isMethodNotAllowed());
     }
+
 }

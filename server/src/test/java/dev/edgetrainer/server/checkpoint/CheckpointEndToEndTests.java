@@ -8,27 +8,28 @@ import java.util.List;
 import java.util.Map;
 
 import dev.edgetrainer.model.checkpoint.Checkpointer;
-import dev.edgetrainer.model.tensor.WeightsFile;
 import dev.edgetrainer.model.graph.MlpModelWriter;
 import dev.edgetrainer.model.graph.MlpSpec;
+import dev.edgetrainer.model.io.Sha256;
 import dev.edgetrainer.model.runtime.TrainableModel;
+import dev.edgetrainer.model.tensor.WeightsFile;
 import dev.edgetrainer.server.RunningServer;
 import dev.edgetrainer.server.TestFixtures;
-import dev.edgetrainer.model.io.Sha256;
-
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-
-import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class CheckpointEndToEndTests extends RunningServer {
 
     private void train(int seed) {
-        assertThat(post("/train", Map.of("x", List.of(TestFixtures.sample(seed), TestFixtures.sample(seed + 1)),
-                "y", List.of(seed % 10, (seed + 1) % 10))).getStatusCode().value()).isEqualTo(200);
+        assertThat(post("/train", Map.of("x", List.of(TestFixtures.sample(seed), TestFixtures.sample(seed + 1)), "y",
+                List.of(seed % 10, (seed + 1) % 10)))
+            .getStatusCode()
+            .value()).isEqualTo(200);
     }
 
     private JsonNode save() {
@@ -103,26 +104,35 @@ class CheckpointEndToEndTests extends RunningServer {
         List<Double> trained = probabilities(TestFixtures.png(1));
         String id = saved.get("id").asString();
 
-        ResponseEntity<byte[]> download = http.get().uri("/checkpoints/" + id + "/file").retrieve()
-                .toEntity(byte[].class);
+        ResponseEntity<byte[]> download = http.get()
+            .uri("/checkpoints/" + id + "/file")
+            .retrieve()
+            .toEntity(byte[].class);
 
         assertThat(download.getStatusCode().value()).isEqualTo(200);
         assertThat(Sha256.hex(download.getBody())).isEqualTo(saved.get("sha256").asString());
         assertThat(download.getHeaders().getETag()).isEqualTo("\"" + saved.get("sha256").asString() + "\"");
-        assertThat(download.getHeaders().getFirst("Repr-Digest")).isEqualTo("sha-256=:" + Base64.getEncoder()
-                .encodeToString(HexFormat.of().parseHex(saved.get("sha256").asString())) + ":");
+        assertThat(download.getHeaders().getFirst("Repr-Digest")).isEqualTo("sha-256=:"
+                + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(saved.get("sha256").asString())) + ":");
         post("/checkpoint/reset", null);
         assertThat(delete("/checkpoints/" + id).getStatusCode().value()).isEqualTo(204);
         assertProblem(get("/checkpoints/" + id), 404, "id");
 
-        ResponseEntity<JsonNode> uploaded = http.put().uri("/checkpoints/from-peer/file")
-                .contentType(MediaType.APPLICATION_OCTET_STREAM).body(download.getBody()).retrieve()
-                .toEntity(JsonNode.class);
+        ResponseEntity<JsonNode> uploaded = http.put()
+            .uri("/checkpoints/from-peer/file")
+            .contentType(MediaType.APPLICATION_OCTET_STREAM)
+            .body(download.getBody())
+            .retrieve()
+            .toEntity(JsonNode.class);
 
         assertThat(uploaded.getStatusCode().value()).isEqualTo(201);
         assertThat(uploaded.getBody().get("origin").asString()).isEqualTo("upload");
-        assertProblem(http.put().uri("/checkpoints/from-peer/file").contentType(MediaType.APPLICATION_OCTET_STREAM)
-                .body(download.getBody()).retrieve().toEntity(JsonNode.class), 409, "id");
+        assertProblem(http.put()
+            .uri("/checkpoints/from-peer/file")
+            .contentType(MediaType.APPLICATION_OCTET_STREAM)
+            .body(download.getBody())
+            .retrieve()
+            .toEntity(JsonNode.class), 409, "id");
         post("/checkpoint/restore", Map.of("id", "from-peer"));
         assertThat(probabilities(TestFixtures.png(1))).isEqualTo(trained);
     }
@@ -130,8 +140,8 @@ class CheckpointEndToEndTests extends RunningServer {
     @Test
     void uploadsThatDoNotFitOrDoNotDecodeAreRejected() {
         byte[] otherShape;
-        try (TrainableModel other = TrainableModel.load(MlpModelWriter.write(new MlpSpec(new int[] {28, 28},
-                new int[] {8}, 10, 0.01f, 1)), "other")) {
+        try (TrainableModel other = TrainableModel
+            .load(MlpModelWriter.write(new MlpSpec(new int[] { 28, 28 }, new int[] { 8 }, 10, 0.01f, 1)), "other")) {
             otherShape = WeightsFile.encode(Checkpointer.of(other).save());
         }
         byte[] corrupt = otherShape.clone();
@@ -148,7 +158,7 @@ class CheckpointEndToEndTests extends RunningServer {
         assertProblem(get("/checkpoints/..%2Fx/file"), 400, "id");
         assertProblem(get("/checkpoints/%2Fetc%2Fpasswd"), 400, "id");
         assertProblem(delete("/checkpoints/a.b"), 400, "id");
-        assertProblem(put("/checkpoints/..%2F..%2Fevil/file", new byte[] {1}), 400, "id");
+        assertProblem(put("/checkpoints/..%2F..%2Fevil/file", new byte[] { 1 }), 400, "id");
         assertProblem(post("/checkpoint/restore", Map.of("id", "../x")), 400, "id");
         assertProblem(post("/checkpoint/restore", Map.of("id", "nope")), 404, "id");
         assertProblem(post("/checkpoint/restore", null), 404, "id");
@@ -172,7 +182,12 @@ class CheckpointEndToEndTests extends RunningServer {
     }
 
     private ResponseEntity<JsonNode> put(String path, byte[] body) {
-        return http.put().uri(uri(path)).contentType(MediaType.APPLICATION_OCTET_STREAM).body(body).retrieve()
-                .toEntity(JsonNode.class);
+        return http.put()
+            .uri(uri(path))
+            .contentType(MediaType.APPLICATION_OCTET_STREAM)
+            .body(body)
+            .retrieve()
+            .toEntity(JsonNode.class);
     }
+
 }

@@ -7,18 +7,20 @@ import java.util.Map;
 
 import dev.edgetrainer.server.RunningServer;
 import dev.edgetrainer.server.TestFixtures;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.MediaType;
 import org.springframework.web.client.RestClient;
 
-import tools.jackson.databind.JsonNode;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Stop and start the real server on the same checkpoint directory: learned weights survive, corrupt ones never load. */
+/**
+ * Stop and start the real server on the same checkpoint directory: learned weights
+ * survive, corrupt ones never load.
+ */
 class RestartTests {
 
     @TempDir
@@ -33,14 +35,18 @@ class RestartTests {
     }
 
     private static JsonNode infer(RestClient http) {
-        return http.post().uri("/infer").contentType(MediaType.APPLICATION_JSON)
-                .body(Map.of("x", List.of(TestFixtures.sample(1), TestFixtures.sample(2)))).retrieve()
-                .body(JsonNode.class).get("predictions");
+        return http.post()
+            .uri("/infer")
+            .contentType(MediaType.APPLICATION_JSON)
+            .body(Map.of("x", List.of(TestFixtures.sample(1), TestFixtures.sample(2))))
+            .retrieve()
+            .body(JsonNode.class)
+            .get("predictions");
     }
 
     private static void train(RestClient http, int epochs) {
-        JsonNode job = post(http, "/train", Map.of("x", TestFixtures.batch(10), "y", TestFixtures.labels(10),
-                "epochs", epochs));
+        JsonNode job = post(http, "/train",
+                Map.of("x", TestFixtures.batch(10), "y", TestFixtures.labels(10), "epochs", epochs));
         assertThat(job.get("status").asString()).isEqualTo("SUCCEEDED");
     }
 
@@ -90,8 +96,13 @@ class RestartTests {
         try (ConfigurableApplicationContext server = RunningServer.start(model, checkpoints)) {
             RestClient http = RunningServer.client(RunningServer.port(server), null);
             assertThat(infer(http)).isEqualTo(older);
-            JsonNode details = http.get().uri("/actuator/health").retrieve().body(JsonNode.class)
-                    .get("components").get("model").get("details");
+            JsonNode details = http.get()
+                .uri("/actuator/health")
+                .retrieve()
+                .body(JsonNode.class)
+                .get("components")
+                .get("model")
+                .get("details");
             assertThat(details.get("lastRestore").get("restored").asString()).isEqualTo(olderId);
             assertThat(details.get("lastRestore").get("skipped").get(0).get("id").asString()).isEqualTo(newestId);
             assertThat(details.get("lastRestore").get("skipped").get(0).get("reason").asString()).contains("SHA-256");
@@ -100,4 +111,5 @@ class RestartTests {
         }
         assertThat(Files.readAllBytes(newest)).isEqualTo(bytes);
     }
+
 }

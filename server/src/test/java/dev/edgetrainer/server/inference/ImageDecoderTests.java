@@ -12,7 +12,6 @@ import javax.imageio.ImageIO;
 import dev.edgetrainer.server.TestFixtures;
 import dev.edgetrainer.server.system.ApiException;
 import dev.edgetrainer.server.system.EdgeProperties.Invert;
-
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -56,7 +55,8 @@ class ImageDecoderTests {
         assertThat(auto).hasSize(784);
         assertThat(auto[0]).isEqualTo(0f);
         assertThat(auto[14 * 28 + 14]).isEqualTo(1f, within(1e-6f));
-        // Padded to a square with the background: the top rows are background, not stretched content.
+        // Padded to a square with the background: the top rows are background, not
+        // stretched content.
         assertThat(never[2 * 28 + 14]).isEqualTo(1f, within(1e-6f));
         assertThat(never[14 * 28 + 14]).isEqualTo(0f, within(1e-6f));
     }
@@ -76,11 +76,11 @@ class ImageDecoderTests {
         byte[] gif = encode(new BufferedImage(4, 4, BufferedImage.TYPE_BYTE_INDEXED), "gif");
 
         assertThatThrownBy(() -> decoder.decode("hello".getBytes(), "image[2]", Invert.AUTO))
-                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.field()).isEqualTo("image[2]"));
+            .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.field()).isEqualTo("image[2]"));
         assertThatThrownBy(() -> decoder.decode(truncated, "image", Invert.AUTO)).isInstanceOf(ApiException.class)
-                .hasMessageContaining("not a readable");
+            .hasMessageContaining("not a readable");
         assertThatThrownBy(() -> decoder.decode(gif, "image", Invert.AUTO)).isInstanceOf(ApiException.class)
-                .hasMessageContaining("only PNG and JPEG");
+            .hasMessageContaining("only PNG and JPEG");
     }
 
     @Test
@@ -88,7 +88,7 @@ class ImageDecoderTests {
         byte[] big = encode(new BufferedImage(2000, 1000, BufferedImage.TYPE_BYTE_GRAY), "png");
 
         assertThatThrownBy(() -> decoder.decode(big, "image", Invert.AUTO)).isInstanceOf(ApiException.class)
-                .hasMessageContaining("2000x1000 pixels; the limit is 1000000");
+            .hasMessageContaining("2000x1000 pixels; the limit is 1000000");
     }
 
     @Test
@@ -97,4 +97,5 @@ class ImageDecoderTests {
         assertThat(ImageDecoder.invert("Always", Invert.NEVER)).isEqualTo(Invert.ALWAYS);
         assertThatThrownBy(() -> ImageDecoder.invert("maybe", Invert.AUTO)).isInstanceOf(ApiException.class);
     }
+
 }

@@ -4,8 +4,8 @@ import java.util.List;
 
 import dev.edgetrainer.server.model.WeightsRef;
 import dev.edgetrainer.server.system.ApiException;
-
 import org.junit.jupiter.api.Test;
+
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
 import org.springframework.http.MediaType;
@@ -33,7 +33,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 class InferenceControllerTests {
 
     private static final InferenceResponse ANSWER = new InferenceResponse(List.of(new InferenceResponse.Prediction(0,
-            "Bag", new float[] {0.2f, 0.8f}, null, List.of(new InferenceResponse.Ranked(1, "Bag", 0.8f)))),
+            "Bag", new float[] { 0.2f, 0.8f }, null, List.of(new InferenceResponse.Ranked(1, "Bag", 0.8f)))),
             new WeightsRef("abc", "ck1", 4));
 
     @Autowired
@@ -46,11 +46,11 @@ class InferenceControllerTests {
     void aPngBodyIsOneImage() throws Exception {
         given(service.images(any(), eq("always"), eq(2))).willReturn(ANSWER);
 
-        mvc.perform(post("/infer?invert=always&top=2").contentType(MediaType.IMAGE_PNG).content(new byte[] {1, 2}))
-                .andExpect(status().isOk())
-                .andExpect(jsonPath("$.predictions[0].label").value("Bag"))
-                .andExpect(jsonPath("$.predictions[0].logits").doesNotExist())
-                .andExpect(jsonPath("$.weights.checkpoint").value("ck1"));
+        mvc.perform(post("/infer?invert=always&top=2").contentType(MediaType.IMAGE_PNG).content(new byte[] { 1, 2 }))
+            .andExpect(status().isOk())
+            .andExpect(jsonPath("$.predictions[0].label").value("Bag"))
+            .andExpect(jsonPath("$.predictions[0].logits").doesNotExist())
+            .andExpect(jsonPath("$.weights.checkpoint").value("ck1"));
         verify(service).images(argThat(list -> list.size() == 1 && list.get(0).length == 2), eq("always"), eq(2));
     }
 
@@ -58,9 +58,9 @@ class InferenceControllerTests {
     void multipartImagePartsAreImagesInOrder() throws Exception {
         given(service.images(any(), isNull(), isNull())).willReturn(ANSWER);
 
-        mvc.perform(multipart("/infer").file(new MockMultipartFile("image", "a.png", "image/png", new byte[] {1}))
-                        .file(new MockMultipartFile("image", "b.jpg", "image/jpeg", new byte[] {2, 2})))
-                .andExpect(status().isOk());
+        mvc.perform(multipart("/infer").file(new MockMultipartFile("image", "a.png", "image/png", new byte[] { 1 }))
+            .file(new MockMultipartFile("image", "b.jpg", "image/jpeg", new byte[] { 2, 2 })))
+            .andExpect(status().isOk());
         verify(service).images(argThat(list -> list.size() == 2 && list.get(1).length == 2), isNull(), isNull());
     }
 
@@ -69,7 +69,7 @@ class InferenceControllerTests {
         given(service.tensors(any(), isNull())).willReturn(ANSWER);
 
         mvc.perform(post("/infer").contentType(MediaType.APPLICATION_JSON).content("{\"x\": [[1, 2]]}"))
-                .andExpect(status().isOk());
+            .andExpect(status().isOk());
         verify(service).tensors(argThat(x -> x.get(0).get(1).asInt() == 2), isNull());
     }
 
@@ -77,40 +77,46 @@ class InferenceControllerTests {
     void serviceErrorsBecomeProblemsNamingTheField() throws Exception {
         given(service.images(any(), any(), any())).willThrow(ApiException.badInput("image", "not a PNG"));
 
-        mvc.perform(post("/infer").contentType(MediaType.IMAGE_PNG).content(new byte[] {1}))
-                .andExpect(status().isBadRequest())
-                .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
-                .andExpect(jsonPath("$.detail").value("not a PNG"))
-                .andExpect(jsonPath("$.field").value("image"))
-                .andExpect(jsonPath("$.instance").value("/infer"));
+        mvc.perform(post("/infer").contentType(MediaType.IMAGE_PNG).content(new byte[] { 1 }))
+            .andExpect(status().isBadRequest())
+            .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
+            .andExpect(jsonPath("$.detail").value("not a PNG"))
+            .andExpect(jsonPath("$.field").value("image"))
+            .andExpect(jsonPath("$.instance").value("/infer"));
     }
 
     @Test
     void aFullQueueIs503WithRetryAfter() throws Exception {
-        given(service.tensors(any(), any())).willThrow(ApiException.unavailable("busy",
-                java.time.Duration.ofSeconds(3)));
+        given(service.tensors(any(), any()))
+            .willThrow(ApiException.unavailable("busy", java.time.Duration.ofSeconds(3)));
 
         mvc.perform(post("/infer").contentType(MediaType.APPLICATION_JSON).content("{\"x\": [1]}"))
-                .andExpect(status().isServiceUnavailable())
-                .andExpect(org.springframework.test.web.servlet.result.MockMvcResultMatchers.header()
-                        .string("Retry-After", "3"));
+            .andExpect(status().isServiceUnavailable())
+            .andExpect(org.springframework.test.web.servlet.result.MockMvcResultMatchers.header()
+                .string("Retry-After", "3"));
     }
 
     @Test
     void springsOwnErrorsAreProblemsToo() throws Exception {
         mvc.perform(post("/infer").contentType(MediaType.TEXT_PLAIN).content("hi"))
-                .andExpect(status().isUnsupportedMediaType())
-                .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON));
+            .andExpect(status().isUnsupportedMediaType())
+            .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON));
         mvc.perform(post("/infer").contentType(MediaType.APPLICATION_JSON).content("{\"x\": ["))
-                .andExpect(status().isBadRequest()).andExpect(jsonPath("$.field").value("body"));
+            .andExpect(status().isBadRequest())
+            .andExpect(jsonPath("$.field").value("body"));
         mvc.perform(post("/infer").contentType(MediaType.IMAGE_PNG).content(new byte[3000]))
-                .andExpect(status().isContentTooLarge()).andExpect(jsonPath("$.field").value("body"));
+            .andExpect(status().isContentTooLarge())
+            .andExpect(jsonPath("$.field").value("body"));
         mvc.perform(post("/infer?top=x").contentType(MediaType.IMAGE_PNG).content(new byte[1]))
-                .andExpect(status().isBadRequest()).andExpect(jsonPath("$.field").value("top"));
-        mvc.perform(get("/infer")).andExpect(status().isMethodNotAllowed())
-                .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON));
+            .andExpect(status().isBadRequest())
+            .andExpect(jsonPath("$.field").value("top"));
+        mvc.perform(get("/infer"))
+            .andExpect(status().isMethodNotAllowed())
+            .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON));
         mvc.perform(multipart("/infer").file(new MockMultipartFile("picture", new byte[1])))
-                .andExpect(status().isBadRequest()).andExpect(jsonPath("$.field").value("image"));
+            .andExpect(status().isBadRequest())
+            .andExpect(jsonPath("$.field").value("image"));
         verifyNoInteractions(service);
     }
+
 }

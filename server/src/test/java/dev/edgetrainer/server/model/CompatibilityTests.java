@@ -7,16 +7,15 @@ import java.util.Map;
 
 import dev.edgetrainer.server.RunningServer;
 import dev.edgetrainer.server.TestFixtures;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.client.RestClient;
-
-import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,8 +45,12 @@ class CompatibilityTests {
         try (ConfigurableApplicationContext server = RunningServer.start(model, dir.resolve("ckpt"),
                 "--edge.model.class-names=value")) {
             RestClient http = RunningServer.client(RunningServer.port(server), null);
-            double original = post(http, "/infer", Map.of("x", List.of(2.0))).getBody().get("predictions").get(0)
-                    .get("probabilities").get(0).asDouble();
+            double original = post(http, "/infer", Map.of("x", List.of(2.0))).getBody()
+                .get("predictions")
+                .get(0)
+                .get("probabilities")
+                .get(0)
+                .asDouble();
 
             ResponseEntity<JsonNode> trained = post(http, "/train", Map.of("x", List.of(List.of(1.0), List.of(2.0)),
                     "y", List.of(List.of(3.0), List.of(5.0)), "epochs", 20));
@@ -57,15 +60,27 @@ class CompatibilityTests {
             ResponseEntity<JsonNode> saved = post(http, "/checkpoint/save", null);
             assertThat(saved.getStatusCode().value()).isEqualTo(201);
             assertThat(saved.getBody().get("style").asString()).isEqualTo("TENSORS");
-            double learned = post(http, "/infer", Map.of("x", List.of(2.0))).getBody().get("predictions").get(0)
-                    .get("probabilities").get(0).asDouble();
+            double learned = post(http, "/infer", Map.of("x", List.of(2.0))).getBody()
+                .get("predictions")
+                .get(0)
+                .get("probabilities")
+                .get(0)
+                .asDouble();
             assertThat(learned).isNotEqualTo(original);
             post(http, "/checkpoint/reset", null);
-            assertThat(post(http, "/infer", Map.of("x", List.of(2.0))).getBody().get("predictions").get(0)
-                    .get("probabilities").get(0).asDouble()).isEqualTo(original);
+            assertThat(post(http, "/infer", Map.of("x", List.of(2.0))).getBody()
+                .get("predictions")
+                .get(0)
+                .get("probabilities")
+                .get(0)
+                .asDouble()).isEqualTo(original);
             assertThat(post(http, "/checkpoint/restore", null).getStatusCode().value()).isEqualTo(200);
             assertThat(post(http, "/infer", Map.of("x", List.of(List.of(2.0), List.of(2.0)))).getBody()
-                    .get("predictions").get(1).get("probabilities").get(0).asDouble()).isEqualTo(learned);
+                .get("predictions")
+                .get(1)
+                .get("probabilities")
+                .get(0)
+                .asDouble()).isEqualTo(learned);
         }
     }
 
@@ -78,8 +93,8 @@ class CompatibilityTests {
             RestClient http = RunningServer.client(RunningServer.port(server), null);
             Map<String, Object> sample = Map.of("x", TestFixtures.sample(1));
 
-            ResponseEntity<JsonNode> trained = post(http, "/train", Map.of("x", TestFixtures.batch(4),
-                    "y", List.of(1, 2, 3, 4)));
+            ResponseEntity<JsonNode> trained = post(http, "/train",
+                    Map.of("x", TestFixtures.batch(4), "y", List.of(1, 2, 3, 4)));
             ResponseEntity<JsonNode> saved = post(http, "/checkpoint/save", null);
             JsonNode learned = post(http, "/infer", sample).getBody().get("predictions");
             post(http, "/checkpoint/reset", null);
@@ -103,15 +118,22 @@ class CompatibilityTests {
             RestClient http = RunningServer.client(RunningServer.port(server), null);
 
             JsonNode info = http.get().uri("/actuator/info").retrieve().body(JsonNode.class);
-            JsonNode prediction = http.post().uri("/infer").contentType(MediaType.IMAGE_PNG)
-                    .body(TestFixtures.png(1)).retrieve().body(JsonNode.class).get("predictions").get(0);
+            JsonNode prediction = http.post()
+                .uri("/infer")
+                .contentType(MediaType.IMAGE_PNG)
+                .body(TestFixtures.png(1))
+                .retrieve()
+                .body(JsonNode.class)
+                .get("predictions")
+                .get(0);
 
             assertThat(info.get("model").get("source").asString()).isEqualTo("classpath:models/fashion-mnist.tflite");
             assertThat(info.get("model").get("classNames")).hasSize(10);
             assertThat(info.get("model").get("signatures").toString()).contains("x: float32[-1, 28, 28]");
             assertThat(prediction.get("probabilities")).hasSize(10);
             assertThat(info.get("model").get("classNames").valueStream().map(JsonNode::asString).toList())
-                    .contains(prediction.get("label").asString());
+                .contains(prediction.get("label").asString());
         }
     }
+
 }

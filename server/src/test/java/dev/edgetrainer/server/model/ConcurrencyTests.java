@@ -9,17 +9,19 @@ import java.util.concurrent.Future;
 
 import dev.edgetrainer.server.RunningServer;
 import dev.edgetrainer.server.TestFixtures;
-
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 
-import tools.jackson.databind.JsonNode;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Parallel inferences while a training job runs: every one is answered, between train steps. */
+/**
+ * Parallel inferences while a training job runs: every one is answered, between train
+ * steps.
+ */
 class ConcurrencyTests extends RunningServer {
 
     @Autowired
@@ -52,15 +54,18 @@ class ConcurrencyTests extends RunningServer {
             for (Future<Integer> answer : answers) {
                 assertThat(answer.get()).isEqualTo(200);
             }
-        } finally {
+        }
+        finally {
             clients.shutdown();
         }
 
         JsonNode finished = awaitJob(location, j -> !List.of("QUEUED", "RUNNING").contains(j.get("status").asString()));
         assertThat(finished.get("status").asString()).isEqualTo("SUCCEEDED");
         assertThat(finished.get("step").asInt()).isEqualTo(2500);
-        // Inferences saw the weights at different steps: they ran between train steps, not after the job.
+        // Inferences saw the weights at different steps: they ran between train steps,
+        // not after the job.
         assertThat(stepsSeen.stream().distinct().count()).isGreaterThan(1);
         assertThat(engine.state().rejectedTasks()).isEqualTo(rejectedBefore);
     }
+
 }

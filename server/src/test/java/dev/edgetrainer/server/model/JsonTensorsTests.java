@@ -4,9 +4,7 @@ import dev.edgetrainer.model.tensor.DataType;
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.tensor.TensorSpec;
 import dev.edgetrainer.server.system.ApiException;
-
 import org.junit.jupiter.api.Test;
-
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -16,7 +14,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class JsonTensorsTests {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final TensorSpec SPEC = new TensorSpec("x", DataType.FLOAT32, new int[] {-1, 2, 3});
+
+    private static final TensorSpec SPEC = new TensorSpec("x", DataType.FLOAT32, new int[] { -1, 2, 3 });
 
     private static JsonNode json(String text) {
         return JSON.readTree(text);
@@ -25,7 +24,8 @@ class JsonTensorsTests {
     private static String fieldOf(String text) {
         try {
             JsonTensors.batch(JsonTensors.parse(json(text), "x", 1000), SPEC, "x");
-        } catch (ApiException e) {
+        }
+        catch (ApiException e) {
             return e.field();
         }
         throw new AssertionError(text + " was accepted");
@@ -41,8 +41,8 @@ class JsonTensorsTests {
 
     @Test
     void aBatchKeepsItsSize() {
-        Tensor tensor = JsonTensors.batch(JsonTensors.parse(json("[[[1,2,3],[4,5,6]],[[0,0,0],[0,0,0.5]]]"), "x",
-                1000), SPEC, "x");
+        Tensor tensor = JsonTensors.batch(JsonTensors.parse(json("[[[1,2,3],[4,5,6]],[[0,0,0],[0,0,0.5]]]"), "x", 1000),
+                SPEC, "x");
 
         assertThat(tensor.shape()).containsExactly(2, 2, 3);
         assertThat(tensor.floats()[11]).isEqualTo(0.5f);
@@ -62,7 +62,8 @@ class JsonTensorsTests {
 
     @Test
     void tooManyValuesAreRefusedBeforeParsingThem() {
-        assertThatThrownBy(() -> JsonTensors.parse(json("[[1,2,3],[4,5,6]]"), "x", 5))
-                .isInstanceOf(ApiException.class).hasMessageContaining("more than 5 values");
+        assertThatThrownBy(() -> JsonTensors.parse(json("[[1,2,3],[4,5,6]]"), "x", 5)).isInstanceOf(ApiException.class)
+            .hasMessageContaining("more than 5 values");
     }
+
 }

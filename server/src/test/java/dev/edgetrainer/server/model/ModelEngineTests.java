@@ -19,10 +19,10 @@ import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.server.TestFixtures;
 import dev.edgetrainer.server.system.ApiException;
 import dev.edgetrainer.server.system.EdgeProperties;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
 import org.springframework.http.HttpStatus;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -54,7 +54,7 @@ class ModelEngineTests {
     }
 
     private static Map<String, Tensor> sample() {
-        return Map.of("x", Tensor.ofFloats(new int[] {1, 28, 28}, new float[784]));
+        return Map.of("x", Tensor.ofFloats(new int[] { 1, 28, 28 }, new float[784]));
     }
 
     @Test
@@ -84,7 +84,7 @@ class ModelEngineTests {
         LoadedModel leaked = ModelEngine.await(engine.submit(TaskKind.INFER, model -> model));
 
         assertThatThrownBy(leaked::model).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("only edge-interpreter may use it");
+            .hasMessageContaining("only edge-interpreter may use it");
     }
 
     @Test
@@ -102,10 +102,10 @@ class ModelEngineTests {
         engine.submit(TaskKind.INFER, model -> null);
 
         assertThatThrownBy(() -> engine.submit(TaskKind.INFER, model -> null))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
-                    assertThat(e.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
-                    assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(2));
-                });
+            .isInstanceOfSatisfying(ApiException.class, e -> {
+                assertThat(e.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+                assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(2));
+            });
         assertThat(engine.state().rejectedTasks()).isEqualTo(1);
         assertThat(engine.state().queueDepth()).isEqualTo(2);
         // Follow-up steps of admitted work are never refused.
@@ -134,7 +134,7 @@ class ModelEngineTests {
         assertThat(queued.get()).isEqualTo(10);
         assertThat(engine.isRunning()).isFalse();
         assertThatThrownBy(() -> engine.submit(TaskKind.INFER, model -> null)).isInstanceOf(ApiException.class)
-                .hasMessageContaining("shutting down");
+            .hasMessageContaining("shutting down");
     }
 
     @Test
@@ -152,7 +152,8 @@ class ModelEngineTests {
         engine.close();
 
         assertThatThrownBy(late::get).isInstanceOf(ExecutionException.class)
-                .hasCauseInstanceOf(ApiException.class).hasMessageContaining("stopped before this task ran");
+            .hasCauseInstanceOf(ApiException.class)
+            .hasMessageContaining("stopped before this task ran");
     }
 
     @Test
@@ -163,16 +164,19 @@ class ModelEngineTests {
         assertThatThrownBy(() -> new ModelEngine(new ModelSource("m", Files.readAllBytes(model)), List.of("a", "b"),
                 new EdgeProperties.Queue(4, Duration.ofSeconds(1), Duration.ofSeconds(1)), state,
                 new EngineMetrics(state)))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("edge.model.class-names has 2 names");
+            .isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("edge.model.class-names has 2 names");
     }
 
     @Test
     void aFileThatIsNotAModelStopsStartup() {
         ModelState state = new ModelState();
 
-        assertThatThrownBy(() -> new ModelEngine(new ModelSource("junk.tflite", new byte[] {1, 2, 3, 4, 5, 6, 7, 8}),
+        assertThatThrownBy(() -> new ModelEngine(new ModelSource("junk.tflite", new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 }),
                 CLASSES, new EdgeProperties.Queue(4, Duration.ofSeconds(1), Duration.ofSeconds(1)), state,
                 new EngineMetrics(state)))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("cannot host model junk.tflite");
+            .isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("cannot host model junk.tflite");
     }
+
 }

@@ -5,12 +5,11 @@ import java.util.Map;
 
 import dev.edgetrainer.server.RunningServer;
 import dev.edgetrainer.server.TestFixtures;
-
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-
-import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,7 +23,7 @@ class ObservabilityEndToEndTests extends RunningServer {
         assertThat(model.get("status").asString()).isEqualTo("UP");
         assertThat(model.get("details").get("loaded").asBoolean()).isTrue();
         assertThat(model.get("details").get("signatures").valueStream().map(JsonNode::asString))
-                .containsExactlyInAnyOrder("train", "infer", "save", "restore");
+            .containsExactlyInAnyOrder("train", "infer", "save", "restore");
         assertThat(model.get("details").get("checkpointDirWritable").asBoolean()).isTrue();
         assertThat(model.get("details").get("lastRestore").has("skipped")).isTrue();
         assertThat(get("/actuator/health/liveness").getStatusCode().value()).isEqualTo(200);
@@ -67,8 +66,8 @@ class ObservabilityEndToEndTests extends RunningServer {
 
     private boolean hasExample(JsonNode requestOrResponse) {
         JsonNode content = requestOrResponse.get("content");
-        return content != null && content.valueStream()
-                .anyMatch(media -> media.has("example") || media.has("examples"));
+        return content != null
+                && content.valueStream().anyMatch(media -> media.has("example") || media.has("examples"));
     }
 
     @Test
@@ -87,9 +86,12 @@ class ObservabilityEndToEndTests extends RunningServer {
                 assertThat(hasExample(body)).as(name + " request example").isTrue();
             }
             assertThat(operation.getValue().get("responses").valueStream().anyMatch(this::hasExample))
-                    .as(name + " response example").isTrue();
+                .as(name + " response example")
+                .isTrue();
         }));
-        assertThat(http.get().uri(uri("/swagger-ui/index.html")).retrieve().toEntity(String.class)
-                .getStatusCode().value()).isEqualTo(200);
+        assertThat(
+                http.get().uri(uri("/swagger-ui/index.html")).retrieve().toEntity(String.class).getStatusCode().value())
+            .isEqualTo(200);
     }
+
 }

@@ -1,7 +1,5 @@
 package dev.edgetrainer.server.model;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -9,31 +7,33 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import dev.edgetrainer.model.tensor.WeightsFile;
 import dev.edgetrainer.model.graph.MlpModelWriter;
 import dev.edgetrainer.model.tensor.Tensor;
+import dev.edgetrainer.model.tensor.WeightsFile;
 import dev.edgetrainer.server.RunningServer;
 import dev.edgetrainer.server.TestFixtures;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.lite.schema.BuiltinOperator;
+import org.tensorflow.lite.schema.ModelT;
+import org.tensorflow.lite.schema.OperatorCodeT;
+import org.tensorflow.lite.schema.OperatorT;
+import tools.jackson.databind.JsonNode;
+
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.util.MultiValueMap;
 import org.springframework.web.client.RestClient;
-import org.tensorflow.lite.schema.BuiltinOperator;
-import org.tensorflow.lite.schema.ModelT;
-import org.tensorflow.lite.schema.OperatorCodeT;
-import org.tensorflow.lite.schema.OperatorT;
 
-import tools.jackson.databind.JsonNode;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The TFLite tutorial's own converted model, Flex ops and all, hosted unchanged: it trains on Fashion-MNIST
- * uploaded as IDX files, checkpoints through its own {@code save(checkpoint_path)}, and a restarted server restores
- * it and answers exactly as before. And a model with an op this runtime lacks still serves what it can.
+ * The TFLite tutorial's own converted model, Flex ops and all, hosted unchanged: it
+ * trains on Fashion-MNIST uploaded as IDX files, checkpoints through its own
+ * {@code save(checkpoint_path)}, and a restarted server restores it and answers exactly
+ * as before. And a model with an op this runtime lacks still serves what it can.
  */
 class TutorialModelTests {
 
@@ -49,8 +49,8 @@ class TutorialModelTests {
         Assumptions.assumeTrue(Files.isDirectory(FASHION),
                 "needs Debian package dataset-fashion-mnist at " + FASHION + " (CI installs it)");
         Path checkpoints = dir.resolve("checkpoints");
-        String[] args = {"--edge.model.class-names=0,1,2,3,4,5,6,7,8,9"};
-        byte[][] pngs = {TestFixtures.png(1), TestFixtures.png(2), TestFixtures.png(3)};
+        String[] args = { "--edge.model.class-names=0,1,2,3,4,5,6,7,8,9" };
+        byte[][] pngs = { TestFixtures.png(1), TestFixtures.png(2), TestFixtures.png(3) };
         List<JsonNode> before;
         String saved;
         try (ConfigurableApplicationContext server = RunningServer.start(model, checkpoints, args)) {
@@ -58,11 +58,18 @@ class TutorialModelTests {
             MultiValueMap<String, Object> parts = RunningServer.parts();
             parts.add("images", RunningServer.file(read("t10k-images-idx3-ubyte.gz"), "t10k-images-idx3-ubyte.gz"));
             parts.add("labels", RunningServer.file(read("t10k-labels-idx1-ubyte.gz"), "t10k-labels-idx1-ubyte.gz"));
-            ResponseEntity<JsonNode> trained = http.post().uri("/train?batchSize=100&epochs=3&shuffle=false")
-                    .contentType(MediaType.MULTIPART_FORM_DATA).body(parts).retrieve().toEntity(JsonNode.class);
+            ResponseEntity<JsonNode> trained = http.post()
+                .uri("/train?batchSize=100&epochs=3&shuffle=false")
+                .contentType(MediaType.MULTIPART_FORM_DATA)
+                .body(parts)
+                .retrieve()
+                .toEntity(JsonNode.class);
             assertThat(trained.getStatusCode().value()).as(String.valueOf(trained.getBody())).isEqualTo(200);
-            double[] epochLosses = trained.getBody().get("epochLosses").valueStream().mapToDouble(JsonNode::asDouble)
-                    .toArray();
+            double[] epochLosses = trained.getBody()
+                .get("epochLosses")
+                .valueStream()
+                .mapToDouble(JsonNode::asDouble)
+                .toArray();
             assertThat(epochLosses).hasSize(3);
             assertThat(epochLosses[2]).as(Arrays.toString(epochLosses)).isLessThan(epochLosses[0]);
 
@@ -77,7 +84,7 @@ class TutorialModelTests {
             RestClient http = RunningServer.client(RunningServer.port(server), null);
             JsonNode health = http.get().uri("/actuator/health").retrieve().body(JsonNode.class);
             assertThat(health.get("components").get("model").get("details").get("checkpoint").asString())
-                    .isEqualTo(saved);
+                .isEqualTo(saved);
             assertThat(infer(http, pngs)).isEqualTo(before);
         }
     }
@@ -89,21 +96,27 @@ class TutorialModelTests {
         try (ConfigurableApplicationContext server = RunningServer.start(model, dir.resolve("checkpoints"),
                 "--edge.model.class-names=0,1,2,3,4,5,6,7,8,9")) {
             RestClient http = RunningServer.client(RunningServer.port(server), null);
-            byte[][] pngs = {TestFixtures.png(1), TestFixtures.png(2)};
+            byte[][] pngs = { TestFixtures.png(1), TestFixtures.png(2) };
             List<JsonNode> before = infer(http, pngs);
             Map<String, Tensor> wrong = new LinkedHashMap<>();
-            wrong.put("dense_1/kernel:0", Tensor.ofFloats(new int[] {784, 128}, new float[784 * 128]));
-            wrong.put("dense_1/bias:0", Tensor.ofFloats(new int[] {128}, new float[128]));
-            wrong.put("dense_2/kernel:0", Tensor.ofFloats(new int[] {12, 10}, new float[120]));
-            wrong.put("dense_2/bias:0", Tensor.ofFloats(new int[] {10}, new float[10]));
-            ResponseEntity<JsonNode> uploaded = http.put().uri("/checkpoints/wrong-shape/file")
-                    .contentType(MediaType.APPLICATION_OCTET_STREAM).body(WeightsFile.encode(wrong)).retrieve()
-                    .toEntity(JsonNode.class);
+            wrong.put("dense_1/kernel:0", Tensor.ofFloats(new int[] { 784, 128 }, new float[784 * 128]));
+            wrong.put("dense_1/bias:0", Tensor.ofFloats(new int[] { 128 }, new float[128]));
+            wrong.put("dense_2/kernel:0", Tensor.ofFloats(new int[] { 12, 10 }, new float[120]));
+            wrong.put("dense_2/bias:0", Tensor.ofFloats(new int[] { 10 }, new float[10]));
+            ResponseEntity<JsonNode> uploaded = http.put()
+                .uri("/checkpoints/wrong-shape/file")
+                .contentType(MediaType.APPLICATION_OCTET_STREAM)
+                .body(WeightsFile.encode(wrong))
+                .retrieve()
+                .toEntity(JsonNode.class);
             assertThat(uploaded.getStatusCode().value()).as(String.valueOf(uploaded.getBody())).isEqualTo(201);
 
-            ResponseEntity<JsonNode> restored = http.post().uri("/checkpoint/restore")
-                    .contentType(MediaType.APPLICATION_JSON).body(Map.of("id", "wrong-shape")).retrieve()
-                    .toEntity(JsonNode.class);
+            ResponseEntity<JsonNode> restored = http.post()
+                .uri("/checkpoint/restore")
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(Map.of("id", "wrong-shape"))
+                .retrieve()
+                .toEntity(JsonNode.class);
             assertThat(restored.getStatusCode().value()).as(String.valueOf(restored.getBody())).isEqualTo(422);
             assertThat(restored.getBody().get("detail").asString()).contains("dense_2/kernel:0");
             assertThat(infer(http, pngs)).isEqualTo(before);
@@ -116,37 +129,61 @@ class TutorialModelTests {
         Files.write(model, withCustomOpInTrain(MlpModelWriter.write(TestFixtures.SMALL), "MyCustomOp"));
         try (ConfigurableApplicationContext server = RunningServer.start(model, dir.resolve("checkpoints"))) {
             RestClient http = RunningServer.client(RunningServer.port(server), null);
-            JsonNode details = http.get().uri("/actuator/health").retrieve().body(JsonNode.class)
-                    .get("components").get("model").get("details");
+            JsonNode details = http.get()
+                .uri("/actuator/health")
+                .retrieve()
+                .body(JsonNode.class)
+                .get("components")
+                .get("model")
+                .get("details");
             assertThat(details.get("missingOps").get("train").get(0).asString()).isEqualTo("MyCustomOp");
 
-            ResponseEntity<JsonNode> inferred = http.post().uri("/infer").contentType(MediaType.IMAGE_PNG)
-                    .body(TestFixtures.png(1)).retrieve().toEntity(JsonNode.class);
+            ResponseEntity<JsonNode> inferred = http.post()
+                .uri("/infer")
+                .contentType(MediaType.IMAGE_PNG)
+                .body(TestFixtures.png(1))
+                .retrieve()
+                .toEntity(JsonNode.class);
             assertThat(inferred.getStatusCode().value()).isEqualTo(200);
 
-            ResponseEntity<JsonNode> trained = http.post().uri("/train").contentType(MediaType.APPLICATION_JSON)
-                    .body(Map.of("x", TestFixtures.batch(2), "y", List.of(1, 2))).retrieve().toEntity(JsonNode.class);
+            ResponseEntity<JsonNode> trained = http.post()
+                .uri("/train")
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(Map.of("x", TestFixtures.batch(2), "y", List.of(1, 2)))
+                .retrieve()
+                .toEntity(JsonNode.class);
             assertThat(trained.getStatusCode().value()).isEqualTo(501);
             assertThat(trained.getHeaders().getContentType().toString()).startsWith("application/problem+json");
             assertThat(trained.getBody().get("detail").asString())
-                    .isEqualTo("signature 'train' needs custom ops this runtime does not provide: MyCustomOp");
+                .isEqualTo("signature 'train' needs custom ops this runtime does not provide: MyCustomOp");
         }
     }
 
     private static List<JsonNode> infer(RestClient http, byte[][] pngs) {
-        return Arrays.stream(pngs).map(png -> http.post().uri("/infer").contentType(MediaType.IMAGE_PNG).body(png)
-                .retrieve().body(JsonNode.class).get("predictions").get(0)).toList();
+        return Arrays.stream(pngs)
+            .map(png -> http.post()
+                .uri("/infer")
+                .contentType(MediaType.IMAGE_PNG)
+                .body(png)
+                .retrieve()
+                .body(JsonNode.class)
+                .get("predictions")
+                .get(0))
+            .toList();
     }
 
     private static byte[] read(String name) {
         try {
             return Files.readAllBytes(FASHION.resolve(name));
-        } catch (java.io.IOException e) {
+        }
+        catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
     }
 
-    /** The model with its train subgraph's ReLU turned into a custom op nobody provides. */
+    /**
+     * The model with its train subgraph's ReLU turned into a custom op nobody provides.
+     */
     private static byte[] withCustomOpInTrain(byte[] bytes, String customOp) {
         ModelT model = ModelT.deserializeFromBinary(bytes);
         OperatorCodeT[] codes = Arrays.copyOf(model.getOperatorCodes(), model.getOperatorCodes().length + 1);
@@ -165,4 +202,5 @@ class TutorialModelTests {
         }
         return model.serializeToBinary();
     }
+
 }

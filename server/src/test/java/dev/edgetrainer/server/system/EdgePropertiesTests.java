@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.util.unit.DataSize;
@@ -13,11 +14,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class EdgePropertiesTests {
 
-    private final ApplicationContextRunner runner = new ApplicationContextRunner()
-            .withUserConfiguration(Config.class);
+    private final ApplicationContextRunner runner = new ApplicationContextRunner().withUserConfiguration(Config.class);
 
     @EnableConfigurationProperties(EdgeProperties.class)
     static class Config {
+
     }
 
     @Test
@@ -38,16 +39,12 @@ class EdgePropertiesTests {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "edge.queue.capacity=0 | capacity",
-        "edge.model.top-k=0 | topK",
-        "edge.model.class-names= | classNames",
-        "edge.model.path=/no/such/model.tflite | pathUsable",
-        "edge.checkpoint.keep=0 | keep",
-        "edge.security.token=short | tokenStrong",
-        "edge.limits.max-body=10B | maxBodyInRange",
-        "edge.train.epochs=5000 | epochsWithinMax",
-        "edge.infer.invert=sideways | invert"})
+    @CsvSource(delimiter = '|',
+            value = { "edge.queue.capacity=0 | capacity", "edge.model.top-k=0 | topK",
+                    "edge.model.class-names= | classNames", "edge.model.path=/no/such/model.tflite | pathUsable",
+                    "edge.checkpoint.keep=0 | keep", "edge.security.token=short | tokenStrong",
+                    "edge.limits.max-body=10B | maxBodyInRange", "edge.train.epochs=5000 | epochsWithinMax",
+                    "edge.infer.invert=sideways | invert" })
     void aWrongValueStopsStartupNamingIt(String setting, String field) {
         runner.withPropertyValues(setting).run(context -> {
             assertThat(context).hasFailed();
@@ -59,4 +56,5 @@ class EdgePropertiesTests {
             assertThat(messages.toString()).contains(field);
         });
     }
+
 }

@@ -6,16 +6,15 @@ import java.util.Map;
 
 import dev.edgetrainer.server.RunningServer;
 import dev.edgetrainer.server.TestFixtures;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.client.RestClient;
-
-import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,8 +39,12 @@ class SecurityTests {
             RestClient authorized = RunningServer.client(RunningServer.port(server), TOKEN);
             Map<String, Object> batch = Map.of("x", TestFixtures.batch(2), "y", List.of(1, 2));
 
-            ResponseEntity<JsonNode> refused = anonymous.post().uri("/train").contentType(MediaType.APPLICATION_JSON)
-                    .body(batch).retrieve().toEntity(JsonNode.class);
+            ResponseEntity<JsonNode> refused = anonymous.post()
+                .uri("/train")
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(batch)
+                .retrieve()
+                .toEntity(JsonNode.class);
 
             assertThat(refused.getStatusCode().value()).isEqualTo(401);
             assertThat(refused.getHeaders().getFirst(HttpHeaders.WWW_AUTHENTICATE)).isEqualTo("Bearer");
@@ -54,12 +57,13 @@ class SecurityTests {
                 assertThat(status(client.delete().uri("/checkpoints/x"))).isEqualTo(401);
             }
             assertThat(status(wrong.post().uri("/train").contentType(MediaType.APPLICATION_JSON).body(batch)))
-                    .isEqualTo(401);
+                .isEqualTo(401);
             assertThat(status(authorized.post().uri("/train").contentType(MediaType.APPLICATION_JSON).body(batch)))
-                    .isEqualTo(200);
+                .isEqualTo(200);
             assertThat(status(authorized.post().uri("/checkpoint/save"))).isEqualTo(201);
-            assertThat(status(anonymous.post().uri("/infer").contentType(MediaType.IMAGE_PNG)
-                    .body(TestFixtures.png(1)))).isEqualTo(200);
+            assertThat(
+                    status(anonymous.post().uri("/infer").contentType(MediaType.IMAGE_PNG).body(TestFixtures.png(1))))
+                .isEqualTo(200);
             assertThat(status(anonymous.get().uri("/actuator/health"))).isEqualTo(200);
         }
     }
@@ -72,10 +76,13 @@ class SecurityTests {
             RestClient anonymous = RunningServer.client(RunningServer.port(server), null);
             RestClient authorized = RunningServer.client(RunningServer.port(server), TOKEN);
 
-            assertThat(status(anonymous.post().uri("/infer").contentType(MediaType.IMAGE_PNG)
-                    .body(TestFixtures.png(1)))).isEqualTo(401);
-            assertThat(status(authorized.post().uri("/infer").contentType(MediaType.IMAGE_PNG)
-                    .body(TestFixtures.png(1)))).isEqualTo(200);
+            assertThat(
+                    status(anonymous.post().uri("/infer").contentType(MediaType.IMAGE_PNG).body(TestFixtures.png(1))))
+                .isEqualTo(401);
+            assertThat(
+                    status(authorized.post().uri("/infer").contentType(MediaType.IMAGE_PNG).body(TestFixtures.png(1))))
+                .isEqualTo(200);
         }
     }
+
 }

@@ -4,8 +4,8 @@ import java.time.Instant;
 import java.util.List;
 
 import dev.edgetrainer.server.system.ApiException;
-
 import org.junit.jupiter.api.Test;
+
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
 import org.springframework.http.MediaType;
@@ -58,10 +58,10 @@ class TrainingControllerTests {
         given(training.awaitQuickly(job)).willReturn(true);
 
         mvc.perform(post("/train?epochs=2").contentType(MediaType.APPLICATION_JSON)
-                        .content("{\"x\": [[1]], \"y\": [0], \"batchSize\": 1}"))
-                .andExpect(status().isOk())
-                .andExpect(jsonPath("$.loss").value(0.5))
-                .andExpect(jsonPath("$.epochLosses.length()").value(2));
+            .content("{\"x\": [[1]], \"y\": [0], \"batchSize\": 1}"))
+            .andExpect(status().isOk())
+            .andExpect(jsonPath("$.loss").value(0.5))
+            .andExpect(jsonPath("$.epochLosses.length()").value(2));
         verify(training).start(eq(DATA), argThat(o -> o.epochs() == 2 && o.batchSize() == 1 && !o.async()), any());
     }
 
@@ -71,10 +71,10 @@ class TrainingControllerTests {
         TrainingJob job = job(TrainingJob.Status.RUNNING);
         given(training.start(any(), any(), any())).willReturn(job);
 
-        mvc.perform(multipart("/train?async=true").file(new MockMultipartFile("images", new byte[] {1}))
-                        .file(new MockMultipartFile("labels", new byte[] {2})))
-                .andExpect(status().isAccepted())
-                .andExpect(header().string("Location", "/train/jobs/j1"));
+        mvc.perform(multipart("/train?async=true").file(new MockMultipartFile("images", new byte[] { 1 }))
+            .file(new MockMultipartFile("labels", new byte[] { 2 })))
+            .andExpect(status().isAccepted())
+            .andExpect(header().string("Location", "/train/jobs/j1"));
     }
 
     @Test
@@ -87,22 +87,27 @@ class TrainingControllerTests {
         given(training.awaitQuickly(job)).willReturn(true);
 
         mvc.perform(post("/train").contentType(MediaType.APPLICATION_JSON).content("{\"x\": [[1]], \"y\": [0]}"))
-                .andExpect(status().isUnprocessableContent())
-                .andExpect(jsonPath("$.detail").value(org.hamcrest.Matchers.containsString("put back")));
+            .andExpect(status().isUnprocessableContent())
+            .andExpect(jsonPath("$.detail").value(org.hamcrest.Matchers.containsString("put back")));
     }
 
     @Test
     void badOptionsAndPartsAreRejectedBeforeAnyJob() throws Exception {
         mvc.perform(post("/train?epochs=0").contentType(MediaType.APPLICATION_JSON).content("{\"x\": [1]}"))
-                .andExpect(status().isBadRequest()).andExpect(jsonPath("$.field").value("epochs"));
+            .andExpect(status().isBadRequest())
+            .andExpect(jsonPath("$.field").value("epochs"));
         mvc.perform(post("/train").contentType(MediaType.APPLICATION_JSON).content("{\"x\": [1], \"batchSize\": 0}"))
-                .andExpect(status().isBadRequest()).andExpect(jsonPath("$.field").value("batchSize"));
+            .andExpect(status().isBadRequest())
+            .andExpect(jsonPath("$.field").value("batchSize"));
         mvc.perform(post("/train?shuffle=perhaps").contentType(MediaType.APPLICATION_JSON).content("{}"))
-                .andExpect(status().isBadRequest()).andExpect(jsonPath("$.field").value("shuffle"));
-        mvc.perform(multipart("/train").file(new MockMultipartFile("images", new byte[] {1})))
-                .andExpect(status().isBadRequest()).andExpect(jsonPath("$.field").value("labels"));
-        mvc.perform(multipart("/train").file(new MockMultipartFile("other", new byte[] {1})))
-                .andExpect(status().isBadRequest()).andExpect(jsonPath("$.field").value("image"));
+            .andExpect(status().isBadRequest())
+            .andExpect(jsonPath("$.field").value("shuffle"));
+        mvc.perform(multipart("/train").file(new MockMultipartFile("images", new byte[] { 1 })))
+            .andExpect(status().isBadRequest())
+            .andExpect(jsonPath("$.field").value("labels"));
+        mvc.perform(multipart("/train").file(new MockMultipartFile("other", new byte[] { 1 })))
+            .andExpect(status().isBadRequest())
+            .andExpect(jsonPath("$.field").value("image"));
         verifyNoInteractions(training);
     }
 
@@ -115,7 +120,9 @@ class TrainingControllerTests {
 
         mvc.perform(get("/train/jobs/j1")).andExpect(status().isOk()).andExpect(jsonPath("$.step").value(4));
         mvc.perform(delete("/train/jobs/j1")).andExpect(status().isAccepted());
-        mvc.perform(get("/train/jobs/nope")).andExpect(status().isNotFound())
-                .andExpect(jsonPath("$.field").value("id"));
+        mvc.perform(get("/train/jobs/nope"))
+            .andExpect(status().isNotFound())
+            .andExpect(jsonPath("$.field").value("id"));
     }
+
 }

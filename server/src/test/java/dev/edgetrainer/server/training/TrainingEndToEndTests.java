@@ -8,12 +8,11 @@ import java.util.zip.GZIPOutputStream;
 
 import dev.edgetrainer.server.RunningServer;
 import dev.edgetrainer.server.TestFixtures;
-
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
 import org.springframework.http.ResponseEntity;
 import org.springframework.util.MultiValueMap;
-
-import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,8 +22,8 @@ class TrainingEndToEndTests extends RunningServer {
     void jsonBatchTrainsAndReportsLossPerEpoch() {
         List<Double> before = probabilities(TestFixtures.png(1));
 
-        ResponseEntity<JsonNode> response = post("/train?epochs=3", Map.of("x", TestFixtures.batch(20),
-                "y", TestFixtures.labels(20), "batchSize", 8));
+        ResponseEntity<JsonNode> response = post("/train?epochs=3",
+                Map.of("x", TestFixtures.batch(20), "y", TestFixtures.labels(20), "batchSize", 8));
 
         assertThat(response.getStatusCode().value()).isEqualTo(200);
         JsonNode job = response.getBody();
@@ -47,8 +46,11 @@ class TrainingEndToEndTests extends RunningServer {
         Map<String, Object> body = Map.of("x", TestFixtures.batch(4), "y", oneHot, "shuffle", false);
         double oneHotLoss = post("/train", body).getBody().get("loss").asDouble();
         post("/checkpoint/reset", null);
-        double indexLoss = post("/train", Map.of("x", TestFixtures.batch(4), "y", List.of(0, 1, 2, 3),
-                "shuffle", false)).getBody().get("loss").asDouble();
+        double indexLoss = post("/train",
+                Map.of("x", TestFixtures.batch(4), "y", List.of(0, 1, 2, 3), "shuffle", false))
+            .getBody()
+            .get("loss")
+            .asDouble();
 
         assertThat(indexLoss).isEqualTo(oneHotLoss);
     }
@@ -95,7 +97,7 @@ class TrainingEndToEndTests extends RunningServer {
         badIdx.add("labels", file(TestFixtures.idxLabels(5), "labels"));
         MultiValueMap<String, Object> badLabel = parts();
         badLabel.add("images", file(TestFixtures.idxImages(2), "images"));
-        badLabel.add("labels", file(TestFixtures.idx(0x801, new int[] {2}, new byte[] {1, 10}), "labels"));
+        badLabel.add("labels", file(TestFixtures.idx(0x801, new int[] { 2 }, new byte[] { 1, 10 }), "labels"));
 
         assertProblem(post("/train", Map.of("x", TestFixtures.batch(2), "y", List.of(1, 10))), 400, "y[1]");
         assertProblem(post("/train", Map.of("x", TestFixtures.batch(2), "y", List.of(-1, 0))), 400, "y[0]");
@@ -105,8 +107,7 @@ class TrainingEndToEndTests extends RunningServer {
         assertProblem(post("/train", Map.of("x", TestFixtures.batch(1))), 400, "y");
         assertProblem(post("/train", Map.of("x", new float[2][28][27], "y", List.of(1, 2))), 400, "x");
         assertProblem(post("/train?epochs=0", Map.of("x", TestFixtures.batch(1), "y", List.of(1))), 400, "epochs");
-        assertProblem(post("/train?epochs=abc", Map.of("x", TestFixtures.batch(1), "y", List.of(1))), 400,
-                "epochs");
+        assertProblem(post("/train?epochs=abc", Map.of("x", TestFixtures.batch(1), "y", List.of(1))), 400, "epochs");
         assertProblem(postParts("/train", unlabelled), 400, "label");
         assertProblem(postParts("/train", badIdx), 400, "images");
         assertProblem(postParts("/train", badLabel), 400, "labels[1]");
@@ -153,4 +154,5 @@ class TrainingEndToEndTests extends RunningServer {
         assertThat(cancelled.get("step").asInt()).isLessThan(10_000);
         assertProblem(get("/train/jobs/no-such-job"), 404, "id");
     }
+
 }
