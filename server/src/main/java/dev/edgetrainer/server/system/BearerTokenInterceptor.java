@@ -8,7 +8,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
 import org.springframework.web.servlet.HandlerInterceptor;
 
 /**
@@ -32,7 +31,7 @@ final class BearerTokenInterceptor implements HandlerInterceptor {
         String presented = header != null && header.regionMatches(true, 0, PREFIX, 0, PREFIX.length())
                 ? header.substring(PREFIX.length()).trim() : "";
         if (!MessageDigest.isEqual(expected, digest(presented))) {
-            throw new ApiException(HttpStatus.UNAUTHORIZED, HttpHeaders.AUTHORIZATION, header == null
+            throw new UnauthorizedException(HttpHeaders.AUTHORIZATION, header == null
                     ? "this endpoint needs 'Authorization: Bearer <token>'" : "the bearer token is not valid");
         }
         return true;

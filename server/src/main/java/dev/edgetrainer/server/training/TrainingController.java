@@ -6,7 +6,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.edgetrainer.server.system.ApiException;
+import dev.edgetrainer.server.system.BadInputException;
 import dev.edgetrainer.server.system.EdgeProperties;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -15,7 +15,6 @@ import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import tools.jackson.databind.JsonNode;
 
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -76,9 +75,9 @@ class TrainingController {
                                     examples = @ExampleObject(PROBLEM_EXAMPLE))),
                     @ApiResponse(responseCode = "409", description = "another job is running"), @ApiResponse(
                             responseCode = "422", description = "a step's loss was NaN or infinite; it was undone") })
-    ResponseEntity<TrainingJob.JobView> json(@RequestBody TrainRequest request,
-            @RequestParam(required = false) Integer epochs, @RequestParam(required = false) Integer batchSize,
-            @RequestParam(required = false) Boolean shuffle, @RequestParam(required = false) Boolean async) {
+    ResponseEntity<JobView> json(@RequestBody TrainRequest request, @RequestParam(required = false) Integer epochs,
+            @RequestParam(required = false) Integer batchSize, @RequestParam(required = false) Boolean shuffle,
+            @RequestParam(required = false) Boolean async) {
         TrainingOptions options = TrainingOptions.of(epochs, batchSize, shuffle, async, request.epochs(),
                 request.batchSize(), request.shuffle(), request.async(), defaults);
         return run(reader.json(request.x(), request.y()), options);
@@ -101,8 +100,7 @@ class TrainingController {
                     @ApiResponse(responseCode = "202", description = "long job; poll the Location"),
                     @ApiResponse(responseCode = "400", content = @Content(mediaType = "application/problem+json",
                             examples = @ExampleObject(PROBLEM_EXAMPLE))) })
-    ResponseEntity<TrainingJob.JobView> multipart(
-            @RequestParam(name = "image", required = false) List<MultipartFile> image,
+    ResponseEntity<JobView> multipart(@RequestParam(name = "image", required = false) List<MultipartFile> image,
             @RequestParam(name = "label", required = false) List<String> label,
             @RequestParam(name = "images", required = false) MultipartFile images,
             @RequestParam(name = "labels", required = false) MultipartFile labels,
@@ -112,7 +110,7 @@ class TrainingController {
         TrainingOptions options = TrainingOptions.of(epochs, batchSize, shuffle, async, defaults);
         if (images != null || labels != null) {
             if (images == null || labels == null) {
-                throw ApiException.badInput(images == null ? "images" : "labels",
+                throw new BadInputException(images == null ? "images" : "labels",
                         "IDX training needs both an 'images' and a 'labels' part");
             }
             // Streamed from the parts: a copy of an upload of up to edge.limits.max-body
@@ -122,7 +120,7 @@ class TrainingController {
             }
         }
         if (image == null || image.isEmpty()) {
-            throw ApiException.badInput("image",
+            throw new BadInputException("image",
                     "send 'image' parts with 'label' parts, or 'images' and 'labels' " + "IDX files");
         }
         List<byte[]> bytes = new ArrayList<>(image.size());
@@ -132,17 +130,15 @@ class TrainingController {
         return run(reader.images(bytes, label == null ? List.of() : label), options);
     }
 
-    private ResponseEntity<TrainingJob.JobView> run(TrainingData data, TrainingOptions options) {
+    private ResponseEntity<JobView> run(TrainingData data, TrainingOptions options) {
         TrainingJob job = training.start(data, options, reader.spec());
         boolean quick = !options.async() && !training.expectedToBeSlow(job) && training.awaitQuickly(job);
         if (!quick) {
-            TrainingJob.JobView view = job.view();
+            JobView view = job.view();
             return ResponseEntity.accepted().location(URI.create("/train/jobs/" + view.id())).body(view);
         }
         if (job.status() == TrainingJob.Status.FAILED) {
-            throw new ApiException(
-                    job.producedNonFiniteLoss() ? HttpStatus.UNPROCESSABLE_CONTENT : HttpStatus.INTERNAL_SERVER_ERROR,
-                    null, "training job " + job.id + ": " + job.error());
+            throw new TrainingFailedException(job.id, job.error(), job.producedNonFiniteLoss());
         }
         return ResponseEntity.ok(job.view());
     }
@@ -150,7 +146,7 @@ class TrainingController {
     @GetMapping("/train/jobs")
     @Operation(summary = "Recent training jobs, newest first", responses = @ApiResponse(responseCode = "200",
             content = @Content(examples = @ExampleObject("[" + JOB_EXAMPLE + "]"))))
-    List<TrainingJob.JobView> jobs() {
+    List<JobView> jobs() {
         return training.jobs();
     }
 
@@ -159,7 +155,7 @@ class TrainingController {
             responses = {
                     @ApiResponse(responseCode = "200", content = @Content(examples = @ExampleObject(JOB_EXAMPLE))),
                     @ApiResponse(responseCode = "404", description = "unknown or forgotten job") })
-    TrainingJob.JobView job(@PathVariable String id) {
+    JobView job(@PathVariable String id) {
         return training.job(id).view();
     }
 
@@ -168,7 +164,7 @@ class TrainingController {
             description = "Steps already taken stay in the weights; the job ends as CANCELLED.",
             responses = @ApiResponse(responseCode = "202", content = @Content(
                     examples = @ExampleObject("{\"id\":\"6c0e7a52-8f0b-4c41-9d1e-2f7c2b1f4a10\",\"status\":\"RUNNING\",\"cancelling\":true}"))))
-    ResponseEntity<TrainingJob.JobView> cancel(@PathVariable String id) {
+    ResponseEntity<JobView> cancel(@PathVariable String id) {
         TrainingJob job = training.cancel(id);
         return job.isFinished() ? ResponseEntity.ok(job.view()) : ResponseEntity.accepted().body(job.view());
     }
