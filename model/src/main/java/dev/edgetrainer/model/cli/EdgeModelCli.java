@@ -50,7 +50,10 @@ public final class EdgeModelCli {
             .setErr(new PrintWriter(err, true))
             .setParameterExceptionHandler(EdgeModelCli::usageError)
             .setExecutionExceptionHandler(EdgeModelCli::failure)
-            .setUsageHelpWidth(USAGE_WIDTH);
+            .setUsageHelpWidth(USAGE_WIDTH)
+            // An argument starting with @ is a file name here, not a file of more
+            // arguments.
+            .setExpandAtFiles(false);
         cli.getCommandSpec()
             .usageMessage()
             .footer("%nFashion-MNIST is at " + Dataset.DEBIAN_DIR + " (Debian package dataset-fashion-mnist).",
