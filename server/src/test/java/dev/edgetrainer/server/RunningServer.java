@@ -71,10 +71,14 @@ public abstract class RunningServer {
     @BeforeEach
     void cleanSlate() {
         http = client(port, null);
-        for (JsonNode checkpoint : get("/checkpoints").getBody().get("checkpoints")) {
-            delete("/checkpoints/" + checkpoint.get("id").asString());
-        }
+        // Reset first: the checkpoint the weights descend from cannot be deleted.
         assertThat(post("/checkpoint/reset", null).getStatusCode().value()).isEqualTo(200);
+        JsonNode list = get("/checkpoints").getBody();
+        for (String kind : List.of("checkpoints", "corrupt")) {
+            for (JsonNode checkpoint : list.path(kind)) {
+                delete("/checkpoints/" + checkpoint.get("id").asString());
+            }
+        }
     }
 
     /**

@@ -15,6 +15,7 @@ import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
 import org.springframework.http.ContentDisposition;
+import org.springframework.http.ETag;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -24,6 +25,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -94,19 +96,23 @@ class CheckpointController {
     }
 
     /**
+     * @param corrupt checkpoints whose manifest cannot be read or whose data file is
+     * missing, with the reason: never restored nor sent, but deletable
      * @param current the checkpoint the weights in memory descend from; null for the
      * original weights
      */
-    record CheckpointList(List<Manifest> checkpoints, String current) {
+    record CheckpointList(List<Manifest> checkpoints, List<CheckpointService.Corrupt> corrupt, String current) {
     }
 
     @GetMapping("/checkpoints")
-    @Operation(summary = "List checkpoints, newest first",
+    @Operation(summary = "List checkpoints, newest first, and the corrupt ones",
             responses = @ApiResponse(responseCode = "200",
                     content = @Content(examples = @ExampleObject("{\"checkpoints\":[" + MANIFEST_EXAMPLE
-                            + "],\"current\":\"20250101T120000123Z-s600\"}"))))
+                            + "],\"corrupt\":[{\"id\":\"x1\",\"problem\":\"its data file x1.weights is missing\"}],"
+                            + "\"current\":\"20250101T120000123Z-s600\"}"))))
     CheckpointList list() {
-        return new CheckpointList(checkpoints.list(), checkpoints.current().checkpoint());
+        CheckpointService.Listing listing = checkpoints.list();
+        return new CheckpointList(listing.checkpoints(), listing.corrupt(), checkpoints.current().checkpoint());
     }
 
     @GetMapping("/checkpoints/{id}")
@@ -120,9 +126,12 @@ class CheckpointController {
     }
 
     @DeleteMapping("/checkpoints/{id}")
-    @Operation(summary = "Delete a checkpoint", responses = { @ApiResponse(responseCode = "204"), @ApiResponse(
-            responseCode = "404",
-            content = @Content(mediaType = "application/problem+json", examples = @ExampleObject(NOT_FOUND_EXAMPLE))) })
+    @Operation(summary = "Delete a checkpoint, a corrupt one too", responses = { @ApiResponse(responseCode = "204"),
+            @ApiResponse(responseCode = "404",
+                    content = @Content(mediaType = "application/problem+json",
+                            examples = @ExampleObject(NOT_FOUND_EXAMPLE))),
+            @ApiResponse(responseCode = "409", description = "the current checkpoint (save, restore or reset first), "
+                    + "or one another request is using") })
     ResponseEntity<Void> delete(@PathVariable String id) {
         checkpoints.delete(id);
         return ResponseEntity.noContent().build();
@@ -130,30 +139,36 @@ class CheckpointController {
 
     @GetMapping(path = "/checkpoints/{id}/file", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
     @Operation(summary = "Download a checkpoint file (verified first)",
-            description = "The Repr-Digest header carries the SHA-256 (RFC 9530); the ETag is the hex SHA-256.",
-            responses = @ApiResponse(responseCode = "200",
-                    content = @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM_VALUE,
-                            examples = @ExampleObject(summary = "curl -o w.weights .../checkpoints/{id}/file",
-                                    value = "(binary ETWEIGHT file)"))))
-    ResponseEntity<byte[]> download(@PathVariable String id) {
-        CheckpointService.Download download = checkpoints.download(id);
+            description = "The Repr-Digest header carries the SHA-256 (RFC 9530); the ETag is the hex SHA-256. "
+                    + "If-None-Match with it answers 304; If-Match with another version answers 412.",
+            responses = {
+                    @ApiResponse(responseCode = "200",
+                            content = @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM_VALUE,
+                                    examples = @ExampleObject(summary = "curl -o w.weights .../checkpoints/{id}/file",
+                                            value = "(binary ETWEIGHT file)"))),
+                    @ApiResponse(responseCode = "304", description = "If-None-Match names its ETag"),
+                    @ApiResponse(responseCode = "412", description = "If-Match names another version") })
+    ResponseEntity<byte[]> download(@PathVariable String id, @RequestHeader HttpHeaders headers) {
+        CheckpointService.Download download = checkpoints.download(id, preconditions(headers));
         Manifest manifest = download.manifest();
         return ResponseEntity.ok()
             .header(HttpHeaders.CONTENT_DISPOSITION,
                     ContentDisposition.attachment()
-                        .filename(manifest.id() + CheckpointStore.extension(manifest.style()))
+                        .filename(manifest.id() + StoreLayout.extension(manifest.style()))
                         .build()
                         .toString())
             .header("Repr-Digest",
                     "sha-256=:" + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(manifest.sha256())) + ":")
-            .eTag("\"" + manifest.sha256() + "\"")
+            .eTag(manifest.sha256())
             .contentType(MediaType.APPLICATION_OCTET_STREAM)
             .body(download.data());
     }
 
     @PutMapping(path = "/checkpoints/{id}/file", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
     @Operation(summary = "Upload a checkpoint file from another device",
-            description = "The file must decode, pass its checksum and fit this model's weights (else 422).",
+            description = "The file must decode, pass its checksum and fit this model's weights (else 422). "
+                    + "An existing id is replaced (200) only when If-Match names its ETag; without If-Match it "
+                    + "answers 409. If-None-Match: * creates only.",
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(
                     mediaType = MediaType.APPLICATION_OCTET_STREAM_VALUE,
                     examples = @ExampleObject(
@@ -161,12 +176,41 @@ class CheckpointController {
                             value = "(binary ETWEIGHT file)"))),
             responses = {
                     @ApiResponse(responseCode = "201", content = @Content(examples = @ExampleObject(MANIFEST_EXAMPLE))),
+                    @ApiResponse(responseCode = "200", description = "replaced the version If-Match named"),
+                    @ApiResponse(responseCode = "409",
+                            description = "the id exists (send If-Match to replace it), is being written, "
+                                    + "is corrupt, or is the current checkpoint"),
+                    @ApiResponse(responseCode = "412", description = "If-Match or If-None-Match does not hold"),
                     @ApiResponse(responseCode = "422", content = @Content(mediaType = "application/problem+json",
                             examples = @ExampleObject("""
-                                    {"type":"about:blank","title":"Unprocessable Content","status":422,"detail":"the checkpoint does not fit this model: weight 'dense/kernel' must be dense/kernel: float32[784, 128], got float32[784, 64]","instance":"/checkpoints/x/file","field":"dense/kernel"}"""))) })
-    ResponseEntity<Manifest> upload(@PathVariable String id, @RequestBody(required = false) byte[] body) {
-        Manifest saved = checkpoints.upload(id, body);
-        return ResponseEntity.created(URI.create("/checkpoints/" + saved.id())).body(saved);
+                                    {"type":"about:blank","title":"Unprocessable Content","status":422,"detail":"the checkpoint does not fit this model: weight 'dense/kernel' must be dense/kernel: float32[784, 128], got float32[784, 64]","instance":"/checkpoints/x/file","field":"dense/kernel"}"""))),
+                    @ApiResponse(responseCode = "507", description = "the device's disk is full; nothing was stored") })
+    ResponseEntity<Manifest> upload(@PathVariable String id, @RequestHeader HttpHeaders headers,
+            @RequestBody(required = false) byte[] body) {
+        CheckpointService.Uploaded uploaded = checkpoints.upload(id, body, preconditions(headers));
+        Manifest saved = uploaded.manifest();
+        ResponseEntity.BodyBuilder response = uploaded.replaced() ? ResponseEntity.ok()
+                : ResponseEntity.created(URI.create("/checkpoints/" + saved.id()));
+        return response.eTag(saved.sha256()).body(saved);
+    }
+
+    /**
+     * {@code If-Match} and {@code If-None-Match} as the checkpoint service takes them:
+     * strong ETags only, since a checkpoint's version is the SHA-256 of its bytes.
+     */
+    static Preconditions preconditions(HttpHeaders headers) {
+        List<String> ifMatch = headers.containsHeader(HttpHeaders.IF_MATCH)
+                ? etags(headers, HttpHeaders.IF_MATCH).stream()
+                    .filter(tag -> tag.isWildcard() || !tag.weak())
+                    .map(tag -> tag.isWildcard() ? "*" : tag.tag())
+                    .toList()
+                : null;
+        return new Preconditions(ifMatch,
+                etags(headers, HttpHeaders.IF_NONE_MATCH).stream().anyMatch(ETag::isWildcard));
+    }
+
+    private static List<ETag> etags(HttpHeaders headers, String name) {
+        return headers.getOrEmpty(name).stream().flatMap(value -> ETag.parse(value).stream()).toList();
     }
 
 }
