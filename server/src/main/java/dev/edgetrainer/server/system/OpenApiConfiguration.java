@@ -3,12 +3,13 @@ package dev.edgetrainer.server.system;
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.info.Info;
+import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
 import org.springdoc.core.customizers.OpenApiCustomizer;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.util.AntPathMatcher;
+import org.springframework.http.server.PathContainer;
 
 /**
  * The OpenAPI document at {@code /v3/api-docs}, shown by Swagger UI at
@@ -32,17 +33,17 @@ class OpenApiConfiguration {
                         .description("Needed when edge.security.token is set")));
     }
 
-    /** Marks the operations the bearer token guards, so Swagger UI sends it. */
+    /**
+     * Marks every operation the allow-list does not open, so Swagger UI sends the token.
+     */
     @Bean
-    OpenApiCustomizer bearerOnProtectedPaths() {
-        AntPathMatcher matcher = new AntPathMatcher();
-        return api -> api.getPaths().forEach((path, item) -> {
-            if (WebConfiguration.PROTECTED.stream().anyMatch(pattern -> matcher.match(pattern, path))) {
-                item.readOperations()
-                    .forEach(operation -> operation
-                        .addSecurityItem(new io.swagger.v3.oas.models.security.SecurityRequirement().addList(BEARER)));
+    OpenApiCustomizer bearerOnProtectedOperations(EdgeProperties properties) {
+        PublicRequests publicRequests = new PublicRequests(properties.security().protectInfer());
+        return api -> api.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, operation) -> {
+            if (!publicRequests.allows(method.name(), PathContainer.parsePath(path))) {
+                operation.addSecurityItem(new SecurityRequirement().addList(BEARER));
             }
-        });
+        }));
     }
 
 }
