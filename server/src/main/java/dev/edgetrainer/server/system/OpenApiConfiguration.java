@@ -2,7 +2,11 @@ package dev.edgetrainer.server.system;
 
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
+import io.swagger.v3.oas.models.examples.Example;
 import io.swagger.v3.oas.models.info.Info;
+import io.swagger.v3.oas.models.media.Content;
+import io.swagger.v3.oas.models.media.MediaType;
+import io.swagger.v3.oas.models.responses.ApiResponse;
 import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
 import org.springdoc.core.customizers.OpenApiCustomizer;
@@ -34,16 +38,29 @@ class OpenApiConfiguration {
     }
 
     /**
-     * Marks every operation the allow-list does not open, so Swagger UI sends the token.
+     * Text and examples from {@code resources/openapi/}; then every operation the
+     * allow-list does not open is marked as needing the token (so Swagger UI sends it)
+     * and documented with its 401.
      */
     @Bean
-    OpenApiCustomizer bearerOnProtectedOperations(EdgeProperties properties) {
+    OpenApiCustomizer edgeTrainerOperations(EdgeProperties properties) {
+        OperationDocs docs = new OperationDocs();
         PublicRequests publicRequests = new PublicRequests(properties.security().protectInfer());
-        return api -> api.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, operation) -> {
-            if (!publicRequests.allows(method.name(), PathContainer.parsePath(path))) {
-                operation.addSecurityItem(new SecurityRequirement().addList(BEARER));
-            }
-        }));
+        return api -> {
+            docs.customise(api);
+            api.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, operation) -> {
+                if (!publicRequests.allows(method.name(), PathContainer.parsePath(path))) {
+                    operation.addSecurityItem(new SecurityRequirement().addList(BEARER))
+                        .getResponses()
+                        .addApiResponse("401",
+                                new ApiResponse()
+                                    .description("no or a wrong bearer token, when edge.security.token is set")
+                                    .content(new Content().addMediaType("application/problem+json",
+                                            new MediaType().addExamples("unauthorized",
+                                                    new Example().$ref("#/components/examples/unauthorized")))));
+                }
+            }));
+        };
     }
 
 }
