@@ -9,6 +9,8 @@ set -euo pipefail
 
 JAR=$(realpath "${1:-server/target/edge-trainer.jar}")
 HERE=$(cd "$(dirname "$0")" && pwd)
+# Compiled and tested with the server's tests (BenchHelperTests), run here from source with the jar's libraries.
+HELPER=$HERE/../test/java/dev/edgetrainer/server/bench/BenchHelper.java
 PORT=${EXAMPLES_PORT:-18090}
 DATASET=/usr/share/datasets/fashion-mnist
 WORK=$(mktemp -d)
@@ -21,7 +23,7 @@ cleanup() {
 trap cleanup EXIT
 
 java -Djarmode=tools -jar "$JAR" extract --destination "$WORK/jar" >/dev/null
-java -cp "$WORK/jar/lib/*" "$HERE/BenchHelper.java" data "$WORK" >/dev/null
+java -cp "$WORK/jar/lib/*" "$HELPER" data "$WORK" >/dev/null
 cd "$WORK"
 cp "$DATASET"/t10k-*-ubyte.gz .
 java -jar "$JAR" --server.port="$PORT" --edge.checkpoint.dir="$WORK/checkpoints" \
