@@ -45,8 +45,10 @@ unzip -p "$JAR" BOOT-INF/classes/models/fashion-mnist.tflite >"$WORK/model.tflit
 
 start_server() {
     # shellcheck disable=SC2086
+    # A long sync timeout keeps every /train request synchronous, so it is timed whole even on a loaded machine
+    # (a 202 would end the request early, and the next one would meet the running job with 409).
     java $JAVA_OPTS -jar "$JAR" --server.port="$PORT" --edge.checkpoint.dir="$WORK/checkpoints" \
-        --edge.queue.capacity=256 >"$WORK/server.log" 2>&1 &
+        --edge.queue.capacity=256 --edge.train.sync-timeout=120s >"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 600); do
         curl -sf "$BASE/actuator/health/readiness" >/dev/null 2>&1 && return 0
