@@ -1,7 +1,6 @@
 package dev.edgetrainer.server.checkpoint;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -14,12 +13,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
+import dev.edgetrainer.model.checkpoint.CheckpointStyle;
 import dev.edgetrainer.model.io.AtomicFiles;
 import dev.edgetrainer.model.io.Sha256;
 import dev.edgetrainer.model.tensor.CorruptCheckpointException;
-import dev.edgetrainer.server.system.ApiException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
@@ -37,22 +35,16 @@ final class CheckpointStore {
 
     private static final Logger log = LoggerFactory.getLogger(CheckpointStore.class);
 
-    /** Plain names only: no dots, slashes or anything a path could be made of. */
-    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
-
     private static final String TEMP_PREFIX = ".tmp-";
 
     private static final String MANIFEST = ".json";
 
     private final Path dir;
 
-    private final int keep;
-
     private final JsonMapper json;
 
-    CheckpointStore(Path dir, int keep, JsonMapper json) {
+    CheckpointStore(Path dir, JsonMapper json) {
         this.dir = dir.toAbsolutePath().normalize();
-        this.keep = keep;
         this.json = json;
     }
 
@@ -77,28 +69,12 @@ final class CheckpointStore {
         }
     }
 
-    Path dir() {
-        return dir;
+    static String extension(CheckpointStyle style) {
+        return style == CheckpointStyle.PATH ? ".ckpt" : ".weights";
     }
 
-    /**
-     * @throws ApiException 400 naming {@code field} when {@code id} is not a plain
-     * checkpoint name
-     */
-    static String requireId(String id, String field) {
-        if (id == null || !ID.matcher(id).matches()) {
-            throw ApiException.badInput(field, "'" + id + "' is not a checkpoint id: ids are 1-64 letters, digits, "
-                    + "'-' or '_', starting with a letter or digit");
-        }
-        return id;
-    }
-
-    static String extension(String style) {
-        return "PATH".equals(style) ? ".ckpt" : ".weights";
-    }
-
-    Path dataFile(String id, String style) {
-        return dir.resolve(requireId(id, "id") + extension(style));
+    Path dataFile(Manifest manifest) {
+        return dir.resolve(CheckpointIds.require(manifest.id(), "id") + extension(manifest.style()));
     }
 
     /**
@@ -117,7 +93,7 @@ final class CheckpointStore {
             for (Path file : manifests) {
                 String name = file.getFileName().toString();
                 String id = name.substring(0, name.length() - MANIFEST.length());
-                if (name.startsWith(TEMP_PREFIX) || !ID.matcher(id).matches()) {
+                if (name.startsWith(TEMP_PREFIX) || !CheckpointIds.isId(id)) {
                     continue;
                 }
                 found.add(read(id, file));
@@ -127,7 +103,7 @@ final class CheckpointStore {
             return List.of();
         }
         catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + dir, e);
+            throw new StorageFailedException("cannot list the checkpoint directory", e);
         }
         found.sort(
                 Comparator
@@ -157,7 +133,7 @@ final class CheckpointStore {
     }
 
     Optional<Manifest> find(String id) {
-        requireId(id, "id");
+        CheckpointIds.require(id, "id");
         Path file = dir.resolve(id + MANIFEST);
         if (!Files.exists(file)) {
             return Optional.empty();
@@ -170,7 +146,7 @@ final class CheckpointStore {
     }
 
     Manifest require(String id) {
-        return find(id).orElseThrow(() -> ApiException.notFound("id", "there is no checkpoint '" + id + "'"));
+        return find(id).orElseThrow(() -> new CheckpointNotFoundException("there is no checkpoint '" + id + "'"));
     }
 
     /**
@@ -178,8 +154,7 @@ final class CheckpointStore {
      * makes it visible.
      */
     synchronized Manifest write(Manifest draft, byte[] data) {
-        Path target = dataFile(draft.id(), draft.style());
-        writeAtomically(target, data);
+        writeAtomically(dataFile(draft), data);
         return publish(draft, data);
     }
 
@@ -196,12 +171,12 @@ final class CheckpointStore {
         try {
             byte[] data = Files.readAllBytes(temp);
             force(temp);
-            Files.move(temp, dataFile(draft.id(), draft.style()), StandardCopyOption.ATOMIC_MOVE);
+            Files.move(temp, dataFile(draft), StandardCopyOption.ATOMIC_MOVE);
             forceDirectory();
             return publish(draft, data);
         }
         catch (IOException e) {
-            throw new UncheckedIOException("cannot store checkpoint " + draft.id(), e);
+            throw new StorageFailedException("cannot store checkpoint " + draft.id(), e);
         }
     }
 
@@ -217,7 +192,7 @@ final class CheckpointStore {
      * @throws CorruptCheckpointException when the file is missing, truncated or altered
      */
     byte[] readVerified(Manifest manifest) {
-        Path file = dataFile(manifest.id(), manifest.style());
+        Path file = dataFile(manifest);
         byte[] data;
         try {
             data = Files.readAllBytes(file);
@@ -242,26 +217,12 @@ final class CheckpointStore {
         Manifest manifest = require(id);
         try {
             Files.deleteIfExists(dir.resolve(id + MANIFEST));
-            Files.deleteIfExists(dataFile(id, manifest.style()));
+            Files.deleteIfExists(dataFile(manifest));
             forceDirectory();
         }
         catch (IOException e) {
-            throw new UncheckedIOException("cannot delete checkpoint " + id, e);
+            throw new StorageFailedException("cannot delete checkpoint " + id, e);
         }
-    }
-
-    /** Deletes the oldest checkpoints beyond the retention count; returns their ids. */
-    synchronized List<String> prune() {
-        List<Manifest> all = list();
-        List<String> removed = new ArrayList<>();
-        for (Manifest old : all.subList(Math.min(keep, all.size()), all.size())) {
-            delete(old.id());
-            removed.add(old.id());
-        }
-        if (!removed.isEmpty()) {
-            log.info("Retention (edge.checkpoint.keep={}) removed {}", keep, removed);
-        }
-        return removed;
     }
 
     private void writeAtomically(Path target, byte[] data) {
@@ -269,7 +230,7 @@ final class CheckpointStore {
             AtomicFiles.write(target, data);
         }
         catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + target, e);
+            throw new StorageFailedException("cannot write " + target.getFileName(), e);
         }
     }
 

@@ -16,7 +16,6 @@ import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.server.RequestPath;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -75,9 +74,7 @@ class BearerTokenFilter extends OncePerRequestFilter {
             chain.doFilter(request, response);
         }
         else {
-            // Lead: the domain UnauthorizedException of the design-core branch replaces
-            // this ApiException.
-            ApiException refusal = new ApiException(HttpStatus.UNAUTHORIZED, HttpHeaders.AUTHORIZATION, (header == null)
+            UnauthorizedException refusal = new UnauthorizedException(HttpHeaders.AUTHORIZATION, (header == null)
                     ? "this endpoint needs 'Authorization: Bearer <token>'" : "the bearer token is not valid");
             if (errors.resolveException(request, response, null, refusal) == null) {
                 // Only when writing the problem itself failed.

@@ -6,12 +6,11 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.edgetrainer.server.system.ApiException;
+import dev.edgetrainer.server.system.BadInputException;
 import dev.edgetrainer.server.system.EdgeProperties;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import tools.jackson.databind.JsonNode;
 
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -53,17 +52,16 @@ class TrainingController {
     }
 
     @PostMapping(path = "/train", consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<TrainingJob.JobView> json(@RequestBody TrainRequest request,
-            @RequestParam(required = false) Integer epochs, @RequestParam(required = false) Integer batchSize,
-            @RequestParam(required = false) Boolean shuffle, @RequestParam(required = false) Boolean async) {
+    ResponseEntity<JobView> json(@RequestBody TrainRequest request, @RequestParam(required = false) Integer epochs,
+            @RequestParam(required = false) Integer batchSize, @RequestParam(required = false) Boolean shuffle,
+            @RequestParam(required = false) Boolean async) {
         TrainingOptions options = TrainingOptions.of(epochs, batchSize, shuffle, async, request.epochs(),
                 request.batchSize(), request.shuffle(), request.async(), defaults);
         return run(reader.json(request.x(), request.y()), options);
     }
 
     @PostMapping(path = "/train", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
-    ResponseEntity<TrainingJob.JobView> multipart(
-            @RequestParam(name = "image", required = false) List<MultipartFile> image,
+    ResponseEntity<JobView> multipart(@RequestParam(name = "image", required = false) List<MultipartFile> image,
             @RequestParam(name = "label", required = false) List<String> label,
             @RequestParam(name = "images", required = false) MultipartFile images,
             @RequestParam(name = "labels", required = false) MultipartFile labels,
@@ -73,7 +71,7 @@ class TrainingController {
         TrainingOptions options = TrainingOptions.of(epochs, batchSize, shuffle, async, defaults);
         if (images != null || labels != null) {
             if (images == null || labels == null) {
-                throw ApiException.badInput(images == null ? "images" : "labels",
+                throw new BadInputException(images == null ? "images" : "labels",
                         "IDX training needs both an 'images' and a 'labels' part");
             }
             // Streamed from the parts: a copy of an upload of up to edge.limits.max-body
@@ -83,7 +81,7 @@ class TrainingController {
             }
         }
         if (image == null || image.isEmpty()) {
-            throw ApiException.badInput("image",
+            throw new BadInputException("image",
                     "send 'image' parts with 'label' parts, or 'images' and 'labels' " + "IDX files");
         }
         List<byte[]> bytes = new ArrayList<>(image.size());
@@ -93,33 +91,31 @@ class TrainingController {
         return run(reader.images(bytes, label == null ? List.of() : label), options);
     }
 
-    private ResponseEntity<TrainingJob.JobView> run(TrainingData data, TrainingOptions options) {
+    private ResponseEntity<JobView> run(TrainingData data, TrainingOptions options) {
         TrainingJob job = training.start(data, options, reader.spec());
         boolean quick = !options.async() && !training.expectedToBeSlow(job) && training.awaitQuickly(job);
         if (!quick) {
-            TrainingJob.JobView view = job.view();
+            JobView view = job.view();
             return ResponseEntity.accepted().location(URI.create("/train/jobs/" + view.id())).body(view);
         }
         if (job.status() == TrainingJob.Status.FAILED) {
-            throw new ApiException(
-                    job.producedNonFiniteLoss() ? HttpStatus.UNPROCESSABLE_CONTENT : HttpStatus.INTERNAL_SERVER_ERROR,
-                    null, "training job " + job.id + ": " + job.error());
+            throw new TrainingFailedException(job.id, job.error(), job.producedNonFiniteLoss());
         }
         return ResponseEntity.ok(job.view());
     }
 
     @GetMapping("/train/jobs")
-    List<TrainingJob.JobView> jobs() {
+    List<JobView> jobs() {
         return training.jobs();
     }
 
     @GetMapping("/train/jobs/{id}")
-    TrainingJob.JobView job(@PathVariable String id) {
+    JobView job(@PathVariable String id) {
         return training.job(id).view();
     }
 
     @DeleteMapping("/train/jobs/{id}")
-    ResponseEntity<TrainingJob.JobView> cancel(@PathVariable String id) {
+    ResponseEntity<JobView> cancel(@PathVariable String id) {
         TrainingJob job = training.cancel(id);
         return job.isFinished() ? ResponseEntity.ok(job.view()) : ResponseEntity.accepted().body(job.view());
     }

@@ -3,10 +3,10 @@ package dev.edgetrainer.server.checkpoint;
 import java.time.Instant;
 import java.util.List;
 
+import dev.edgetrainer.model.checkpoint.CheckpointStyle;
 import dev.edgetrainer.server.model.ModelState.RestoreReport;
 import dev.edgetrainer.server.model.ModelState.Skipped;
 import dev.edgetrainer.server.model.WeightsRef;
-import dev.edgetrainer.server.system.ApiException;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -36,7 +36,7 @@ class CheckpointControllerTests {
     private static final String SHA = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
     private static final Manifest MANIFEST = new Manifest("c1", Instant.parse("2025-01-01T00:00:00Z"), SHA, 3, 10L,
-            0.25, "m", "TENSORS", "save");
+            0.25, "m", CheckpointStyle.TENSORS, Origin.SAVE);
 
     private static final WeightsRef CURRENT = new WeightsRef("m", "c1", 10);
 
@@ -110,8 +110,8 @@ class CheckpointControllerTests {
 
     @Test
     void errorsAreProblems() throws Exception {
-        given(checkpoints.manifest("nope")).willThrow(ApiException.notFound("id", "there is no checkpoint 'nope'"));
-        given(checkpoints.upload(eq("x"), any())).willThrow(ApiException.unprocessable("dense/kernel", "no fit"));
+        given(checkpoints.manifest("nope")).willThrow(new CheckpointNotFoundException("there is no checkpoint 'nope'"));
+        given(checkpoints.upload(eq("x"), any())).willThrow(new CheckpointRejectedException("dense/kernel", "no fit"));
 
         mvc.perform(get("/checkpoints/nope"))
             .andExpect(status().isNotFound())

@@ -181,6 +181,32 @@ class CheckpointEndToEndTests extends RunningServer {
         assertThat(probabilities(TestFixtures.png(1))).isEqualTo(original);
     }
 
+    @Test
+    void aManifestWrittenBeforeStyleAndOriginWereEnumsIsServedAndRestored() throws Exception {
+        train(4);
+        JsonNode saved = save();
+        String id = saved.get("id").asString();
+        List<Double> trained = probabilities(TestFixtures.png(1));
+        assertThat(Files.readString(CHECKPOINTS.resolve(id + ".json")))
+            .startsWith("{\"id\":\"" + id + "\",\"createdAt\":\"")
+            .endsWith(",\"style\":\"TENSORS\",\"origin\":\"save\"}");
+        // An upload as the server stored it before: same file, written by the old code.
+        Files.copy(CHECKPOINTS.resolve(id + ".weights"), CHECKPOINTS.resolve("old-peer.weights"));
+        Files.writeString(CHECKPOINTS.resolve("old-peer.json"),
+                "{\"id\":\"old-peer\",\"createdAt\":\"2020-01-01T00:00:00.169691888Z\",\"sha256\":\""
+                        + saved.get("sha256").asString() + "\",\"bytes\":" + saved.get("bytes").asLong()
+                        + ",\"style\":\"TENSORS\",\"origin\":\"upload\"}");
+        post("/checkpoint/reset", null);
+
+        JsonNode old = get("/checkpoints/old-peer").getBody();
+        ResponseEntity<JsonNode> restored = post("/checkpoint/restore", Map.of("id", "old-peer"));
+
+        assertThat(old.get("origin").asString()).isEqualTo("upload");
+        assertThat(old.get("style").asString()).isEqualTo("TENSORS");
+        assertThat(restored.getStatusCode().value()).isEqualTo(200);
+        assertThat(probabilities(TestFixtures.png(1))).isEqualTo(trained);
+    }
+
     private ResponseEntity<JsonNode> put(String path, byte[] body) {
         return http.put()
             .uri(uri(path))

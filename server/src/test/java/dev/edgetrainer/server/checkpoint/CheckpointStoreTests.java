@@ -4,9 +4,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.edgetrainer.model.checkpoint.CheckpointStyle;
 import dev.edgetrainer.model.io.Sha256;
 import dev.edgetrainer.model.tensor.CorruptCheckpointException;
-import dev.edgetrainer.server.system.ApiException;
+import dev.edgetrainer.server.system.BadInputException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,14 +28,13 @@ class CheckpointStoreTests {
 
     @BeforeEach
     void open() {
-        store = new CheckpointStore(dir, 2, JsonMapper.builder().build());
+        store = new CheckpointStore(dir, JsonMapper.builder().build());
         store.open();
     }
 
     private Manifest write(String id, long secondsAgo, byte[] data) {
-        return store.write(
-                new Manifest(id, Instant.now().minusSeconds(secondsAgo), null, 0, 7L, 0.5, "m", "TENSORS", "save"),
-                data);
+        return store.write(new Manifest(id, Instant.now().minusSeconds(secondsAgo), null, 0, 7L, 0.5, "m",
+                CheckpointStyle.TENSORS, Origin.SAVE), data);
     }
 
     @Test
@@ -57,7 +58,7 @@ class CheckpointStoreTests {
         write("middle", 10, new byte[] { 3 });
 
         assertThat(store.list()).extracting(Manifest::id).containsExactly("newest", "middle", "old");
-        assertThat(store.prune()).containsExactly("old");
+        assertThat(new Retention(store, 2).prune()).containsExactly("old");
         assertThat(store.list()).extracting(Manifest::id).containsExactly("newest", "middle");
         assertThat(dir.resolve("old.weights")).doesNotExist();
     }
@@ -86,6 +87,47 @@ class CheckpointStoreTests {
         assertThat(store.list()).extracting(Manifest::id).containsExactly("good");
     }
 
+    /**
+     * Manifests as this server wrote them while style and origin were strings (the first
+     * copied from a real checkpoint directory), with the server's JSON settings: they
+     * still read, and the same manifest is written byte for byte as before.
+     */
+    @Test
+    void manifestsFromBeforeStyleAndOriginWereEnumsReadAndWriteTheSame() throws Exception {
+        JsonMapper server = JsonMapper.builder()
+            .changeDefaultPropertyInclusion(inclusion -> inclusion.withValueInclusion(JsonInclude.Include.NON_NULL))
+            .build();
+        CheckpointStore serverStore = new CheckpointStore(dir, server);
+        byte[] data = { 1, 2, 3 };
+        String sha = Sha256.hex(data);
+        String uploaded = "{\"id\":\"from-peer\",\"createdAt\":\"2026-11-26T09:54:20.169691888Z\",\"sha256\":\"" + sha
+                + "\",\"bytes\":3,\"style\":\"TENSORS\",\"origin\":\"upload\"}";
+        String autoSaved = "{\"id\":\"20250101T120000123Z-s600\",\"createdAt\":\"2025-01-01T12:00:00.123Z\",\"sha256\":\""
+                + sha + "\",\"bytes\":3,\"step\":600,\"loss\":0.41,\"modelSha256\":\"9f2c\",\"style\":\"PATH\","
+                + "\"origin\":\"auto-save\"}";
+        Files.writeString(dir.resolve("from-peer.json"), uploaded);
+        Files.write(dir.resolve("from-peer.weights"), data);
+        Files.writeString(dir.resolve("20250101T120000123Z-s600.json"), autoSaved);
+        Files.write(dir.resolve("20250101T120000123Z-s600.ckpt"), data);
+
+        Manifest peer = serverStore.find("from-peer").orElseThrow();
+        Manifest auto = serverStore.find("20250101T120000123Z-s600").orElseThrow();
+
+        assertThat(peer.style()).isEqualTo(CheckpointStyle.TENSORS);
+        assertThat(peer.origin()).isEqualTo(Origin.UPLOAD);
+        assertThat(auto.style()).isEqualTo(CheckpointStyle.PATH);
+        assertThat(auto.origin()).isEqualTo(Origin.AUTO_SAVE);
+        assertThat(serverStore.readVerified(peer)).containsExactly(data);
+        assertThat(serverStore.readVerified(auto)).containsExactly(data);
+        assertThat(server.writeValueAsString(peer)).isEqualTo(uploaded);
+        assertThat(server.writeValueAsString(auto)).isEqualTo(autoSaved);
+        serverStore.write(new Manifest("saved", Instant.parse("2025-01-01T12:00:00Z"), null, 0, 1L, null, "9f2c",
+                CheckpointStyle.TENSORS, Origin.SAVE), data);
+        assertThat(Files.readString(dir.resolve("saved.json"))).isEqualTo("{\"id\":\"saved\",\"createdAt\":"
+                + "\"2025-01-01T12:00:00Z\",\"sha256\":\"" + sha + "\",\"bytes\":3,\"step\":1,\"modelSha256\":\"9f2c\","
+                + "\"style\":\"TENSORS\",\"origin\":\"save\"}");
+    }
+
     @Test
     void tempFilesLeftByACrashAreRemovedOnOpen() throws Exception {
         Files.write(dir.resolve(".tmp-123-a.weights"), new byte[] { 9 });
@@ -99,19 +141,19 @@ class CheckpointStoreTests {
     @ValueSource(strings = { "../x", "/etc/passwd", "a/b", "a\\b", ".hidden", "a.b", "", "x%2Fy",
             "0123456789012345678901234567890123456789012345678901234567890123456789" })
     void onlyPlainNamesAreIds(String id) {
-        assertThatThrownBy(() -> CheckpointStore.requireId(id, "id")).isInstanceOf(ApiException.class)
+        assertThatThrownBy(() -> CheckpointIds.require(id, "id")).isInstanceOf(BadInputException.class)
             .hasMessageContaining("is not a checkpoint id");
     }
 
     @Test
-    void deleteRemovesBothFilesAndUnknownIdsAre404() {
+    void deleteRemovesBothFilesAndUnknownIdsAreNotFound() {
         write("d1", 0, new byte[] { 1 });
 
         store.delete("d1");
 
         assertThat(store.list()).isEmpty();
-        assertThatThrownBy(() -> store.delete("d1")).isInstanceOfSatisfying(ApiException.class,
-                e -> assertThat(e.status().value()).isEqualTo(404));
+        assertThatThrownBy(() -> store.delete("d1")).isInstanceOf(CheckpointNotFoundException.class)
+            .hasMessage("there is no checkpoint 'd1'");
     }
 
 }

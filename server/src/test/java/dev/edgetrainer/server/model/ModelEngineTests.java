@@ -17,13 +17,11 @@ import java.util.concurrent.TimeUnit;
 
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.server.TestFixtures;
-import dev.edgetrainer.server.system.ApiException;
+import dev.edgetrainer.server.system.EdgeException;
 import dev.edgetrainer.server.system.EdgeProperties;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import org.springframework.http.HttpStatus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -102,8 +100,8 @@ class ModelEngineTests {
         engine.submit(TaskKind.INFER, model -> null);
 
         assertThatThrownBy(() -> engine.submit(TaskKind.INFER, model -> null))
-            .isInstanceOfSatisfying(ApiException.class, e -> {
-                assertThat(e.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+            .isInstanceOfSatisfying(QueueFullException.class, e -> {
+                assertThat(e.kind()).isEqualTo(EdgeException.Kind.BUSY);
                 assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(2));
             });
         assertThat(engine.state().rejectedTasks()).isEqualTo(1);
@@ -133,7 +131,8 @@ class ModelEngineTests {
         assertThat(slow).isCompleted();
         assertThat(queued.get()).isEqualTo(10);
         assertThat(engine.isRunning()).isFalse();
-        assertThatThrownBy(() -> engine.submit(TaskKind.INFER, model -> null)).isInstanceOf(ApiException.class)
+        assertThatThrownBy(() -> engine.submit(TaskKind.INFER, model -> null))
+            .isInstanceOf(EngineStoppingException.class)
             .hasMessageContaining("shutting down");
     }
 
@@ -152,7 +151,7 @@ class ModelEngineTests {
         engine.close();
 
         assertThatThrownBy(late::get).isInstanceOf(ExecutionException.class)
-            .hasCauseInstanceOf(ApiException.class)
+            .hasCauseInstanceOf(EngineStoppingException.class)
             .hasMessageContaining("stopped before this task ran");
     }
 
