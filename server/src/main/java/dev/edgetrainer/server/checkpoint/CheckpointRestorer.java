@@ -3,6 +3,7 @@ package dev.edgetrainer.server.checkpoint;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 
 import dev.edgetrainer.model.tensor.CorruptCheckpointException;
@@ -133,20 +134,32 @@ final class CheckpointRestorer {
         return false;
     }
 
+    /**
+     * The checkpoint stays pinned until the interpreter has run the restore, even if the
+     * caller stops waiting: it cannot be deleted before it becomes current.
+     */
     private void restoreOne(String id, Submitter submitter) {
-        try (CheckpointStore.Pin pin = store.pin(id)) {
+        CheckpointStore.Pin pin = store.pin(id);
+        CompletableFuture<Void> restored;
+        try {
             Manifest manifest = pin.manifest();
             if (manifest.style() != checkpoints.style()) {
                 throw new CheckpointRejectedException("id", "checkpoint " + id + " is " + manifest.style()
                         + "-style; this model checkpoints as " + checkpoints.style());
             }
             ModelCheckpoints.Readied weights = checkpoints.read(manifest);
-            ModelEngine.await(submitter.submit(TaskKind.CHECKPOINT, model -> {
+            restored = submitter.submit(TaskKind.CHECKPOINT, model -> {
                 current.replace(id, manifest.step() == null ? 0 : manifest.step(), manifest.loss(),
                         () -> weights.putInto(model));
                 return null;
-            }));
+            });
         }
+        catch (RuntimeException e) {
+            pin.close();
+            throw e;
+        }
+        restored.whenComplete((done, failure) -> pin.close());
+        ModelEngine.await(restored);
     }
 
     private RestoreReport reported(String restored, List<Skipped> skipped) {

@@ -3,6 +3,7 @@ package dev.edgetrainer.server.checkpoint;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 import dev.edgetrainer.model.tensor.CorruptCheckpointException;
 import dev.edgetrainer.server.model.ModelEngine;
@@ -82,21 +83,36 @@ public class CheckpointService {
                 WeightsRef.of(engine), engine.state().loss(), engine.state().replacements())));
         Instant now = Instant.now();
         long step = taken.at().step();
-        Manifest saved;
-        try (CheckpointStore.Reservation reservation = store.reserveNew(now, step)) {
-            Manifest draft = new Manifest(reservation.id(), now, null, 0, step,
-                    Double.isNaN(taken.loss()) ? null : taken.loss(), engine.info().sha256(), style.style(), origin);
-            saved = taken.weights().store(reservation, draft);
-            try {
-                // Admitted already: the follow-up never competes for a queue slot.
-                ModelEngine.await(engine.submitFollowUp(TaskKind.CHECKPOINT,
-                        model -> current.adoptSaved(reservation.id(), taken.replacements())));
-            }
-            catch (RuntimeException e) {
-                store.discard(reservation);
-                throw e;
-            }
+        CheckpointStore.Reservation reservation = store.reserveNew(now, step);
+        Manifest saved = null;
+        CompletableFuture<Boolean> adopted;
+        try {
+            saved = taken.weights()
+                .store(reservation,
+                        new Manifest(reservation.id(), now, null, 0, step,
+                                Double.isNaN(taken.loss()) ? null : taken.loss(), engine.info().sha256(), style.style(),
+                                origin));
+            // Admitted already: the follow-up never competes for a queue slot.
+            adopted = engine.submitFollowUp(TaskKind.CHECKPOINT, model -> {
+                try {
+                    return current.adoptSaved(reservation.id(), taken.replacements());
+                }
+                catch (RuntimeException e) {
+                    store.discard(reservation);
+                    throw e;
+                }
+            });
         }
+        catch (RuntimeException e) {
+            if (saved != null) {
+                store.discard(reservation);
+            }
+            reservation.close();
+            throw e;
+        }
+        // Held until the adoption ran, even if this request stops waiting for it.
+        adopted.whenComplete((done, failure) -> reservation.close());
+        ModelEngine.await(adopted);
         retention.prune();
         log.info("Saved checkpoint {} at step {} ({} bytes)", saved.id(), saved.step(), saved.bytes());
         return saved;

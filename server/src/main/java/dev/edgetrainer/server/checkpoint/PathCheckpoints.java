@@ -76,7 +76,7 @@ final class PathCheckpoints implements ModelCheckpoints {
     private RuntimeException whenFull(ModelException e, String what) {
         long needed = store.space().onDisk(fileBytes);
         long free = store.space().usable();
-        return free >= 0 && free < needed ? new StorageFullException(store.dir(), what, needed, free, e) : e;
+        return free >= 0 && free < needed ? store.space().full(what, needed, free, e) : e;
     }
 
 }

@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import dev.edgetrainer.server.system.EdgeException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Free space in the checkpoint directory's file system, and what a failed write means: a
@@ -13,6 +15,8 @@ import dev.edgetrainer.server.system.EdgeException;
  * in whole blocks, as the file system allocates them, so "needs" and "free" compare.
  */
 final class StorageSpace {
+
+    private static final Logger log = LoggerFactory.getLogger(StorageSpace.class);
 
     private static final long DEFAULT_BLOCK = 4096;
 
@@ -67,9 +71,16 @@ final class StorageSpace {
     EdgeException failure(String what, long needed, IOException cause) {
         long free = usable();
         if (free >= 0 && (free < needed || isNoSpace(cause))) {
-            return new StorageFullException(dir, what, needed, free, cause);
+            return full(what, needed, free, cause);
         }
         return new StorageFailedException("cannot " + what, cause);
+    }
+
+    /** A 507, logged: the operator must hear of a full disk, not only the caller. */
+    StorageFullException full(String what, long needed, long free, Throwable cause) {
+        StorageFullException full = new StorageFullException(dir, what, needed, free, cause);
+        log.warn("{}", full.getMessage());
+        return full;
     }
 
     /**
