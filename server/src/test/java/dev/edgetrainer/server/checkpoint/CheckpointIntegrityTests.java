@@ -28,19 +28,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class CheckpointIntegrityTests extends RunningServer {
 
-    private void train(int seed) {
-        assertThat(post("/train", Map.of("x", List.of(TestFixtures.sample(seed), TestFixtures.sample(seed + 1)), "y",
-                List.of(seed % 10, (seed + 1) % 10)))
-            .getStatusCode()
-            .value()).isEqualTo(200);
-    }
-
-    private JsonNode save() {
-        ResponseEntity<JsonNode> saved = post("/checkpoint/save", null);
-        assertThat(saved.getStatusCode().value()).as(String.valueOf(saved.getBody())).isEqualTo(201);
-        return saved.getBody();
-    }
-
     private byte[] download(String id) {
         return http.get().uri(uri("/checkpoints/" + id + "/file")).retrieve().body(byte[].class);
     }
@@ -65,8 +52,8 @@ class CheckpointIntegrityTests extends RunningServer {
 
     @Test
     void uploadsNeverPushTheDevicesOwnSavesOut() {
-        train(1);
-        String own = save().get("id").asString();
+        trainTwoSamples(1);
+        String own = saveCheckpoint().get("id").asString();
         byte[] file = download(own);
 
         for (int i = 0; i < 4; i++) {
@@ -79,8 +66,8 @@ class CheckpointIntegrityTests extends RunningServer {
 
     @Test
     void retentionNeverDeletesTheCurrentCheckpoint() {
-        train(1);
-        byte[] file = download(save().get("id").asString());
+        trainTwoSamples(1);
+        byte[] file = download(saveCheckpoint().get("id").asString());
         assertThat(put("first", TestFixtures.variant(file, 0), null, null).getStatusCode().value()).isEqualTo(201);
         assertThat(post("/checkpoint/restore", Map.of("id", "first")).getStatusCode().value()).isEqualTo(200);
 
@@ -96,8 +83,8 @@ class CheckpointIntegrityTests extends RunningServer {
 
     @Test
     void eightParallelUploadsOfOneIdStoreExactlyOneAndTellOnlyItsSender() throws Exception {
-        train(2);
-        byte[] file = download(save().get("id").asString());
+        trainTwoSamples(2);
+        byte[] file = download(saveCheckpoint().get("id").asString());
         CountDownLatch go = new CountDownLatch(1);
         ExecutorService clients = Executors.newFixedThreadPool(8);
         List<Future<ResponseEntity<JsonNode>>> answers = new ArrayList<>();
@@ -132,8 +119,8 @@ class CheckpointIntegrityTests extends RunningServer {
 
     @Test
     void anExistingIdIsReplacedOnlyWhenIfMatchNamesItsETag() throws Exception {
-        train(3);
-        byte[] file = download(save().get("id").asString());
+        trainTwoSamples(3);
+        byte[] file = download(saveCheckpoint().get("id").asString());
         String first = put("shared", TestFixtures.variant(file, 0), null, null).getBody().get("sha256").asString();
         byte[] replacement = TestFixtures.variant(file, 1);
 
@@ -160,8 +147,8 @@ class CheckpointIntegrityTests extends RunningServer {
 
     @Test
     void downloadsHonourIfMatchAndIfNoneMatch() {
-        train(4);
-        JsonNode saved = save();
+        trainTwoSamples(4);
+        JsonNode saved = saveCheckpoint();
         String id = saved.get("id").asString();
         String etag = "\"" + saved.get("sha256").asString() + "\"";
 
@@ -190,8 +177,8 @@ class CheckpointIntegrityTests extends RunningServer {
 
     @Test
     void theCurrentCheckpointCannotBeDeleted() {
-        train(5);
-        String id = save().get("id").asString();
+        trainTwoSamples(5);
+        String id = saveCheckpoint().get("id").asString();
 
         assertProblem(delete("/checkpoints/" + id), 409, "id");
 
@@ -203,8 +190,8 @@ class CheckpointIntegrityTests extends RunningServer {
 
     @Test
     void aCorruptManifestIsListedWithItsReasonRefusedForRestoreAndDeletable() throws Exception {
-        train(6);
-        String good = save().get("id").asString();
+        trainTwoSamples(6);
+        String good = saveCheckpoint().get("id").asString();
         post("/checkpoint/reset", null);
         Files.copy(CHECKPOINTS.resolve(good + ".weights"), CHECKPOINTS.resolve("broken.weights"));
         Files.writeString(CHECKPOINTS.resolve("broken.json"), "{\"id\":\"broken\",\"createdAt\":");
@@ -233,9 +220,9 @@ class CheckpointIntegrityTests extends RunningServer {
         ExecutorService clients = Executors.newFixedThreadPool(2);
         try {
             for (int trial = 0; trial < 30; trial++) {
-                train(trial);
-                String restorable = save().get("id").asString();
-                train(trial + 1);
+                trainTwoSamples(trial);
+                String restorable = saveCheckpoint().get("id").asString();
+                trainTwoSamples(trial + 1);
                 CountDownLatch go = new CountDownLatch(1);
                 Callable<Integer> saving = () -> {
                     go.await();
@@ -253,7 +240,7 @@ class CheckpointIntegrityTests extends RunningServer {
 
                 String current = current();
                 String currentSha = get("/checkpoints/" + current).getBody().get("sha256").asString();
-                String inMemory = save().get("sha256").asString();
+                String inMemory = saveCheckpoint().get("sha256").asString();
                 assertThat(currentSha).as("trial %d: current %s", trial, current).isEqualTo(inMemory);
             }
         }
@@ -264,8 +251,8 @@ class CheckpointIntegrityTests extends RunningServer {
 
     @Test
     void healthHasACheckpointsComponentWithSpace() {
-        train(7);
-        save();
+        trainTwoSamples(7);
+        saveCheckpoint();
 
         JsonNode component = get("/actuator/health").getBody().get("components").get("checkpoints");
 

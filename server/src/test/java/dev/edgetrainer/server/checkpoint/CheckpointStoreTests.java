@@ -55,9 +55,17 @@ class CheckpointStoreTests {
     }
 
     private Manifest write(String id, long secondsAgo, byte[] data, Preconditions conditions) {
+        return write(id, secondsAgo, data, conditions, Origin.SAVE);
+    }
+
+    private void write(String id, long secondsAgo, Origin origin) {
+        write(id, secondsAgo, new byte[] { 1 }, Preconditions.NONE, origin);
+    }
+
+    private Manifest write(String id, long secondsAgo, byte[] data, Preconditions conditions, Origin origin) {
         try (CheckpointStore.Reservation reservation = store.reserve(id, conditions)) {
             return store.write(reservation, new Manifest(id, Instant.now().minusSeconds(secondsAgo), null, 0, 7L, 0.5,
-                    "m", CheckpointStyle.TENSORS, Origin.SAVE), data);
+                    "m", CheckpointStyle.TENSORS, origin), data);
         }
     }
 
@@ -316,6 +324,36 @@ class CheckpointStoreTests {
         assertThat(store.list()).isEmpty();
         assertThatThrownBy(() -> store.delete("d1")).isInstanceOf(CheckpointNotFoundException.class)
             .hasMessage("there is no checkpoint 'd1'");
+    }
+
+    @Test
+    void ownSavesAndUploadsAreCountedApartAndTheCurrentOneIsKeptHoweverOld() {
+        write("own-1", 70, Origin.SAVE);
+        write("own-2", 60, Origin.AUTO_SAVE);
+        write("own-3", 50, Origin.SAVE);
+        write("own-4", 40, Origin.SAVE);
+        write("peer-1", 30, Origin.UPLOAD);
+        write("peer-2", 20, Origin.UPLOAD);
+        write("peer-3", 10, Origin.UPLOAD);
+        current = "own-1";
+
+        assertThat(new Retention(store, () -> current, 2, 1).prune()).containsExactlyInAnyOrder("own-2", "peer-1",
+                "peer-2");
+
+        assertThat(store.list()).extracting(Manifest::id).containsExactly("peer-3", "own-4", "own-3", "own-1");
+    }
+
+    @Test
+    void aCheckpointInUseIsLeftForTheNextPrune() {
+        write("own-1", 20, Origin.SAVE);
+        write("own-2", 10, Origin.SAVE);
+        Retention retention = new Retention(store, () -> current, 1, 1);
+
+        try (CheckpointStore.Pin restoring = store.pin("own-1")) {
+            assertThat(retention.prune()).isEmpty();
+        }
+
+        assertThat(retention.prune()).containsExactly("own-1");
     }
 
 }

@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.edgetrainer.server.ForkedServer;
+import dev.edgetrainer.server.RunningServer;
 import dev.edgetrainer.server.TestFixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -110,13 +111,20 @@ class CrashTests {
         assertThat(acknowledged.size()).isGreaterThan(ROUNDS);
     }
 
+    /** Null when the kill cut the request off. */
+    private static ResponseEntity<JsonNode> upload(RestClient http, String id, byte[] file) {
+        try {
+            return RunningServer.upload(http, id, file);
+        }
+        catch (RuntimeException connectionLost) {
+            return null;
+        }
+    }
+
+    /** Null when the kill cut the request off. */
     private static ResponseEntity<JsonNode> post(RestClient http, String path, Object json) {
         try {
-            RestClient.RequestBodySpec request = http.post().uri(path);
-            if (json != null) {
-                request.contentType(MediaType.APPLICATION_JSON).body(json);
-            }
-            return request.retrieve().toEntity(JsonNode.class);
+            return RunningServer.post(http, path, json);
         }
         catch (RuntimeException connectionLost) {
             return null;

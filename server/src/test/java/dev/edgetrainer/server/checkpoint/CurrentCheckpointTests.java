@@ -35,23 +35,16 @@ class CurrentCheckpointTests {
     @TempDir
     Path dir;
 
-    private static ResponseEntity<JsonNode> post(RestClient http, String path, Object json) {
-        RestClient.RequestBodySpec request = http.post().uri(path);
-        if (json != null) {
-            request.contentType(MediaType.APPLICATION_JSON).body(json);
-        }
-        return request.retrieve().toEntity(JsonNode.class);
-    }
-
     private static void train(RestClient http, int seed) {
-        assertThat(post(http, "/train",
-                Map.of("x", List.of(TestFixtures.sample(seed), TestFixtures.sample(seed + 3)), "y", List.of(1, 2)))
+        assertThat(RunningServer
+            .post(http, "/train",
+                    Map.of("x", List.of(TestFixtures.sample(seed), TestFixtures.sample(seed + 3)), "y", List.of(1, 2)))
             .getStatusCode()
             .value()).isEqualTo(200);
     }
 
     private static String save(RestClient http) {
-        ResponseEntity<JsonNode> saved = post(http, "/checkpoint/save", null);
+        ResponseEntity<JsonNode> saved = RunningServer.post(http, "/checkpoint/save", null);
         assertThat(saved.getStatusCode().value()).as(String.valueOf(saved.getBody())).isEqualTo(201);
         return saved.getBody().get("id").asString();
     }
@@ -84,7 +77,8 @@ class CurrentCheckpointTests {
             olderAnswers = infer(http);
             train(http, 2);
             save(http);
-            assertThat(post(http, "/checkpoint/restore", Map.of("id", older)).getStatusCode().value()).isEqualTo(200);
+            assertThat(RunningServer.post(http, "/checkpoint/restore", Map.of("id", older)).getStatusCode().value())
+                .isEqualTo(200);
         }
 
         try (ConfigurableApplicationContext server = RunningServer.start(model, dir.resolve("ckpt"))) {
@@ -103,7 +97,7 @@ class CurrentCheckpointTests {
             original = infer(http);
             train(http, 1);
             save(http);
-            assertThat(post(http, "/checkpoint/reset", null).getStatusCode().value()).isEqualTo(200);
+            assertThat(RunningServer.post(http, "/checkpoint/reset", null).getStatusCode().value()).isEqualTo(200);
         }
 
         try (ConfigurableApplicationContext server = RunningServer.start(model, dir.resolve("ckpt"))) {
@@ -129,13 +123,8 @@ class CurrentCheckpointTests {
             own = save(http);
             ownAnswers = infer(http);
             byte[] file = http.get().uri("/checkpoints/" + own + "/file").retrieve().body(byte[].class);
-            ResponseEntity<JsonNode> uploaded = http.put()
-                .uri("/checkpoints/from-peer/file")
-                .contentType(MediaType.APPLICATION_OCTET_STREAM)
-                .body(TestFixtures.variant(file, 1))
-                .retrieve()
-                .toEntity(JsonNode.class);
-            assertThat(uploaded.getStatusCode().value()).isEqualTo(201);
+            assertThat(RunningServer.upload(http, "from-peer", TestFixtures.variant(file, 1)).getStatusCode().value())
+                .isEqualTo(201);
         }
         try (var files = Files.list(checkpoints)) {
             for (Path file : files.toList()) {
@@ -168,7 +157,7 @@ class CurrentCheckpointTests {
                     for (int i = 0; i < 8; i++) {
                         saves.add(clients.submit(() -> {
                             go.await();
-                            return post(http, "/checkpoint/save", null);
+                            return RunningServer.post(http, "/checkpoint/save", null);
                         }));
                     }
                     go.countDown();

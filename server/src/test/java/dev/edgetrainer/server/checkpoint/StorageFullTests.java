@@ -21,7 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.client.RestClient;
 
@@ -85,25 +84,9 @@ class StorageFullTests {
         assertThat(store.getUsableSpace()).isEqualTo((long) pages * PAGE);
     }
 
-    private ResponseEntity<JsonNode> post(String path, Object json) {
-        RestClient.RequestBodySpec request = http.post().uri(path);
-        if (json != null) {
-            request.contentType(MediaType.APPLICATION_JSON).body(json);
-        }
-        return request.retrieve().toEntity(JsonNode.class);
-    }
-
-    private ResponseEntity<JsonNode> upload(String id, byte[] file) {
-        return http.put()
-            .uri("/checkpoints/" + id + "/file")
-            .contentType(MediaType.APPLICATION_OCTET_STREAM)
-            .body(file)
-            .retrieve()
-            .toEntity(JsonNode.class);
-    }
-
     private JsonNode probabilities() {
-        return post("/infer", Map.of("x", List.of(TestFixtures.sample(1)))).getBody()
+        return RunningServer.post(http, "/infer", Map.of("x", List.of(TestFixtures.sample(1))))
+            .getBody()
             .get("predictions")
             .get(0)
             .get("probabilities");
@@ -144,25 +127,25 @@ class StorageFullTests {
         Path model = TestFixtures.writeModel(dir, TestFixtures.SMALL);
         try (ConfigurableApplicationContext server = RunningServer.start(model, checkpoints)) {
             http = RunningServer.client(RunningServer.port(server), null);
-            post("/train", Map.of("x", TestFixtures.batch(4), "y", TestFixtures.labels(4)));
-            JsonNode saved = post("/checkpoint/save", null).getBody();
+            RunningServer.post(http, "/train", Map.of("x", TestFixtures.batch(4), "y", TestFixtures.labels(4)));
+            JsonNode saved = RunningServer.post(http, "/checkpoint/save", null).getBody();
             String older = saved.get("id").asString();
             byte[] file = http.get().uri("/checkpoints/" + older + "/file").retrieve().body(byte[].class);
             int dataPages = (int) ((saved.get("bytes").asLong() + PAGE - 1) / PAGE);
-            post("/train", Map.of("x", TestFixtures.batch(4), "y", TestFixtures.labels(4)));
-            String newer = post("/checkpoint/save", null).getBody().get("id").asString();
+            RunningServer.post(http, "/train", Map.of("x", TestFixtures.batch(4), "y", TestFixtures.labels(4)));
+            String newer = RunningServer.post(http, "/checkpoint/save", null).getBody().get("id").asString();
             List<String> ids = List.of(older, newer);
-            post("/train", Map.of("x", TestFixtures.batch(4), "y", TestFixtures.labels(4)));
+            RunningServer.post(http, "/train", Map.of("x", TestFixtures.batch(4), "y", TestFixtures.labels(4)));
             JsonNode answers = probabilities();
 
             // No room for the data file.
             leaveFree(0);
-            assertStorageFull(post("/checkpoint/save", null));
+            assertStorageFull(RunningServer.post(http, "/checkpoint/save", null));
             assertUnchanged(ids, answers);
-            assertStorageFull(upload("from-peer", TestFixtures.variant(file, 1)));
+            assertStorageFull(RunningServer.upload(http, "from-peer", TestFixtures.variant(file, 1)));
             assertUnchanged(ids, answers);
-            assertStorageFull(post("/checkpoint/restore", Map.of("id", older)));
-            assertStorageFull(post("/checkpoint/reset", null));
+            assertStorageFull(RunningServer.post(http, "/checkpoint/restore", Map.of("id", older)));
+            assertStorageFull(RunningServer.post(http, "/checkpoint/reset", null));
             assertUnchanged(ids, answers);
             JsonNode full = health();
             assertThat(full.get("status").asString()).isEqualTo("DOWN");
@@ -170,24 +153,26 @@ class StorageFullTests {
 
             // Room for the data file, not for its manifest.
             leaveFree(dataPages);
-            assertStorageFull(post("/checkpoint/save", null));
+            assertStorageFull(RunningServer.post(http, "/checkpoint/save", null));
             assertUnchanged(ids, answers);
-            assertStorageFull(upload("from-peer", TestFixtures.variant(file, 1)));
+            assertStorageFull(RunningServer.upload(http, "from-peer", TestFixtures.variant(file, 1)));
             assertUnchanged(ids, answers);
 
             // Room for data and manifest, not for the record of the current checkpoint.
             leaveFree(dataPages + 1);
-            assertStorageFull(post("/checkpoint/save", null));
+            assertStorageFull(RunningServer.post(http, "/checkpoint/save", null));
             assertUnchanged(ids, answers);
 
             // Space freed: everything works again, without a restart.
             Files.delete(filler);
             assertThat(health().get("status").asString()).isEqualTo("UP");
-            ResponseEntity<JsonNode> again = post("/checkpoint/save", null);
+            ResponseEntity<JsonNode> again = RunningServer.post(http, "/checkpoint/save", null);
             assertThat(again.getStatusCode().value()).isEqualTo(201);
             assertThat(list().get("current").asString()).isEqualTo(again.getBody().get("id").asString());
-            assertThat(upload("from-peer", TestFixtures.variant(file, 1)).getStatusCode().value()).isEqualTo(201);
-            assertThat(post("/checkpoint/restore", Map.of("id", older)).getStatusCode().value()).isEqualTo(200);
+            assertThat(RunningServer.upload(http, "from-peer", TestFixtures.variant(file, 1)).getStatusCode().value())
+                .isEqualTo(201);
+            assertThat(RunningServer.post(http, "/checkpoint/restore", Map.of("id", older)).getStatusCode().value())
+                .isEqualTo(200);
         }
         try (ConfigurableApplicationContext server = RunningServer.start(model, checkpoints)) {
             http = RunningServer.client(RunningServer.port(server), null);

@@ -102,15 +102,6 @@ class TutorialModelTests {
         return weights;
     }
 
-    private static ResponseEntity<JsonNode> upload(RestClient http, String id, byte[] file) {
-        return http.put()
-            .uri("/checkpoints/" + id + "/file")
-            .contentType(MediaType.APPLICATION_OCTET_STREAM)
-            .body(file)
-            .retrieve()
-            .toEntity(JsonNode.class);
-    }
-
     private static void assertRejected(ResponseEntity<JsonNode> response, String field, String detail) {
         assertThat(response.getStatusCode().value()).as(String.valueOf(response.getBody())).isEqualTo(422);
         assertThat(response.getBody().get("field").asString()).isEqualTo(field);
@@ -139,20 +130,25 @@ class TutorialModelTests {
             wrongType.put("dense_2/bias:0", Tensor.ofInts(new int[] { 10 }, new int[10]));
             byte[] good = WeightsFile.encode(tutorialWeights(128));
 
-            assertRejected(upload(http, "wrong-shape", WeightsFile.encode(tutorialWeights(12))), "dense_2/kernel:0",
-                    "[12, 10]");
-            assertRejected(upload(http, "missing", WeightsFile.encode(missing)), "dense_2/bias:0", "missing");
-            assertRejected(upload(http, "extra", WeightsFile.encode(extra)), "dense_3/bias:0", "no weight");
-            assertRejected(upload(http, "wrong-type", WeightsFile.encode(wrongType)), "dense_2/bias:0", "int32");
-            assertRejected(upload(http, "truncated", Arrays.copyOf(good, good.length - 10)), "file", "checksum");
-            assertRejected(upload(http, "not-weights", "PK\3\4 a zip".getBytes()), "file", "weights file");
+            assertRejected(RunningServer.upload(http, "wrong-shape", WeightsFile.encode(tutorialWeights(12))),
+                    "dense_2/kernel:0", "[12, 10]");
+            assertRejected(RunningServer.upload(http, "missing", WeightsFile.encode(missing)), "dense_2/bias:0",
+                    "missing");
+            assertRejected(RunningServer.upload(http, "extra", WeightsFile.encode(extra)), "dense_3/bias:0",
+                    "no weight");
+            assertRejected(RunningServer.upload(http, "wrong-type", WeightsFile.encode(wrongType)), "dense_2/bias:0",
+                    "int32");
+            assertRejected(RunningServer.upload(http, "truncated", Arrays.copyOf(good, good.length - 10)), "file",
+                    "checksum");
+            assertRejected(RunningServer.upload(http, "not-weights", "PK\3\4 a zip".getBytes()), "file",
+                    "weights file");
             assertThat(http.get().uri("/checkpoints").retrieve().body(JsonNode.class).get("checkpoints")).isEmpty();
             assertThat(infer(http, pngs)).isEqualTo(before);
 
             String saved = http.post().uri("/checkpoint/save").retrieve().body(JsonNode.class).get("id").asString();
             byte[] own = http.get().uri("/checkpoints/" + saved + "/file").retrieve().body(byte[].class);
-            assertThat(upload(http, "round-trip", own).getStatusCode().value()).isEqualTo(201);
-            assertThat(upload(http, "zeros", good).getStatusCode().value()).isEqualTo(201);
+            assertThat(RunningServer.upload(http, "round-trip", own).getStatusCode().value()).isEqualTo(201);
+            assertThat(RunningServer.upload(http, "zeros", good).getStatusCode().value()).isEqualTo(201);
         }
     }
 
