@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 import dev.edgetrainer.model.io.AtomicFiles;
 import dev.edgetrainer.model.io.Sha256;
@@ -44,6 +45,8 @@ final class CheckpointStore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CheckpointStore.class);
 
     private static final int WRITING = -1;
+
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
     private final Path dir;
 
@@ -100,12 +103,20 @@ final class CheckpointStore implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             lock = DirectoryLock.acquire(dir);
-            removedAtStartup = removeLeftovers();
-            problem = null;
         }
         catch (IOException e) {
             problem = e.toString();
             log.error("Checkpoint directory {} is not usable: {}", dir, problem);
+            return;
+        }
+        problem = null;
+        try {
+            removedAtStartup = removeLeftovers();
+        }
+        catch (IOException e) {
+            // What is left stays until the next start; it is never listed as a
+            // checkpoint.
+            log.warn("Cannot remove all leftovers of interrupted writes from {}: {}", dir, e.toString());
         }
     }
 
@@ -211,8 +222,8 @@ final class CheckpointStore implements AutoCloseable {
         catch (IOException | JacksonException e) {
             return new Listed(id, null, "the manifest cannot be read: " + e.getMessage());
         }
-        if (!id.equals(manifest.id()) || manifest.sha256() == null || manifest.createdAt() == null
-                || manifest.style() == null || manifest.origin() == null) {
+        if (!id.equals(manifest.id()) || manifest.sha256() == null || !SHA256.matcher(manifest.sha256()).matches()
+                || manifest.createdAt() == null || manifest.style() == null || manifest.origin() == null) {
             return new Listed(id, null, "the manifest does not describe checkpoint " + id);
         }
         Path data = layout.data(manifest);

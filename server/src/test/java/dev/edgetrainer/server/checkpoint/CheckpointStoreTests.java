@@ -122,10 +122,16 @@ class CheckpointStoreTests {
     void aBrokenManifestIsListedWithItsProblem() throws Exception {
         write("good", 10, new byte[] { 1 });
         Files.writeString(dir.resolve("bad.json"), "{not json");
+        Files.writeString(dir.resolve("short.json"),
+                Files.readString(dir.resolve("good.json"))
+                    .replace("good", "short")
+                    .replaceAll("\"sha256\":\"[0-9a-f]+\"", "\"sha256\":\"abc\""));
 
-        assertThat(store.scan()).extracting(CheckpointStore.Listed::id).contains("good", "bad");
+        assertThat(store.scan()).extracting(CheckpointStore.Listed::id).contains("good", "bad", "short");
         assertThat(store.scan().stream().filter(l -> l.id().equals("bad")).findFirst().orElseThrow().problem())
             .contains("cannot be read");
+        assertThat(store.scan().stream().filter(l -> l.id().equals("short")).findFirst().orElseThrow().problem())
+            .contains("does not describe");
         assertThat(store.list()).extracting(Manifest::id).containsExactly("good");
     }
 
