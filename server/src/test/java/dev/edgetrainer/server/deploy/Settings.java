@@ -37,6 +37,12 @@ final class Settings {
     private Settings() {
     }
 
+    /**
+     * Variables of the process itself, not of Spring: the JVM and glibc read them.
+     */
+    static final Map<String, String> PROCESS = Map.of("JAVA_TOOL_OPTIONS", "JVM options, read by the JVM itself",
+            "MALLOC_ARENA_MAX", "glibc's malloc arenas");
+
     /** The property a variable sets, if any. */
     static Optional<String> property(String variable) {
         String exact = EXACT.get(variable);
