@@ -17,23 +17,12 @@ work=$(mktemp -d /tmp/edge-install.XXXXXX)
 ctr=
 server=
 
-log() { printf '%s install-test: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-fail() { log "FAILED: $*"; exit 1; }
-
-stop_server() {
-  [[ -n $server ]] && kill -0 "$server" 2>/dev/null || return 0
-  local java
-  java=$(ps -o pid=,comm= -g "$server" | awk '$2 == "java" { print $1 }')
-  [[ -n $java ]] && kill -TERM "$java"
-  for _ in $(seq 1 60); do kill -0 "$server" 2>/dev/null || break; sleep 0.5; done
-  kill -0 "$server" 2>/dev/null && kill -KILL -- "-$server"
-  wait "$server" 2>/dev/null || true
-  server=
-}
+name=install-test
+. "$root/docker/test-lib.sh"
 
 cleanup() {
   local rc=$?
-  stop_server
+  [[ -n $server ]] && stop_server "$server"
   [[ -n $ctr ]] && buildah rm "$ctr" >/dev/null
   rm -rf "$work"
   [[ $rc == 0 ]] && log passed || log "failed (exit $rc)"
@@ -76,13 +65,9 @@ start_service() {
   setsid buildah run --isolation chroot "$ctr" -- bash /usr/local/bin/systemd-exec edge-trainer.service \
     > "$work/service-$1.log" 2>&1 &
   server=$!
-  local start=$SECONDS
-  until [[ $(curl -s "localhost:$port/actuator/health" | jq -r .status 2>/dev/null) == UP ]]; do
-    kill -0 "$server" 2>/dev/null || { tail -30 "$work/service-$1.log" >&2; fail "the service exited"; }
-    (( SECONDS - start < 180 )) || fail "the service was not UP within 180 s"
-    sleep 1
-  done
-  log "service run $1: UP after $((SECONDS - start)) s"
+  local ready
+  ready=$(await_up "$port" "$server" 180 "$work/service-$1.log")
+  log "service run $1: UP after $ready s"
 }
 
 [[ -f $jar ]] || (cd "$root" && ./mvnw -q package -DskipTests)
@@ -90,7 +75,7 @@ base=$("$root/docker/build.sh" --base "$(uname -m | sed 's/x86_64/amd64/; s/aarc
 ctr=$(buildah from --pull=never --name "edge-install-$$" "$base")
 log "installing into a container of $base"
 
-for port in $(shuf -i 20000-60000 -n 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break; done
+port=$(free_port)
 printf '#!/bin/sh\necho "$*" >> /var/log/systemctl.calls\n' > "$work/systemctl"
 buildah copy --chmod 0755 "$ctr" "$work/systemctl" "$work/systemd-exec" /usr/local/bin/ >/dev/null
 buildah copy "$ctr" "$root/deploy" /src/deploy >/dev/null
@@ -134,7 +119,8 @@ before=$(curl -sf --data-binary "@$work/png/t10k-0.png" -H 'Content-Type: image/
   | jq -c '.predictions[0].probabilities')
 inside test -f "/var/lib/edge-trainer/checkpoints/$id.json" || fail "checkpoint $id not in /var/lib/edge-trainer"
 log "trained, checkpoint $id in /var/lib/edge-trainer/checkpoints"
-stop_server
+stop_server "$server"
+server=
 
 # A broken jar (a cut download) must leave the installation as it was.
 head -c 1000000 "$jar" > "$work/broken.jar"
@@ -165,4 +151,5 @@ after=$(curl -sf --data-binary "@$work/png/t10k-0.png" -H 'Content-Type: image/p
   | jq -c '.predictions[0].probabilities')
 [[ $after == "$before" ]] || fail "after the upgrade the model answers $after, before $before"
 log "after the upgrade the service restored $id and answers as before"
-stop_server
+stop_server "$server"
+server=

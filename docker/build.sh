@@ -2,6 +2,7 @@
 # Builds the EdgeTrainer image for each architecture and a multi-arch manifest list (docker/README.md).
 #
 #   docker/build.sh [ARCH...]     build IMAGE:TAG-ARCH for each ARCH (default: amd64 arm64), then the list IMAGE:TAG
+#                                 of every IMAGE:TAG-ARCH in local storage
 #   docker/build.sh --tags        print the list's name, then each ARCH's image name; builds nothing
 #   docker/build.sh --base ARCH   print the base image for ARCH, making it first if needed
 #   docker/build.sh --clean       remove the list, the images and the bases this script makes
@@ -106,12 +107,14 @@ build_one() {
   fi
 }
 
-# One name for every architecture: `podman manifest push --all` sends the list and its images to a registry.
+# One name for every architecture built (now or before): `podman manifest push --all` sends the list and its images
+# to a registry.
 make_list() {
   local arch
   podman manifest exists "$IMAGE:$TAG" && podman manifest rm "$IMAGE:$TAG" >/dev/null
   podman manifest create "$IMAGE:$TAG" >/dev/null
-  for arch in "$@"; do
+  for arch in amd64 arm64; do
+    podman image exists "$IMAGE:$TAG-$arch" || continue
     podman manifest add "$IMAGE:$TAG" "containers-storage:localhost/$IMAGE:$TAG-$arch" >/dev/null
   done
   log "manifest list $IMAGE:$TAG: $(podman manifest inspect "$IMAGE:$TAG" \
@@ -148,4 +151,4 @@ if [[ ! -f $root/server/target/edge-trainer.jar ]]; then
   (cd "$root" && ./mvnw -q package -DskipTests)
 fi
 for arch in "${archs[@]}"; do build_one "$arch"; done
-make_list "${archs[@]}"
+make_list

@@ -4,7 +4,7 @@
 # loopback port with its storage in a temp folder; the pushed list must name linux/amd64 and linux/arm64, and
 # pulling each architecture back must give the image that was built for it.
 #   docker/registry-test.sh          (needs podman, jq, docker-registry; the images from docker/build.sh)
-# Everything it makes (the registry process, its storage, pulled images) is removed at the end.
+# Everything it makes (the registry process, its storage, the pulled images) is removed at the end.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,22 +12,20 @@ mapfile -t tags < <("$root/docker/build.sh" --tags)
 list=${tags[0]}
 work=$(mktemp -d /tmp/edge-registry.XXXXXX)
 registry_pid=
-pulled=()
 
-log() { printf '%s registry-test: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-fail() { log "FAILED: $*"; exit 1; }
+name=registry-test
+. "$root/docker/test-lib.sh"
 
 cleanup() {
-  local rc=$? image
-  [[ -n $registry_pid ]] && kill "$registry_pid" 2>/dev/null && wait "$registry_pid" 2>/dev/null
-  for image in "${pulled[@]}"; do podman rmi --ignore "$image" >/dev/null 2>&1 || true; done
+  local rc=$?
+  if [[ -n $registry_pid ]]; then kill "$registry_pid" 2>/dev/null; wait "$registry_pid" 2>/dev/null || true; fi
   rm -rf "$work"
   [[ $rc == 0 ]] && log passed || log "failed (exit $rc)"
 }
 trap cleanup EXIT
 
 podman manifest exists "$list" || fail "no manifest list $list: run docker/build.sh first"
-for port in $(shuf -i 20000-60000 -n 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break; done
+port=$(free_port)
 cat > "$work/config.yml" <<EOF
 version: 0.1
 log:
@@ -56,12 +54,13 @@ platforms=$(curl -sf -H 'Accept: application/vnd.docker.distribution.manifest.li
 [[ $platforms == "linux/amd64 linux/arm64" ]] || fail "the pushed list names: $platforms"
 log "the registry serves one name for: $platforms"
 
+# Pulled into a storage of its own, as a device would, so the local images and the list stay as they are.
+pull=(podman --root "$work/pull-storage" --runroot "$work/pull-run")
 for arch in amd64 arm64; do
-  pulled+=("$remote")
-  podman pull --quiet --tls-verify=false --arch "$arch" "$remote" >/dev/null
-  got=$(podman image inspect --format '{{.Architecture}} {{.Id}}' "$remote")
+  "${pull[@]}" pull --quiet --tls-verify=false --arch "$arch" "$remote" >/dev/null
+  got=$("${pull[@]}" image inspect --format '{{.Architecture}} {{.Id}}' "$remote")
   want=$(podman image inspect --format '{{.Architecture}} {{.Id}}' "$list-$arch")
   [[ $got == "$want" ]] || fail "pulling $arch gave $got, built $want"
-  podman rmi "$remote" >/dev/null
+  "${pull[@]}" rmi "$remote" >/dev/null
   log "pull --arch $arch: the image built for $arch ($(cut -c1-12 <<<"${got#* }"))"
 done

@@ -26,21 +26,8 @@ containers=()
 servers=()
 built=()
 list_existed=$(podman manifest exists "$list" && echo yes || echo no)
-
-log() { printf '%s smoke-test: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-fail() { log "FAILED: $*"; exit 1; }
-
-stop_server() {
-  local pid=$1 java
-  kill -0 "$pid" 2>/dev/null || return 0
-  # buildah run answers SIGTERM with SIGKILL to its child; a device stop is SIGTERM to the server itself, so it
-  # finishes queued work and closes the model.
-  java=$(ps -o pid=,comm= -g "$pid" | awk '$2 == "java" { print $1 }')
-  [[ -n $java ]] && kill -TERM "$java" 2>/dev/null
-  for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-  kill -0 "$pid" 2>/dev/null && kill -KILL -- "-$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null || true
-}
+name=smoke-test
+. "$root/docker/test-lib.sh"
 
 cleanup() {
   local rc=$? pid ctr image
@@ -52,14 +39,6 @@ cleanup() {
   [[ $rc == 0 ]] && log "passed: ${archs[*]}" || log "failed (exit $rc); server logs were in $work (removed)"
 }
 trap cleanup EXIT
-
-free_port() {
-  local port
-  for port in $(shuf -i 20000-60000 -n 50); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
-  done
-  fail "no free port"
-}
 
 # Starts a new container of the image with the image's own entrypoint, as if on a device; sets ctr and pid (the
 # buildah process, leader of its process group).
@@ -73,16 +52,6 @@ start_server() {
     -v "$volume:/var/lib/edge-trainer" "$ctr" -- "${entrypoint[@]}" >"$logfile" 2>&1 &
   pid=$!
   servers+=("$pid")
-}
-
-await_up() {
-  local port=$1 pid=$2 timeout=$3 logfile=$4 start=$SECONDS
-  until [[ $(curl -s "localhost:$port/actuator/health" | jq -r .status 2>/dev/null) == UP ]]; do
-    kill -0 "$pid" 2>/dev/null || { tail -40 "$logfile" >&2; fail "the server exited before it was UP"; }
-    (( SECONDS - start < timeout )) || { tail -40 "$logfile" >&2; fail "not UP within $timeout s"; }
-    sleep 1
-  done
-  echo $((SECONDS - start))
 }
 
 infer() {
