@@ -22,10 +22,13 @@ class ModelHealthIndicator extends AbstractHealthIndicator {
 
     private final Path checkpointDir;
 
+    private final String device;
+
     ModelHealthIndicator(ModelEngine engine, EdgeProperties properties) {
         super("model health check failed");
         this.engine = engine;
         this.checkpointDir = properties.checkpoint().dir();
+        this.device = properties.device().id();
     }
 
     @Override
@@ -33,6 +36,7 @@ class ModelHealthIndicator extends AbstractHealthIndicator {
         ModelInfo info = engine.info();
         ModelState state = engine.state();
         builder.status(engine.isRunning() ? "UP" : "DOWN")
+            .withDetail("device", device)
             .withDetail("loaded", engine.isRunning())
             .withDetail("source", info.source())
             .withDetail("signatures", info.signatures().stream().map(Signature::key).toList())

@@ -10,6 +10,7 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -25,7 +26,7 @@ import org.springframework.validation.annotation.Validated;
 public record EdgeProperties(@Valid @NotNull @DefaultValue Model model, @Valid @NotNull @DefaultValue Queue queue,
         @Valid @NotNull @DefaultValue Checkpoint checkpoint, @Valid @NotNull @DefaultValue Train train,
         @Valid @NotNull @DefaultValue Infer infer, @Valid @NotNull @DefaultValue Security security,
-        @Valid @NotNull @DefaultValue Limits limits) {
+        @Valid @NotNull @DefaultValue Limits limits, @Valid @NotNull @DefaultValue Device device) {
 
     /** The classpath resource served when {@code edge.model.path} is not set. */
     public static final String BUNDLED_MODEL = "models/fashion-mnist.tflite";
@@ -152,4 +153,17 @@ public record EdgeProperties(@Valid @NotNull @DefaultValue Model model, @Valid @
             return maxBody != null && maxBody.toBytes() >= 1024 && maxBody.toBytes() <= Integer.MAX_VALUE;
         }
     }
+
+    /**
+     * @param id the device's name in a fleet, tagged on every metric; the host name when
+     * not set (Kubernetes passes the node's name)
+     */
+    public record Device(@Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9._-]{0,252}",
+            message = "must be 1-253 letters, digits, '.', '_' or '-', starting with a letter or digit") String id) {
+
+        public Device {
+            id = (id == null || id.isBlank()) ? DeviceIdentity.hostName() : id;
+        }
+    }
+
 }

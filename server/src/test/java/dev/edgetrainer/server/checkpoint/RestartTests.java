@@ -107,7 +107,7 @@ class RestartTests {
             assertThat(details.get("lastRestore").get("skipped").get(0).get("id").asString()).isEqualTo(newestId);
             assertThat(details.get("lastRestore").get("skipped").get(0).get("reason").asString()).contains("SHA-256");
             String scrape = http.get().uri("/actuator/prometheus").retrieve().body(String.class);
-            assertThat(scrape).contains("edge_restore_failures_total 1.0");
+            assertThat(scrape).containsPattern("(?m)^edge_restore_failures_total\\{device=\"[^\"]+\"\\} 1\\.0$");
         }
         assertThat(Files.readAllBytes(newest)).isEqualTo(bytes);
     }
