@@ -4,8 +4,13 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
+import dev.edgetrainer.model.runtime.ModelException;
+import dev.edgetrainer.model.runtime.UnsupportedOpsException;
 import dev.edgetrainer.model.tensor.CorruptCheckpointException;
+import dev.edgetrainer.server.model.LoadedModel;
 import dev.edgetrainer.server.model.ModelEngine;
+import dev.edgetrainer.server.model.ModelFaultException;
+import dev.edgetrainer.server.model.ModelState;
 import dev.edgetrainer.server.model.ModelState.RestoreReport;
 import dev.edgetrainer.server.model.TaskKind;
 import dev.edgetrainer.server.model.WeightsRef;
@@ -61,7 +66,7 @@ public class CheckpointService {
     private Manifest save(Origin origin, Submitter submitter) {
         ModelCheckpoints style = supported();
         Taken taken = ModelEngine.await(submitter.submit(TaskKind.CHECKPOINT,
-                model -> new Taken(style.takeOut(model), WeightsRef.of(engine), engine.state().loss())));
+                model -> new Taken(takeOut(style, model), WeightsRef.of(engine), engine.state().loss())));
         Instant now = Instant.now();
         long step = taken.at().step();
         Manifest draft = new Manifest(CheckpointIds.next(now, step, id -> store.find(id).isPresent()), now, null, 0,
@@ -74,20 +79,48 @@ public class CheckpointService {
     }
 
     /**
+     * The weights out of the model. The call takes nothing from a request, so a failure
+     * is the model's (or the device's), never the caller's.
+     */
+    private ModelCheckpoints.Taken takeOut(ModelCheckpoints style, LoadedModel model) {
+        ModelCheckpoints.Taken taken;
+        try {
+            taken = style.takeOut(model);
+        }
+        catch (UnsupportedOpsException e) {
+            throw e;
+        }
+        catch (ModelException e) {
+            throw ModelFaultException.raise(engine.state(), "save", engine.info().roles().get("save"),
+                    "the server's own call, which takes nothing from the request", e);
+        }
+        engine.state().faultCleared("save");
+        return taken;
+    }
+
+    /**
      * {@code POST /checkpoint/restore}: the given checkpoint, or the newest that verifies
      * and fits.
      */
     RestoreReport restore(String id) {
-        CheckpointRestorer restorer = new CheckpointRestorer(engine.state(), store, supported());
+        CheckpointRestorer restorer = restorer(supported());
         if (id != null) {
             return restorer.restore(id, engine::submit);
         }
         RestoreReport report = restorer.restoreNewest(engine::submit);
         if (report.restored() == null) {
+            if (restorer.fault() != null) {
+                throw restorer.fault();
+            }
             throw new CheckpointNotFoundException(report.skipped().isEmpty() ? "there is no checkpoint to restore"
-                    : "no checkpoint verifies: " + report.skipped());
+                    : "no checkpoint verifies: " + ModelState.describe(report.skipped()));
         }
         return report;
+    }
+
+    private CheckpointRestorer restorer(ModelCheckpoints style) {
+        return new CheckpointRestorer(engine.state(), store, style, engine.info().sha256(),
+                engine.info().roles().get("restore"));
     }
 
     /**
@@ -100,7 +133,7 @@ public class CheckpointService {
             engine.state().restoreReported(none);
             return none;
         }
-        return new CheckpointRestorer(engine.state(), store, checkpoints.get()).restoreNewest(engine::submitFollowUp);
+        return restorer(checkpoints.get()).restoreNewest(engine::submitFollowUp);
     }
 
     /** {@code POST /checkpoint/reset}: the weights the model file came with. */

@@ -50,7 +50,7 @@ class CheckpointRestorerTests {
     void open() {
         store = new CheckpointStore(dir, JsonMapper.builder().build());
         store.open();
-        restorer = new CheckpointRestorer(state, store, new PathCheckpoints(store));
+        restorer = new CheckpointRestorer(state, store, new PathCheckpoints(store), "model-sha", "restore");
     }
 
     private void write(String id, long secondsAgo, CheckpointStyle style) {
