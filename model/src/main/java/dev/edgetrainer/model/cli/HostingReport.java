@@ -23,14 +23,14 @@ final class HostingReport {
         }
         out.printf("  infer:       %s%n",
                 plan.infer()
-                    .map(role -> role.signature() + " (" + role.input() + " -> " + role.output().name()
-                            + (role.logits() == null ? "" : ", logits " + role.logits()) + ")")
+                    .map(role -> role.signature() + ": " + role.input() + " -> " + role.output().name()
+                            + (role.logits() == null ? "" : " (and " + role.logits() + ")"))
                     .orElse("none: /infer answers 501"));
-        out.printf("  train:       %s%n",
-                plan.train()
-                    .map(role -> role.signature() + " (" + role.x() + ", " + role.y() + " as "
-                            + role.targets().name().toLowerCase().replace('_', '-') + " -> " + role.loss() + ")")
-                    .orElse("none: /train answers 501"));
+        out.printf("  train:       %s%n", plan.train()
+            .map(role -> role.signature() + ": " + role.x() + ", " + role.y()
+                    + (role.targets() == null ? "" : " (" + role.targets().name().toLowerCase().replace('_', '-') + ")")
+                    + " -> " + role.loss())
+            .orElse("none: /train answers 501"));
         HostingPlan.Checkpoints checkpoints = plan.checkpoints();
         out.printf("  checkpoints: %s%n",
                 checkpoints.style() == CheckpointStyle.NONE ? "none: /checkpoint/save answers 501"

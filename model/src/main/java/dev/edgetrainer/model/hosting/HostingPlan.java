@@ -70,7 +70,11 @@ public final class HostingPlan {
 
     }
 
-    /** The train role: one step on {@code x} and {@code y}, returning {@code loss}. */
+    /**
+     * The train role: one step on {@code x} and {@code y}, returning {@code loss}.
+     *
+     * @param targets null only in a plan with problems
+     */
     public record TrainRole(String signature, TensorSpec x, TensorSpec y, String loss, Targets targets) {
 
         /** Floats per sample in {@code y}. */
@@ -206,7 +210,8 @@ public final class HostingPlan {
         List<String> suggested = new ArrayList<>();
         if (output != null && output.kind().isClassifier() && !output.namesConfigured()) {
             int count = output.classNames().size();
-            suggested.add(SETTINGS + "class-names=<" + count + " names, in output order>");
+            suggested.add(SETTINGS + "class-names=<" + count + " names, "
+                    + (output.kind() == OutputKind.BINARY ? "negative first" : "in output order") + ">");
         }
         return suggested;
     }
@@ -252,9 +257,8 @@ public final class HostingPlan {
             Optional<Signature> trainSignature = role("train", settings.train());
             TrainRole candidate = trainSignature.map(s -> trainShape(s, settings.train() != null)).orElse(null);
             output = output(candidate);
-            if (candidate != null && output != null) {
-                train = withTargets(candidate, settings.train() != null);
-            }
+            // Without an output, the targets are unknown; the plan has a problem then.
+            train = candidate == null || output == null ? candidate : withTargets(candidate, settings.train() != null);
             checkpoints();
             if (infer == null && train == null && problems.isEmpty()) {
                 problems.add(new Problem(
@@ -385,7 +389,7 @@ public final class HostingPlan {
                 return null;
             }
             int width = width(values);
-            String source = infer != null ? "infer output '" + values.name() + "'" : "train's y (there is no infer)";
+            String source = infer != null ? "infer output '" + values.name() + "'" : "train's y, as there is no infer";
             List<String> names = settings.classNames();
             OutputKind kind = settings.output();
             String reason;
@@ -399,21 +403,23 @@ public final class HostingPlan {
                 String op = infer == null ? null
                         : model.inspection().outputOp(infer.signature(), infer.output().name()).orElse(null);
                 if (width == 1) {
-                    kind = "LOGISTIC".equals(op) || names.size() == 2 ? OutputKind.BINARY : OutputKind.REGRESSION;
-                    reason = "one value per sample" + ("LOGISTIC".equals(op) ? " from a sigmoid (LOGISTIC)"
-                            : names.size() == 2 ? " and two class names" : " and no two class names");
+                    boolean sigmoid = "LOGISTIC".equals(op);
+                    kind = sigmoid || names.size() == 2 ? OutputKind.BINARY : OutputKind.REGRESSION;
+                    reason = source + ": one value per sample"
+                            + (sigmoid ? " from a sigmoid (LOGISTIC)" : names.size() == 2 ? " and two class names"
+                                    : ", not from a sigmoid, and no two class names");
                 }
                 else if (infer == null) {
                     kind = OutputKind.PROBABILITIES;
-                    reason = width + " one-hot targets per sample in train's y";
+                    reason = source + ": " + width + " one-hot targets per sample";
                 }
                 else {
                     kind = "SOFTMAX".equals(op) ? OutputKind.PROBABILITIES : OutputKind.LOGITS;
-                    reason = width + " values per sample " + ("SOFTMAX".equals(op) ? "from a SOFTMAX"
+                    reason = source + ": " + width + " values per sample " + ("SOFTMAX".equals(op) ? "from a SOFTMAX"
                             : "not from a SOFTMAX (" + (op == null ? "no operator" : op) + "), read as logits");
                 }
             }
-            return withNames(kind, width, source, reason + " in " + source);
+            return withNames(kind, width, reason);
         }
 
         private boolean fits(OutputKind kind, int width, String source) {
@@ -435,13 +441,14 @@ public final class HostingPlan {
             return fits;
         }
 
-        private Output withNames(OutputKind kind, int width, String source, String reason) {
+        private Output withNames(OutputKind kind, int width, String reason) {
             List<String> configured = settings.classNames();
             if (!kind.isClassifier()) {
                 if (!configured.isEmpty()) {
                     problems.add(new Problem(
-                            SETTINGS + "class-names lists " + configured.size() + " names, but the model's " + source
-                                    + " is read as regression (" + reason + "): its values have no classes",
+                            SETTINGS + "class-names lists " + configured.size()
+                                    + " names, but the model's output is read " + "as regression (" + reason
+                                    + "): its values have no classes",
                             "Remove " + SETTINGS + "class-names, or set " + SETTINGS + "output to "
                                     + (width == 1 ? "binary (with two names)" : "probabilities or logits")
                                     + " if the values are classes."));
@@ -454,7 +461,7 @@ public final class HostingPlan {
                 if (configured.size() != classes) {
                     problems.add(new Problem(
                             SETTINGS + "class-names lists " + configured.size() + " names ("
-                                    + String.join(", ", configured) + "), but the model's " + source + " is read as "
+                                    + String.join(", ", configured) + "), but the model's output is read as "
                                     + kind.setting() + " with " + classes + " classes (" + reason + ")",
                             "Set " + SETTINGS + "class-names to " + classes + " names in the order of the model's "
                                     + (kind == OutputKind.BINARY ? "classes (negative first)" : "outputs")

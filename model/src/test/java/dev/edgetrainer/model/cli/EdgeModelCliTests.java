@@ -144,7 +144,8 @@ class EdgeModelCliTests {
             .doesNotContain("cannot run")
             .contains("EdgeTrainer server: can host this model")
             .contains("checkpoints: path style, save and restore (path input checkpoint_path: string[])")
-            .contains("output:      probabilities (10 values per sample from a SOFTMAX in infer output 'output')")
+            .contains("output:      probabilities (infer output 'output': 10 values per sample from a SOFTMAX)")
+            .contains("train:       train: x: float32[-1, 28, 28], y: float32[-1, 10] (one-hot) -> loss")
             .contains("edge.model.class-names=<10 names, in output order>");
     }
 

@@ -190,7 +190,8 @@ class HostingPlanTests {
         assertThat(plan.hostable()).isFalse();
         assertThat(plan.problems()).singleElement().satisfies(problem -> {
             assertThat(problem.description()).startsWith("edge.model.class-names lists 2 names (a, b), but the "
-                    + "model's infer output 'output' is read as probabilities with 3 classes");
+                    + "model's output is read as probabilities with 3 classes (infer output 'output': 3 values per "
+                    + "sample from a SOFTMAX)");
             assertThat(problem.action()).contains("Set edge.model.class-names to 3 names")
                 .contains("edge.model.output=regression");
         });

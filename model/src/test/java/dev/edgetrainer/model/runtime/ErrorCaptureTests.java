@@ -26,12 +26,21 @@ class ErrorCaptureTests {
 
     @Test
     void placeholdersAreShownAsQuestionMarks() {
-        ErrorCapture.reportFormat(
-                "tensorflow/lite/kernels/reshape.cc:92 num_input_elements != " + "num_output_elements (%d != %d)");
+        ErrorCapture.reportFormat("num_input_elements != num_output_elements (%d != %d)");
         ErrorCapture.reportFormat("Type %s (%-3lld) is not supported: 100%% of %5.2f");
 
-        assertThat(ErrorCapture.drain()).isEqualTo(": tensorflow/lite/kernels/reshape.cc:92 num_input_elements != "
-                + "num_output_elements (? != ?); Type ? (?) is not supported: 100% of ?");
+        assertThat(ErrorCapture.drain()).isEqualTo(
+                ": num_input_elements != num_output_elements (? != ?); " + "Type ? (?) is not supported: 100% of ?");
+    }
+
+    @Test
+    void aKernelCheckWhoseEveryPartIsAnArgumentIsSaidInWords() {
+        ErrorCapture.reportFormat("%s:%d %s != %s (%d != %d)");
+        ErrorCapture.reportFormat("%s:%d %s was not true.");
+
+        assertThat(ErrorCapture.drain()).isEqualTo(": a check in a TFLite kernel failed (two values that must be "
+                + "equal differ; its details are not available to Java); a check in a TFLite kernel failed (a "
+                + "condition that must hold does not; its details are not available to Java)");
     }
 
     @Test

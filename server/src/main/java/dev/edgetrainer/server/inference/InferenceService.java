@@ -4,17 +4,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.IntStream;
 
 import dev.edgetrainer.model.hosting.OutputKind;
 import dev.edgetrainer.model.runtime.InvalidInputException;
 import dev.edgetrainer.model.runtime.ModelException;
 import dev.edgetrainer.model.runtime.UnsupportedOpsException;
-import dev.edgetrainer.model.tensor.Signature;
 import dev.edgetrainer.model.tensor.Tensor;
+import dev.edgetrainer.server.model.BatchInference;
 import dev.edgetrainer.server.model.JsonTensors;
-import dev.edgetrainer.server.model.LoadedModel;
 import dev.edgetrainer.server.model.ModelEngine;
 import dev.edgetrainer.server.model.ModelFaultException;
 import dev.edgetrainer.server.model.ModelInfo;
@@ -61,13 +59,10 @@ class InferenceService {
 
     /**
      * The infer role.
-     * @throws InferenceUnavailableException when the model has none
+     * @throws NotInferableException when the model has none
      */
     private ModelInfo.Infer spec() {
-        return info.inferSpec()
-            .orElseThrow(
-                    () -> new InferenceUnavailableException(info.absent().getOrDefault("infer", "it has no infer role"),
-                            info.signatures().stream().map(Signature::key).toList()));
+        return info.requireInfer();
     }
 
     /** The decoder for this model's input. */
@@ -124,31 +119,11 @@ class InferenceService {
         }
         ModelInfo.Output output = info.output();
         int ranked = Math.min(k, output.classes());
-        return ModelEngine.await(engine.submit(TaskKind.INFER, model -> {
-            Outputs outputs = infer(model, batch);
-            engine.state().faultCleared("infer");
-            return new InferenceResponse(output.kind().setting(),
-                    output.kind() == OutputKind.BINARY ? output.threshold() : null, predictions(outputs, ranked),
-                    WeightsRef.of(engine));
-        }));
-    }
-
-    /** The output read and the logits beside it (or null), row-major per sample. */
-    private record Outputs(float[] values, float[] logits, int count) {
-    }
-
-    /**
-     * Runs the whole batch at once, or sample by sample for a model whose batch size is
-     * fixed at 1.
-     */
-    private Outputs infer(LoadedModel model, Tensor batch) {
         ModelInfo.Infer spec = spec();
-        int n = batch.shape()[0];
-        int fixed = info.fixedBatch();
-        if (fixed < 0 || fixed == n) {
-            Map<String, Tensor> out;
+        return ModelEngine.await(engine.submit(TaskKind.INFER, model -> {
+            BatchInference.Outputs outputs;
             try {
-                out = model.model().run(spec.signature(), Map.of(spec.input().name(), batch));
+                outputs = BatchInference.run(model, info, batch);
             }
             catch (InvalidInputException | UnsupportedOpsException e) {
                 throw e;
@@ -157,53 +132,26 @@ class InferenceService {
                 throw ModelFaultException.raise(engine.state(), "infer", spec.signature(),
                         "input that fits its declared shape " + spec.input(), e);
             }
-            return new Outputs(out.get(spec.output()).floats(),
-                    spec.logits() == null ? null : out.get(spec.logits()).floats(), n);
-        }
-        if (fixed != 1) {
-            throw new BadInputException("x", "this model takes batches of exactly " + fixed + " samples, got " + n);
-        }
-        int size = batch.elementCount() / n;
-        List<Outputs> singles = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            int[] shape = batch.shape();
-            shape[0] = 1;
-            singles.add(
-                    infer(model, Tensor.ofFloats(shape, Arrays.copyOfRange(batch.floats(), i * size, (i + 1) * size))));
-        }
-        return new Outputs(concat(singles.stream().map(Outputs::values).toList()),
-                spec.logits() == null ? null : concat(singles.stream().map(Outputs::logits).toList()), n);
+            engine.state().faultCleared("infer");
+            return new InferenceResponse(output.kind().setting(),
+                    output.kind() == OutputKind.BINARY ? output.threshold() : null, predictions(outputs, ranked),
+                    WeightsRef.of(engine));
+        }));
     }
 
-    private static float[] concat(List<float[]> parts) {
-        float[] all = new float[parts.stream().mapToInt(part -> part.length).sum()];
-        int at = 0;
-        for (float[] part : parts) {
-            System.arraycopy(part, 0, all, at, part.length);
-            at += part.length;
-        }
-        return all;
-    }
-
-    private List<InferenceResponse.Prediction> predictions(Outputs outputs, int ranked) {
+    private List<InferenceResponse.Prediction> predictions(BatchInference.Outputs outputs, int ranked) {
         ModelInfo.Output output = info.output();
-        int width = outputs.values().length / outputs.count();
-        int logitsWidth = outputs.logits() == null ? 0 : outputs.logits().length / outputs.count();
         List<InferenceResponse.Prediction> predictions = new ArrayList<>(outputs.count());
         for (int i = 0; i < outputs.count(); i++) {
-            float[] values = Arrays.copyOfRange(outputs.values(), i * width, (i + 1) * width);
-            float[] logits = outputs.logits() == null ? null
-                    : Arrays.copyOfRange(outputs.logits(), i * logitsWidth, (i + 1) * logitsWidth);
-            predictions.add(switch (output.kind()) {
-                case PROBABILITIES -> classified(values, logits, argmax(values), ranked);
-                case LOGITS -> {
-                    float[] probabilities = softmax(values);
-                    yield classified(probabilities, values, argmax(probabilities), ranked);
-                }
-                case BINARY -> classified(new float[] { 1 - values[0], values[0] }, logits,
-                        values[0] >= output.threshold() ? 1 : 0, ranked);
-                case REGRESSION -> InferenceResponse.Prediction.values(values);
-            });
+            float[] values = outputs.values(i);
+            if (!output.isClassifier()) {
+                predictions.add(InferenceResponse.Prediction.values(values));
+                continue;
+            }
+            float[] probabilities = output.classProbabilities(values);
+            // Logits as the model gives them: the output itself when it is logits.
+            float[] logits = output.kind() == OutputKind.LOGITS ? values : outputs.logits(i);
+            predictions.add(classified(probabilities, logits, output.predictedClass(probabilities), ranked));
         }
         return predictions;
     }
@@ -218,35 +166,6 @@ class InferenceService {
             .toList();
         return new InferenceResponse.Prediction(names.get(predicted), predicted, probabilities[predicted],
                 probabilities, logits, top, null);
-    }
-
-    private static int argmax(float[] values) {
-        int best = 0;
-        for (int i = 1; i < values.length; i++) {
-            if (values[i] > values[best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
-
-    /** Probabilities of logits, computed stably in double precision. */
-    static float[] softmax(float[] logits) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float logit : logits) {
-            max = Math.max(max, logit);
-        }
-        double sum = 0;
-        double[] exps = new double[logits.length];
-        for (int i = 0; i < logits.length; i++) {
-            exps[i] = Math.exp(logits[i] - max);
-            sum += exps[i];
-        }
-        float[] probabilities = new float[logits.length];
-        for (int i = 0; i < logits.length; i++) {
-            probabilities[i] = (float) (exps[i] / sum);
-        }
-        return probabilities;
     }
 
 }

@@ -90,6 +90,56 @@ public record ModelInfo(String source, String sha256, long bytes, List<Signature
             return classNames.size();
         }
 
+        /**
+         * One sample's class probabilities from the output read: as they are, the softmax
+         * of logits, or [1 - p, p] for a binary probability p.
+         * @throws IllegalStateException for regression, whose values are no classes
+         */
+        public float[] classProbabilities(float[] values) {
+            return switch (kind) {
+                case PROBABILITIES -> values;
+                case LOGITS -> softmax(values);
+                case BINARY -> new float[] { 1 - values[0], values[0] };
+                case REGRESSION -> throw new IllegalStateException("a regression model's values are no classes");
+            };
+        }
+
+        /**
+         * The class a sample's probabilities predict: the most probable, or for binary
+         * the second from the threshold on.
+         */
+        public int predictedClass(float[] probabilities) {
+            if (kind == OutputKind.BINARY) {
+                return probabilities[1] >= threshold ? 1 : 0;
+            }
+            int best = 0;
+            for (int i = 1; i < probabilities.length; i++) {
+                if (probabilities[i] > probabilities[best]) {
+                    best = i;
+                }
+            }
+            return best;
+        }
+
+        /** Probabilities of logits, computed stably in double precision. */
+        static float[] softmax(float[] logits) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (float logit : logits) {
+                max = Math.max(max, logit);
+            }
+            double[] exps = new double[logits.length];
+            double sum = 0;
+            for (int i = 0; i < logits.length; i++) {
+                exps[i] = Math.exp(logits[i] - max);
+                sum += exps[i];
+            }
+            float[] probabilities = new float[logits.length];
+            for (int i = 0; i < logits.length; i++) {
+                probabilities[i] = (float) (exps[i] / sum);
+            }
+            return probabilities;
+        }
+
     }
 
     public Optional<Infer> inferSpec() {
@@ -98,6 +148,26 @@ public record ModelInfo(String source, String sha256, long bytes, List<Signature
 
     public Optional<Train> trainSpec() {
         return Optional.ofNullable(train);
+    }
+
+    /**
+     * @throws NotInferableException when the model has no infer role, saying why and
+     * which setting maps one
+     */
+    public Infer requireInfer() {
+        return inferSpec()
+            .orElseThrow(() -> new NotInferableException(absent.getOrDefault("infer", "it has no infer role"),
+                    signatures.stream().map(Signature::key).toList()));
+    }
+
+    /**
+     * @throws NotTrainableException when the model has no train role, saying why and
+     * which setting maps one
+     */
+    public Train requireTrain() {
+        return trainSpec()
+            .orElseThrow(() -> new NotTrainableException(absent.getOrDefault("train", "it has no train role"),
+                    signatures.stream().map(Signature::key).toList()));
     }
 
     /** The class names of a classifier; empty for regression. */

@@ -10,7 +10,6 @@ import java.util.Optional;
 import dev.edgetrainer.model.data.IdxImages;
 import dev.edgetrainer.model.data.IdxReader;
 import dev.edgetrainer.model.hosting.HostingPlan.Targets;
-import dev.edgetrainer.model.tensor.Signature;
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.server.inference.ImageDecoder;
 import dev.edgetrainer.server.model.JsonTensors;
@@ -50,9 +49,7 @@ class TrainingDataReader {
     }
 
     ModelInfo.Train spec() {
-        return info.trainSpec()
-            .orElseThrow(() -> new NotTrainableException(info.absent().getOrDefault("train", "it has no train role"),
-                    info.signatures().stream().map(Signature::key).toList()));
+        return info.requireTrain();
     }
 
     /**

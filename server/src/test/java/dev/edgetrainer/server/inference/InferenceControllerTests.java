@@ -2,6 +2,7 @@ package dev.edgetrainer.server.inference;
 
 import java.util.List;
 
+import dev.edgetrainer.server.model.NotInferableException;
 import dev.edgetrainer.server.model.QueueFullException;
 import dev.edgetrainer.server.model.WeightsRef;
 import dev.edgetrainer.server.system.BadInputException;
@@ -94,8 +95,8 @@ class InferenceControllerTests {
 
     @Test
     void aModelWithoutAnInferRoleIs501NamingItsSignaturesAndTheSetting() throws Exception {
-        given(service.tensors(any(), any())).willThrow(new InferenceUnavailableException(
-                "the model has no signature 'infer'", List.of("train", "evaluate", "parameters", "restore")));
+        given(service.tensors(any(), any())).willThrow(new NotInferableException("the model has no signature 'infer'",
+                List.of("train", "evaluate", "parameters", "restore")));
 
         mvc.perform(post("/infer").contentType(MediaType.APPLICATION_JSON).content("{\"x\": [1]}"))
             .andExpect(status().isNotImplemented())

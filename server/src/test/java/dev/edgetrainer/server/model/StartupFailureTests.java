@@ -73,8 +73,8 @@ class StartupFailureTests {
     void aClassNameCountThatDoesNotMatch(CapturedOutput output) {
         Path model = TestFixtures.writeModel(dir, TestFixtures.SMALL);
         assertReport(output, model,
-                "edge.model.class-names lists 3 names (cat, dog, cow), but the model's infer output 'output' is "
-                        + "read as probabilities with 10 classes",
+                "edge.model.class-names lists 3 names (cat, dog, cow), but the model's output is read as "
+                        + "probabilities with 10 classes (infer output 'output': 10 values per sample from a SOFTMAX)",
                 "Set edge.model.class-names to 10 names in the order of the model's outputs, or "
                         + "edge.model.output=regression if the values are not classes.",
                 "--edge.model.class-names=cat,dog,cow");

@@ -60,6 +60,7 @@ class TrainingFailureTests {
                 .contains("step 1 failed: the model's 'train' signature (its train role) failed on a batch that fits "
                         + "its declared inputs (x: float32[-1, 28, 28], y: float32[-1, 10])")
                 .contains("a defect of the model or the device, not of the request")
+                .contains("a check in a TFLite kernel failed (two values that must be equal differ")
                 .doesNotContain("%d")
                 .doesNotContain("Node number");
             assertThat(async.getStatusCode().value()).isEqualTo(202);

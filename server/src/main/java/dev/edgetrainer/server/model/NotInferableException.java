@@ -1,4 +1,4 @@
-package dev.edgetrainer.server.inference;
+package dev.edgetrainer.server.model;
 
 import java.util.List;
 
@@ -8,9 +8,9 @@ import dev.edgetrainer.server.system.EdgeException;
  * The hosted model has no usable infer role (Flower's models, for one, have none): the
  * model cannot answer, whatever the request.
  */
-public class InferenceUnavailableException extends EdgeException {
+public class NotInferableException extends EdgeException {
 
-    public InferenceUnavailableException(String why, List<String> signatures) {
+    public NotInferableException(String why, List<String> signatures) {
         super(Kind.NOT_IMPLEMENTED, null, "this model cannot infer: " + why + "; its signatures are " + signatures
                 + ". If one of them infers, set edge.model.signatures.infer to its name");
     }
