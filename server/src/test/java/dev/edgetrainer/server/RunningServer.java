@@ -107,6 +107,37 @@ public abstract class RunningServer {
         return builder.build();
     }
 
+    /** POSTs JSON, or no body for null, to a server started by {@link #start}. */
+    public static ResponseEntity<JsonNode> post(RestClient http, String path, Object json) {
+        RestClient.RequestBodySpec request = http.post().uri(path);
+        if (json != null) {
+            request.contentType(MediaType.APPLICATION_JSON).body(json);
+        }
+        return request.retrieve().toEntity(JsonNode.class);
+    }
+
+    /** POSTs multipart parts to a server started by {@link #start}. */
+    public static ResponseEntity<JsonNode> postParts(RestClient http, String path,
+            MultiValueMap<String, Object> parts) {
+        return http.post()
+            .uri(path)
+            .contentType(MediaType.MULTIPART_FORM_DATA)
+            .body(parts)
+            .retrieve()
+            .toEntity(JsonNode.class);
+    }
+
+    /** The details of the {@code model} health component. */
+    public static JsonNode modelHealth(RestClient http) {
+        return http.get()
+            .uri("/actuator/health")
+            .retrieve()
+            .body(JsonNode.class)
+            .get("components")
+            .get("model")
+            .get("details");
+    }
+
     /**
      * Sent verbatim: a String path would be treated as a template and its %2F encoded
      * again.

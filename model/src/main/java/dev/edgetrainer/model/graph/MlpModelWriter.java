@@ -443,20 +443,32 @@ public final class MlpModelWriter {
         }
         graph.callOnce(init);
         for (int i = 0; i < inputs.length; i++) {
-            MlpSpec.Variable variable = variables.get(i);
-            int handle = graph.varHandle(variable.name());
-            graph.assignVariable(handle, inputs[i]);
-            graph.output(variable.name(), graph.readVariable(handle, variable.name() + "/restored", variable.shape()));
+            assignAndOutput(graph, variables.get(i), inputs[i]);
         }
         graph.finish(key);
+    }
+
+    /** Assigns {@code value} to the variable and outputs the variable as now held. */
+    private static void assignAndOutput(GraphBuilder.Subgraph graph, MlpSpec.Variable variable, int value) {
+        int handle = graph.varHandle(variable.name());
+        graph.assignVariable(handle, value);
+        graph.output(variable.name(), graph.readVariable(handle, variable.name() + "/restored", variable.shape()));
+    }
+
+    /**
+     * The {@code checkpoint_path} input of a path-style signature, then its CALL_ONCE.
+     */
+    private static int pathInput(GraphBuilder.Subgraph graph, int init, int[] pathShape) {
+        int path = graph.tensor("checkpoint_path", TensorType.STRING, pathShape, 0);
+        graph.input("checkpoint_path", path);
+        graph.callOnce(init);
+        return path;
     }
 
     /** {@code save(checkpoint_path)}: FlexSave of every weight to the path. */
     private static void writePathSave(GraphBuilder.Subgraph graph, MlpSpec spec, int init, String key,
             int[] pathShape) {
-        int path = graph.tensor("checkpoint_path", TensorType.STRING, pathShape, 0);
-        graph.input("checkpoint_path", path);
-        graph.callOnce(init);
+        int path = pathInput(graph, init, pathShape);
         int[][] variables = readAll(graph, spec);
         List<MlpSpec.Variable> specs = spec.variables();
         String[] names = specs.stream().map(MlpSpec.Variable::name).toArray(String[]::new);
@@ -478,18 +490,14 @@ public final class MlpModelWriter {
      */
     private static void writePathRestore(GraphBuilder.Subgraph graph, MlpSpec spec, int init, String key,
             int[] pathShape) {
-        int path = graph.tensor("checkpoint_path", TensorType.STRING, pathShape, 0);
-        graph.input("checkpoint_path", path);
-        graph.callOnce(init);
+        int path = pathInput(graph, init, pathShape);
         for (MlpSpec.Variable variable : spec.variables()) {
             String name = variable.name();
             int tensorName = graph.constantStrings(name + "/tensor_name", new String[] { name });
             int value = graph.floats(name + "/from_file", variable.shape());
             graph.custom("FlexRestore", FlexOpOptions.of("Restore", Map.of("dt", TF_FLOAT)),
                     new int[] { path, tensorName }, value);
-            int handle = graph.varHandle(name);
-            graph.assignVariable(handle, value);
-            graph.output(name, graph.readVariable(handle, name + "/restored", variable.shape()));
+            assignAndOutput(graph, variable, value);
         }
         graph.finish(key);
     }

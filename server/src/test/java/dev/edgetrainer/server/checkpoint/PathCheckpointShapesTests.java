@@ -21,6 +21,8 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.client.RestClient;
 
+import static dev.edgetrainer.server.RunningServer.modelHealth;
+import static dev.edgetrainer.server.RunningServer.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -35,14 +37,6 @@ class PathCheckpointShapesTests {
     @TempDir
     Path dir;
 
-    private static ResponseEntity<JsonNode> post(RestClient http, String path, Object json) {
-        RestClient.RequestBodySpec request = http.post().uri(path);
-        if (json != null) {
-            request.contentType(MediaType.APPLICATION_JSON).body(json);
-        }
-        return request.retrieve().toEntity(JsonNode.class);
-    }
-
     private static JsonNode infer(RestClient http) {
         ResponseEntity<JsonNode> answer = post(http, "/infer", Map.of("x", TestFixtures.sample(1)));
         assertThat(answer.getStatusCode().value()).as(String.valueOf(answer.getBody())).isEqualTo(200);
@@ -53,16 +47,6 @@ class PathCheckpointShapesTests {
         ResponseEntity<JsonNode> trained = post(http, "/train",
                 Map.of("x", TestFixtures.batch(4), "y", List.of(1, 2, 3, 4), "epochs", 3));
         assertThat(trained.getStatusCode().value()).as(String.valueOf(trained.getBody())).isEqualTo(200);
-    }
-
-    private static JsonNode health(RestClient http) {
-        return http.get()
-            .uri("/actuator/health")
-            .retrieve()
-            .body(JsonNode.class)
-            .get("components")
-            .get("model")
-            .get("details");
     }
 
     @ParameterizedTest
@@ -93,7 +77,7 @@ class PathCheckpointShapesTests {
         }
         try (ConfigurableApplicationContext server = RunningServer.start(model, checkpoints)) {
             RestClient http = RunningServer.client(RunningServer.port(server), null);
-            assertThat(health(http).get("checkpoint").asString()).isEqualTo(saved);
+            assertThat(modelHealth(http).get("checkpoint").asString()).isEqualTo(saved);
             assertThat(infer(http)).isEqualTo(learned);
 
             post(http, "/checkpoint/reset", null);
@@ -107,7 +91,7 @@ class PathCheckpointShapesTests {
             ResponseEntity<JsonNode> restored = post(http, "/checkpoint/restore", Map.of("id", "from-a-peer"));
             assertThat(restored.getStatusCode().value()).as(String.valueOf(restored.getBody())).isEqualTo(200);
             assertThat(infer(http)).isEqualTo(learned);
-            assertThat(health(http).has("faults")).isFalse();
+            assertThat(modelHealth(http).has("faults")).isFalse();
         }
     }
 
@@ -126,7 +110,7 @@ class PathCheckpointShapesTests {
                 .contains("not of the request")
                 .contains("FlexSave");
             assertThat(save.getBody().has("field")).isFalse();
-            assertThat(health(http).get("faults").get("save").get("signature").asString()).isEqualTo("save");
+            assertThat(modelHealth(http).get("faults").get("save").get("signature").asString()).isEqualTo("save");
             assertThat(output).contains("WARN").contains("The model's save role (signature 'save') failed: ");
             assertThat(http.get().uri("/checkpoints").retrieve().body(JsonNode.class).get("checkpoints")).isEmpty();
         }
@@ -155,7 +139,7 @@ class PathCheckpointShapesTests {
                         + ", which this model saved itself")
                 .contains("tensor 'nope' is not in the checkpoint");
             assertThat(newest.getStatusCode().value()).isEqualTo(500);
-            assertThat(health(http).get("faults").get("restore").get("signature").asString()).isEqualTo("restore");
+            assertThat(modelHealth(http).get("faults").get("restore").get("signature").asString()).isEqualTo("restore");
             assertThat(infer(http)).isEqualTo(learned);
 
             // The same file from another device is that file's problem: 422.
@@ -170,7 +154,7 @@ class PathCheckpointShapesTests {
         }
         try (ConfigurableApplicationContext server = RunningServer.start(model, checkpoints)) {
             RestClient http = RunningServer.client(RunningServer.port(server), null);
-            JsonNode details = health(http);
+            JsonNode details = modelHealth(http);
             assertThat(details.get("faults").get("restore").get("message").asString()).contains("nope");
             assertThat(
                     details.get("lastRestore").get("skipped").valueStream().map(skip -> skip.get("reason").asString()))

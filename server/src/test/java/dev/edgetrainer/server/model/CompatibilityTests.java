@@ -17,6 +17,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.client.RestClient;
 
+import static dev.edgetrainer.server.RunningServer.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Converter-made models from ../shared/models, and the bundled default model. */
@@ -29,14 +30,6 @@ class CompatibilityTests {
         Path model = TestFixtures.sharedModels().resolve(name);
         Assumptions.assumeTrue(Files.exists(model), "skipped: " + model + " is absent (shared test models)");
         return model;
-    }
-
-    private static ResponseEntity<JsonNode> post(RestClient http, String path, Object json) {
-        RestClient.RequestBodySpec request = http.post().uri(path);
-        if (json != null) {
-            request.contentType(MediaType.APPLICATION_JSON).body(json);
-        }
-        return request.retrieve().toEntity(JsonNode.class);
     }
 
     private static double value(RestClient http, List<?> x, int sample) {

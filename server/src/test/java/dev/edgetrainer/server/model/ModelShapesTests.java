@@ -21,6 +21,9 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.util.MultiValueMap;
 import org.springframework.web.client.RestClient;
 
+import static dev.edgetrainer.server.RunningServer.modelHealth;
+import static dev.edgetrainer.server.RunningServer.post;
+import static dev.edgetrainer.server.RunningServer.postParts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -34,26 +37,8 @@ class ModelShapesTests {
     @TempDir
     Path dir;
 
-    private static ResponseEntity<JsonNode> post(RestClient http, String path, Object json) {
-        RestClient.RequestBodySpec request = http.post().uri(path);
-        if (json != null) {
-            request.contentType(MediaType.APPLICATION_JSON).body(json);
-        }
-        return request.retrieve().toEntity(JsonNode.class);
-    }
-
     private static void assertStatus(ResponseEntity<JsonNode> response, int status) {
         assertThat(response.getStatusCode().value()).as(String.valueOf(response.getBody())).isEqualTo(status);
-    }
-
-    private static JsonNode modelHealth(RestClient http) {
-        return http.get()
-            .uri("/actuator/health")
-            .retrieve()
-            .body(JsonNode.class)
-            .get("components")
-            .get("model")
-            .get("details");
     }
 
     @Test
@@ -82,12 +67,7 @@ class ModelShapesTests {
             MultiValueMap<String, Object> parts = RunningServer.parts();
             parts.add("images", RunningServer.file(TestFixtures.idxImages(8), "images.idx"));
             parts.add("labels", RunningServer.file(TestFixtures.idxLabels(8), "labels.idx"));
-            assertStatus(http.post()
-                .uri("/train")
-                .contentType(MediaType.MULTIPART_FORM_DATA)
-                .body(parts)
-                .retrieve()
-                .toEntity(JsonNode.class), 200);
+            assertStatus(postParts(http, "/train", parts), 200);
             ResponseEntity<JsonNode> saved = post(http, "/checkpoint/save", null);
             assertStatus(saved, 201);
             assertThat(saved.getBody().get("style").asString()).isEqualTo("TENSORS");
@@ -150,12 +130,7 @@ class ModelShapesTests {
             MultiValueMap<String, Object> parts = RunningServer.parts();
             parts.add("image", RunningServer.file(TestFixtures.png(1), "a.png"));
             parts.add("label", "plain");
-            assertStatus(http.post()
-                .uri("/train")
-                .contentType(MediaType.MULTIPART_FORM_DATA)
-                .body(parts)
-                .retrieve()
-                .toEntity(JsonNode.class), 200);
+            assertStatus(postParts(http, "/train", parts), 200);
         }
     }
 
@@ -201,12 +176,7 @@ class ModelShapesTests {
             MultiValueMap<String, Object> parts = RunningServer.parts();
             parts.add("image", RunningServer.file(TestFixtures.png(1), "a.png"));
             parts.add("label", "3.5");
-            ResponseEntity<JsonNode> labelled = http.post()
-                .uri("/train")
-                .contentType(MediaType.MULTIPART_FORM_DATA)
-                .body(parts)
-                .retrieve()
-                .toEntity(JsonNode.class);
+            ResponseEntity<JsonNode> labelled = postParts(http, "/train", parts);
             assertStatus(labelled, 400);
             assertThat(labelled.getBody().get("field").asString()).isEqualTo("label");
             assertThat(labelled.getBody().get("detail").asString()).contains("regression");

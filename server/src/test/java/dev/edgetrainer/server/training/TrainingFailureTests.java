@@ -16,10 +16,11 @@ import tools.jackson.databind.JsonNode;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.client.RestClient;
 
+import static dev.edgetrainer.server.RunningServer.modelHealth;
+import static dev.edgetrainer.server.RunningServer.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -31,15 +32,6 @@ class TrainingFailureTests {
 
     @TempDir
     Path dir;
-
-    private static ResponseEntity<JsonNode> post(RestClient http, String path, Object json) {
-        return http.post()
-            .uri(path)
-            .contentType(MediaType.APPLICATION_JSON)
-            .body(json)
-            .retrieve()
-            .toEntity(JsonNode.class);
-    }
 
     @Test
     void aTrainSignatureThatCannotRunIsTheModelsDefectNotTheCallersMistake(CapturedOutput output) throws Exception {
@@ -67,13 +59,7 @@ class TrainingFailureTests {
             JsonNode job = awaitFinished(http, async.getHeaders().getLocation().getPath());
             assertThat(job.get("status").asString()).isEqualTo("FAILED");
             assertThat(job.get("error").asString()).contains("the model's 'train' signature");
-            JsonNode details = http.get()
-                .uri("/actuator/health")
-                .retrieve()
-                .body(JsonNode.class)
-                .get("components")
-                .get("model")
-                .get("details");
+            JsonNode details = modelHealth(http);
             assertThat(details.get("faults").get("train").get("signature").asString()).isEqualTo("train");
             assertThat(output).containsPattern("WARN .* Training job \\S+ FAILED after 0 steps: step 1 failed: "
                     + "the model's 'train' signature");
