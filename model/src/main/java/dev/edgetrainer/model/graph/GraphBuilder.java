@@ -27,6 +27,7 @@ import org.tensorflow.lite.schema.MaximumMinimumOptionsT;
 import org.tensorflow.lite.schema.ModelT;
 import org.tensorflow.lite.schema.MulOptionsT;
 import org.tensorflow.lite.schema.NegOptionsT;
+import org.tensorflow.lite.schema.OneHotOptionsT;
 import org.tensorflow.lite.schema.OperatorCodeT;
 import org.tensorflow.lite.schema.OperatorT;
 import org.tensorflow.lite.schema.ReadVariableOptionsT;
@@ -424,6 +425,22 @@ final class GraphBuilder {
             op(BuiltinOperator.GATHER, options(BuiltinOptions.GatherOptions, gatherOptions), new int[] { shape, index },
                     size);
             return cast(name, size, TensorType.INT32, TensorType.FLOAT32);
+        }
+
+        /**
+         * Rows of {@code depth} floats, 1 at each index of {@code indices} (int32) and 0
+         * elsewhere; an index out of range gives a row of zeros.
+         */
+        int oneHot(String name, int indices, int depth, int... shape) {
+            OneHotOptionsT options = new OneHotOptionsT();
+            options.setAxis(-1);
+            int depthTensor = constantInts(name + "/depth", new int[] { depth });
+            int on = constant(name + "/on", new float[] { 1f });
+            int off = constant(name + "/off", new float[] { 0f });
+            int out = floats(name, shape);
+            op(BuiltinOperator.ONE_HOT, options(BuiltinOptions.OneHotOptions, options),
+                    new int[] { indices, depthTensor, on, off }, out);
+            return out;
         }
 
         int cast(String name, int in, byte from, byte to, int... shape) {

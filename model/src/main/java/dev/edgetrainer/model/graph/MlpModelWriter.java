@@ -21,9 +21,10 @@ import org.tensorflow.lite.schema.TensorType;
  * <ul>
  * <li>{@code train(x: float32[-1, ...input], y: float32[-1, classes]) -> loss}: one SGD
  * step on the mean loss of the spec's {@link Head}: softmax cross-entropy of the logits,
- * as Keras' {@code CategoricalCrossentropy(from_logits=True)}; binary cross-entropy of
- * one logit ({@code BinaryCrossentropy(from_logits=True)}); or the mean squared error of
- * linear outputs ({@code MeanSquaredError});</li>
+ * as Keras' {@code CategoricalCrossentropy(from_logits=True)} (or on class indices
+ * {@code y: float32[-1]}, as {@code SparseCategoricalCrossentropy}); binary cross-entropy
+ * of one logit ({@code BinaryCrossentropy(from_logits=True)}); or the mean squared error
+ * of linear outputs ({@code MeanSquaredError});</li>
  * <li>{@code infer(x) -> output (softmax or sigmoid), logits}, or {@code output} alone
  * for a linear head;</li>
  * <li>{@code save() -> every weight by name};
@@ -292,7 +293,8 @@ public final class MlpModelWriter {
         int classes = spec.classes();
         int[] xShape = batchShape(spec);
         int x = graph.floats("x", xShape);
-        int y = graph.floats("y", -1, classes);
+        boolean sparse = spec.head() == Head.SPARSE_SOFTMAX;
+        int y = sparse ? graph.floats("y", -1) : graph.floats("y", -1, classes);
         graph.input("x", x);
         graph.input("y", y);
         graph.callOnce(init);
@@ -301,6 +303,10 @@ public final class MlpModelWriter {
 
         int gradient = switch (spec.head()) {
             case SOFTMAX -> softmaxLoss(graph, forward.logits(), y, x, xShape.length, classes);
+            case SPARSE_SOFTMAX -> softmaxLoss(
+                    graph, forward.logits(), graph.oneHot("y_one_hot",
+                            graph.cast("y_indices", y, TensorType.FLOAT32, TensorType.INT32, -1), classes, -1, classes),
+                    x, xShape.length, classes);
             case SIGMOID -> sigmoidLoss(graph, forward.logits(), y, x, xShape.length);
             case LINEAR -> squaredErrorLoss(graph, forward.logits(), y, x, xShape.length, classes);
         };
@@ -412,7 +418,7 @@ public final class MlpModelWriter {
         graph.callOnce(init);
         Forward forward = forward(graph, spec, x, readAll(graph, spec));
         switch (spec.head()) {
-            case SOFTMAX -> {
+            case SOFTMAX, SPARSE_SOFTMAX -> {
                 graph.output("output", graph.softmax("output", forward.logits(), -1, spec.classes()));
                 graph.output("logits", forward.logits());
             }

@@ -26,6 +26,11 @@ public record MlpSpec(int[] inputShape, int[] hidden, int classes, float learnin
          */
         SOFTMAX(2),
         /**
+         * As {@link #SOFTMAX}, trained on class indices ({@code y: float32[-1]}), as
+         * Keras' {@code SparseCategoricalCrossentropy(from_logits=True)}.
+         */
+        SPARSE_SOFTMAX(2),
+        /**
          * One probability ({@code output}, sigmoid) and its {@code logits}; binary
          * cross-entropy on targets in [0, 1].
          */

@@ -93,10 +93,13 @@ class MlpModelWriterTests {
         }
     }
 
-    /** {@link #SMALL} with each head: 4 classes, 1 sigmoid output, 2 linear outputs. */
+    /**
+     * {@link #SMALL} with each head: 4 classes (one-hot or index targets), 1 sigmoid
+     * output, 2 linear outputs.
+     */
     private static MlpSpec small(Head head) {
         int width = switch (head) {
-            case SOFTMAX -> 4;
+            case SOFTMAX, SPARSE_SOFTMAX -> 4;
             case SIGMOID -> 1;
             case LINEAR -> 2;
         };
@@ -107,6 +110,13 @@ class MlpModelWriterTests {
     private static float[] targets(Head head, Random random, int batch, int width) {
         return switch (head) {
             case SOFTMAX -> oneHot(random, batch, width);
+            case SPARSE_SOFTMAX -> {
+                float[] y = new float[batch];
+                for (int i = 0; i < batch; i++) {
+                    y[i] = random.nextInt(width);
+                }
+                yield y;
+            }
             case SIGMOID -> {
                 float[] y = new float[batch];
                 for (int i = 0; i < batch; i++) {
@@ -116,6 +126,10 @@ class MlpModelWriterTests {
             }
             case LINEAR -> randomValues(random, batch * width);
         };
+    }
+
+    private static int[] targetShape(MlpSpec spec, int batch) {
+        return spec.head() == Head.SPARSE_SOFTMAX ? new int[] { batch } : new int[] { batch, spec.classes() };
     }
 
     @ParameterizedTest
@@ -129,7 +143,7 @@ class MlpModelWriterTests {
         float[] y = targets(head, random, batch, spec.classes());
         try (TrainableModel model = TrainableModel.load(MlpModelWriter.write(spec, weights), "small")) {
             float loss = model.run("train", Map.of("x", Tensor.ofFloats(new int[] { batch, 3, 4 }, x), "y",
-                    Tensor.ofFloats(new int[] { batch, spec.classes() }, y)))
+                    Tensor.ofFloats(targetShape(spec, batch), y)))
                 .get("loss")
                 .scalarFloat();
             ReferenceMlp reference = new ReferenceMlp(spec);
@@ -153,7 +167,7 @@ class MlpModelWriterTests {
         ReferenceMlp reference = new ReferenceMlp(spec);
         try (TrainableModel model = TrainableModel.load(MlpModelWriter.write(spec, weights), "small")) {
             model.run("train", Map.of("x", Tensor.ofFloats(new int[] { batch, 3, 4 }, x), "y",
-                    Tensor.ofFloats(new int[] { batch, spec.classes() }, y)));
+                    Tensor.ofFloats(targetShape(spec, batch), y)));
             Map<String, Tensor> after = model.run("save", Map.of());
             for (String name : weights.keySet()) {
                 float[] before = weights.get(name);

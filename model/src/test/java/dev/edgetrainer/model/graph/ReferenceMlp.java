@@ -73,6 +73,7 @@ final class ReferenceMlp {
         double[] delta = new double[batch * classes];
         double loss = switch (spec.head()) {
             case SOFTMAX -> softmaxCrossEntropy(logits, y, batch, delta);
+            case SPARSE_SOFTMAX -> softmaxCrossEntropy(logits, oneHot(y, classes), batch, delta);
             case SIGMOID -> binaryCrossEntropy(logits, y, batch, delta);
             case LINEAR -> squaredError(logits, y, batch, delta);
         };
@@ -109,6 +110,15 @@ final class ReferenceMlp {
             }
         }
         return loss;
+    }
+
+    /** Class indices as one-hot rows. */
+    private static float[] oneHot(float[] indices, int classes) {
+        float[] rows = new float[indices.length * classes];
+        for (int i = 0; i < indices.length; i++) {
+            rows[i * classes + (int) indices[i]] = 1;
+        }
+        return rows;
     }
 
     /** Mean softmax cross-entropy; fills d loss / d logits. */

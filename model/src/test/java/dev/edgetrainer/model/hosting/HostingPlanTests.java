@@ -130,6 +130,16 @@ class HostingPlanTests {
     }
 
     @Test
+    void aTrainSignatureTakingOneValuePerSampleTakesClassIndices() {
+        HostingPlan plan = plan(MlpModelWriter.write(CLASSIFIER.withHead(Head.SPARSE_SOFTMAX)), DERIVED);
+
+        assertThat(plan.hostable()).as(problems(plan)).isTrue();
+        assertThat(plan.output().kind()).isEqualTo(OutputKind.PROBABILITIES);
+        assertThat(plan.train().orElseThrow().y().shape()).containsExactly(-1);
+        assertThat(plan.train().orElseThrow().targets()).isEqualTo(Targets.CLASS_INDEX);
+    }
+
+    @Test
     void aSigmoidOutputIsBinaryAndTakesTwoClassNames() {
         MlpSpec binary = new MlpSpec(new int[] { 4 }, new int[] { 3 }, 1, 0.1f, 1, Head.SIGMOID);
         byte[] model = MlpModelWriter.write(binary);

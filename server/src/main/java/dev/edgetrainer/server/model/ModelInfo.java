@@ -110,7 +110,8 @@ public record ModelInfo(String source, String sha256, long bytes, List<Signature
          */
         public int predictedClass(float[] probabilities) {
             if (kind == OutputKind.BINARY) {
-                return probabilities[1] >= threshold ? 1 : 0;
+                // In float, as the probability is: 0.9f is at the threshold 0.9.
+                return probabilities[1] >= (float) threshold ? 1 : 0;
             }
             int best = 0;
             for (int i = 1; i < probabilities.length; i++) {

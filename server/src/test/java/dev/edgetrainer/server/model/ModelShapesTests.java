@@ -106,6 +106,33 @@ class ModelShapesTests {
     }
 
     @Test
+    void aModelWithASparseLossTrainsOnClassIndicesAndLabels() {
+        Path model = TestFixtures.writeModel(dir, "sparse.tflite",
+                MlpModelWriter.write(TestFixtures.SMALL.withHead(Head.SPARSE_SOFTMAX)));
+        try (ConfigurableApplicationContext server = RunningServer.start(model, dir.resolve("checkpoints"))) {
+            RestClient http = RunningServer.client(RunningServer.port(server), null);
+
+            ResponseEntity<JsonNode> json = post(http, "/train",
+                    Map.of("x", TestFixtures.batch(8), "y", TestFixtures.labels(8), "epochs", 20));
+            MultiValueMap<String, Object> parts = RunningServer.parts();
+            parts.add("images", RunningServer.file(TestFixtures.idxImages(8), "images.idx"));
+            parts.add("labels", RunningServer.file(TestFixtures.idxLabels(8), "labels.idx"));
+            ResponseEntity<JsonNode> idx = postParts(http, "/train", parts);
+            ResponseEntity<JsonNode> outOfRange = post(http, "/train",
+                    Map.of("x", TestFixtures.batch(1), "y", List.of(10)));
+
+            assertStatus(json, 200);
+            JsonNode losses = json.getBody().get("epochLosses");
+            assertThat(losses.get(19).asDouble()).isLessThan(losses.get(0).asDouble() / 2);
+            assertStatus(idx, 200);
+            assertStatus(outOfRange, 400);
+            assertThat(outOfRange.getBody().get("field").asString()).isEqualTo("y[0]");
+            assertThat(post(http, "/infer", Map.of("x", TestFixtures.sample(1))).getBody().get("output").asString())
+                .isEqualTo("probabilities");
+        }
+    }
+
+    @Test
     void aSigmoidModelIsBinaryAndItsThresholdDecidesTheClass() {
         MlpSpec binary = new MlpSpec(new int[] { 28, 28 }, new int[] { 8 }, 1, 0.5f, 1, Head.SIGMOID);
         Path model = TestFixtures.writeModel(dir, "binary.tflite", MlpModelWriter.write(binary));
