@@ -199,7 +199,7 @@ public final class ModelEngine implements AutoCloseable {
             }
         }
         return ModelInfo.of(source, Sha256.hex(source.bytes()), model.plan(),
-                checkpointer.style() == CheckpointStyle.TENSORS ? checkpointer.weightSpecs() : List.of(), missingOps,
+                checkpointer.style() == CheckpointStyle.NONE ? List.of() : checkpointer.weightSpecs(), missingOps,
                 threshold);
     }
 

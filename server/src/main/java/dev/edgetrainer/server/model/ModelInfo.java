@@ -24,7 +24,7 @@ import dev.edgetrainer.model.tensor.TensorSpec;
  * @param train null when the model has no usable train role
  * @param output what the output's values are: {@link Output#kind()} says whether the
  * model is a classifier
- * @param weights the weights of a tensor-style model; empty for other styles
+ * @param weights the weights a checkpoint of this model holds; empty when it has none
  * @param missingOps per signature that cannot run here, the custom ops this runtime does
  * not provide
  * @param roles the signature key playing each role (infer, train, save, restore), null
