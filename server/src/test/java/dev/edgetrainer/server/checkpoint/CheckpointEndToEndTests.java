@@ -168,7 +168,8 @@ class CheckpointEndToEndTests extends RunningServer {
         ResponseEntity<JsonNode> newest = post("/checkpoint/restore", null);
         assertProblem(newest, 404, "id");
         // Each skipped checkpoint in words, not as a Java record.
-        assertThat(newest.getBody().get("detail").asString()).startsWith("no checkpoint verifies: " + id + " (")
+        assertThat(newest.getBody().get("detail").asString())
+            .startsWith("no checkpoint saved on this device verifies: " + id + " (")
             .contains("SHA-256")
             .doesNotContain("Skipped[");
         assertThat(probabilities(TestFixtures.png(1))).isEqualTo(original);
