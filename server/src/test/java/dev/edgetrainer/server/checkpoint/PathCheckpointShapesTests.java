@@ -17,7 +17,6 @@ import tools.jackson.databind.JsonNode;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.client.RestClient;
 
@@ -81,12 +80,7 @@ class PathCheckpointShapesTests {
             assertThat(infer(http)).isEqualTo(learned);
 
             post(http, "/checkpoint/reset", null);
-            ResponseEntity<JsonNode> uploaded = http.put()
-                .uri("/checkpoints/from-a-peer/file")
-                .contentType(MediaType.APPLICATION_OCTET_STREAM)
-                .body(file)
-                .retrieve()
-                .toEntity(JsonNode.class);
+            ResponseEntity<JsonNode> uploaded = RunningServer.upload(http, "from-a-peer", file);
             assertThat(uploaded.getStatusCode().value()).isEqualTo(201);
             ResponseEntity<JsonNode> restored = post(http, "/checkpoint/restore", Map.of("id", "from-a-peer"));
             assertThat(restored.getStatusCode().value()).as(String.valueOf(restored.getBody())).isEqualTo(200);
@@ -144,12 +138,7 @@ class PathCheckpointShapesTests {
 
             // The same file from another device is that file's problem: 422.
             byte[] file = http.get().uri("/checkpoints/" + saved + "/file").retrieve().body(byte[].class);
-            http.put()
-                .uri("/checkpoints/peer/file")
-                .contentType(MediaType.APPLICATION_OCTET_STREAM)
-                .body(file)
-                .retrieve()
-                .toBodilessEntity();
+            assertThat(RunningServer.upload(http, "peer", file).getStatusCode().value()).isEqualTo(201);
             assertThat(post(http, "/checkpoint/restore", Map.of("id", "peer")).getStatusCode().value()).isEqualTo(422);
         }
         try (ConfigurableApplicationContext server = RunningServer.start(model, checkpoints)) {
