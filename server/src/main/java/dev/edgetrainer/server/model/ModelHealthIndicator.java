@@ -2,6 +2,8 @@ package dev.edgetrainer.server.model;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import dev.edgetrainer.model.tensor.Signature;
 import dev.edgetrainer.server.system.EdgeProperties;
@@ -12,8 +14,10 @@ import org.springframework.stereotype.Component;
 
 /**
  * The {@code model} health component: up while the interpreter thread serves. Its details
- * say what a fleet operator asks first: which model, which checkpoint was restored or
- * skipped, and whether checkpoints can be written.
+ * say what a fleet operator asks first: which model, which signature plays each role and
+ * what its output is, which checkpoint was restored or skipped, whether checkpoints can
+ * be written, and any role whose signature failed on the server's own call
+ * ({@code faults}).
  */
 @Component("model")
 class ModelHealthIndicator extends AbstractHealthIndicator {
@@ -40,6 +44,8 @@ class ModelHealthIndicator extends AbstractHealthIndicator {
             .withDetail("loaded", engine.isRunning())
             .withDetail("source", info.source())
             .withDetail("signatures", info.signatures().stream().map(Signature::key).toList())
+            .withDetail("roles", roles(info))
+            .withDetail("output", info.output().kind().setting())
             .withDetail("checkpointStyle", info.checkpointStyle())
             .withDetail("checkpoint", state.checkpointId() == null ? "original weights" : state.checkpointId())
             .withDetail("step", state.step())
@@ -54,6 +60,19 @@ class ModelHealthIndicator extends AbstractHealthIndicator {
         if (state.lastRestore() != null) {
             builder.withDetail("lastRestore", state.lastRestore());
         }
+        Map<String, ModelState.Fault> faults = state.faults();
+        if (!faults.isEmpty()) {
+            builder.withDetail("faults", faults);
+        }
+    }
+
+    /** Each role's signature, or why the role is not served. */
+    private static Map<String, String> roles(ModelInfo info) {
+        Map<String, String> roles = new LinkedHashMap<>();
+        info.roles()
+            .forEach((role, signature) -> roles.put(role, signature != null ? signature
+                    : "none: " + info.absent().getOrDefault(role, info.absent().getOrDefault("save", "not served"))));
+        return roles;
     }
 
 }

@@ -96,13 +96,7 @@ class RestartTests {
         try (ConfigurableApplicationContext server = RunningServer.start(model, checkpoints)) {
             RestClient http = RunningServer.client(RunningServer.port(server), null);
             assertThat(infer(http)).isEqualTo(older);
-            JsonNode details = http.get()
-                .uri("/actuator/health")
-                .retrieve()
-                .body(JsonNode.class)
-                .get("components")
-                .get("model")
-                .get("details");
+            JsonNode details = RunningServer.modelHealth(http);
             assertThat(details.get("lastRestore").get("restored").asString()).isEqualTo(olderId);
             assertThat(details.get("lastRestore").get("skipped").get(0).get("id").asString()).isEqualTo(newestId);
             assertThat(details.get("lastRestore").get("skipped").get(0).get("reason").asString()).contains("SHA-256");
