@@ -1,5 +1,7 @@
 package dev.edgetrainer.server;
 
+import dev.edgetrainer.model.runtime.TrainableModel;
+
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 
@@ -7,6 +9,10 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 public class EdgeTrainerApplication {
 
     public static void main(String[] args) {
+        // The native libraries load on the second core while Spring starts on this one.
+        Thread preload = new Thread(TrainableModel::preload, "tflite-preload");
+        preload.setDaemon(true);
+        preload.start();
         SpringApplication.run(EdgeTrainerApplication.class, args);
     }
 

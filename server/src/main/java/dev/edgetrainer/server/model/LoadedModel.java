@@ -14,18 +14,21 @@ public final class LoadedModel implements AutoCloseable {
 
     private final Thread owner;
 
+    private final TrainableModel.Options options;
+
     private TrainableModel model;
 
     private Checkpointer checkpointer;
 
-    LoadedModel(ModelSource source, Thread owner) {
+    LoadedModel(ModelSource source, TrainableModel.Options options, Thread owner) {
         this.source = source;
+        this.options = options;
         this.owner = owner;
         load();
     }
 
     private void load() {
-        model = TrainableModel.load(source.bytes(), source.name());
+        model = TrainableModel.load(source.bytes(), source.name(), options);
         checkpointer = Checkpointer.of(model);
     }
 

@@ -27,8 +27,8 @@ class ModelConfiguration {
 
     @Bean(destroyMethod = "close")
     ModelEngine modelEngine(EdgeProperties properties, ModelState state, EngineMetrics metrics) throws IOException {
-        return new ModelEngine(source(properties.model().path()), properties.model().classNames(), properties.queue(),
-                state, metrics);
+        return new ModelEngine(source(properties.model().path()), properties.model(), properties.queue(), state,
+                metrics);
     }
 
     static ModelSource source(Path path) throws IOException {

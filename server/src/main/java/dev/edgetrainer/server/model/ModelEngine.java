@@ -15,6 +15,7 @@ import java.util.concurrent.TimeoutException;
 import dev.edgetrainer.model.checkpoint.CheckpointStyle;
 import dev.edgetrainer.model.checkpoint.Checkpointer;
 import dev.edgetrainer.model.io.Sha256;
+import dev.edgetrainer.model.runtime.TrainableModel;
 import dev.edgetrainer.model.tensor.Signature;
 import dev.edgetrainer.server.system.EdgeProperties;
 import org.slf4j.Logger;
@@ -58,14 +59,14 @@ public final class ModelEngine implements AutoCloseable {
 
     private volatile long stopDeadline;
 
-    ModelEngine(ModelSource source, List<String> classNames, EdgeProperties.Queue settings, ModelState state,
+    ModelEngine(ModelSource source, EdgeProperties.Model model, EdgeProperties.Queue settings, ModelState state,
             EngineMetrics metrics) {
         this.settings = settings;
         this.state = state;
         this.metrics = metrics;
         this.permits = new Semaphore(settings.capacity());
         CompletableFuture<ModelInfo> loaded = new CompletableFuture<>();
-        this.thread = new Thread(() -> serve(source, classNames, loaded), "edge-interpreter");
+        this.thread = new Thread(() -> serve(source, model, loaded), "edge-interpreter");
         thread.start();
         try {
             this.info = loaded.get(LOAD_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
@@ -132,11 +133,11 @@ public final class ModelEngine implements AutoCloseable {
         }
     }
 
-    private void serve(ModelSource source, List<String> classNames, CompletableFuture<ModelInfo> loaded) {
+    private void serve(ModelSource source, EdgeProperties.Model settings, CompletableFuture<ModelInfo> loaded) {
         LoadedModel model;
         try {
-            model = new LoadedModel(source, Thread.currentThread());
-            loaded.complete(describe(source, model, classNames));
+            model = new LoadedModel(source, new TrainableModel.Options(settings.threads()), Thread.currentThread());
+            loaded.complete(describe(source, model, settings.classNames()));
         }
         catch (Throwable e) {
             loaded.completeExceptionally(e);

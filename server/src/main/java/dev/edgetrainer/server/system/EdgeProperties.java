@@ -34,10 +34,22 @@ public record EdgeProperties(@Valid @NotNull @DefaultValue Model model, @Valid @
      * @param path a {@code .tflite} file to host instead of the bundled model
      * @param classNames one name per output of the model's {@code infer} signature
      * @param topK how many best classes each prediction lists
+     * @param threads TFLite's own threads within one model call (the interpreter is still
+     * called from one thread); unset: the available cores, at most
+     * {@link #DEFAULT_MAX_THREADS}
      */
     public record Model(Path path, @NotEmpty @DefaultValue( {
             "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-            "Ankle boot" }) List<String> classNames, @Min(1) @Max(100) @DefaultValue("3") int topK){
+            "Ankle boot" }) List<String> classNames, @Min(1) @Max(100) @DefaultValue("3") int topK,
+            @Min(1) @Max(64) Integer threads){
+
+        /** The default's cap, so that on bigger machines the HTTP threads keep cores. */
+        public static final int DEFAULT_MAX_THREADS = 4;
+
+        public Model {
+            threads = threads == null ? Math.min(Runtime.getRuntime().availableProcessors(), DEFAULT_MAX_THREADS)
+                    : threads;
+        }
 
         @AssertTrue(message = "must name an existing .tflite file")
         boolean isPathUsable() {
@@ -95,9 +107,30 @@ public record EdgeProperties(@Valid @NotNull @DefaultValue Model model, @Valid @
     /**
      * @param invert whether images are inverted to light-on-dark before inference
      * @param maxSamples most samples (images or tensors) one request may carry
+     * @param batching merging of concurrent requests into one model call
      */
     public record Infer(@NotNull @DefaultValue("AUTO") Invert invert,
-            @Min(1) @Max(100_000) @DefaultValue("256") int maxSamples) {
+            @Min(1) @Max(100_000) @DefaultValue("256") int maxSamples,
+            @Valid @NotNull @DefaultValue Batching batching) {
+    }
+
+    /**
+     * Micro-batching: requests waiting for the interpreter at the same time run as one
+     * batched {@code infer} call, each getting its own rows of the outputs back.
+     *
+     * @param enabled merge waiting requests; off, each request is its own call
+     * @param maxBatch most samples in one merged call; a request with more runs alone
+     * @param maxWait how long the first request of a batch may wait for others before the
+     * batch queues for the interpreter; 0 merges only what arrives while the interpreter
+     * is busy anyway, so an idle server adds no latency
+     */
+    public record Batching(@DefaultValue("true") boolean enabled,
+            @Min(1) @Max(100_000) @DefaultValue("64") int maxBatch, @NotNull @DefaultValue("0ms") Duration maxWait) {
+
+        @AssertTrue(message = "max-wait must be between 0 and 1s")
+        boolean isMaxWaitInRange() {
+            return maxWait != null && !maxWait.isNegative() && maxWait.compareTo(Duration.ofSeconds(1)) <= 0;
+        }
     }
 
     /**
