@@ -4,16 +4,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.IntStream;
 
 import dev.edgetrainer.model.tensor.Tensor;
+import dev.edgetrainer.server.model.InferBatcher;
 import dev.edgetrainer.server.model.JsonTensors;
-import dev.edgetrainer.server.model.LoadedModel;
 import dev.edgetrainer.server.model.ModelEngine;
 import dev.edgetrainer.server.model.ModelInfo;
-import dev.edgetrainer.server.model.TaskKind;
-import dev.edgetrainer.server.model.WeightsRef;
 import dev.edgetrainer.server.system.BadInputException;
 import dev.edgetrainer.server.system.EdgeProperties;
 import dev.edgetrainer.server.system.EdgeProperties.Invert;
@@ -23,14 +20,15 @@ import tools.jackson.databind.JsonNode;
 import org.springframework.stereotype.Service;
 
 /**
- * Decodes and checks samples on the request thread, then runs one {@code infer} task per
- * request on the interpreter thread. Decoding in parallel outside the interpreter thread
- * keeps its time for the model alone.
+ * Decodes and checks samples on the request thread, has the interpreter thread run
+ * {@code infer} on them (merged with other waiting requests by {@link InferBatcher}), and
+ * turns the outputs into predictions back on the request thread. Decoding and ranking in
+ * parallel outside the interpreter thread keeps its time for the model alone.
  */
 @Service
 class InferenceService {
 
-    private final ModelEngine engine;
+    private final InferBatcher batcher;
 
     private final ModelInfo info;
 
@@ -42,8 +40,8 @@ class InferenceService {
 
     private final ImageDecoder decoder;
 
-    InferenceService(ModelEngine engine, EdgeProperties properties) {
-        this.engine = engine;
+    InferenceService(ModelEngine engine, InferBatcher batcher, EdgeProperties properties) {
+        this.batcher = batcher;
         this.info = engine.info();
         this.defaultTop = properties.model().topK();
         this.maxSamples = properties.infer().maxSamples();
@@ -102,46 +100,14 @@ class InferenceService {
             throw new BadInputException("top", "top must be at least 1, got " + k);
         }
         int ranked = Math.min(k, info.classNames().size());
-        return ModelEngine.await(engine.submit(TaskKind.INFER, model -> {
-            Outputs outputs = infer(model, batch);
-            return new InferenceResponse(predictions(outputs, ranked), WeightsRef.of(engine));
-        }));
+        InferBatcher.Rows rows = ModelEngine.await(batcher.infer(batch));
+        ModelInfo.Infer spec = info.infer();
+        Outputs outputs = new Outputs(rows.outputs().get(spec.output()).floats(),
+                spec.logits() == null ? null : rows.outputs().get(spec.logits()).floats(), batch.shape()[0]);
+        return new InferenceResponse(predictions(outputs, ranked), rows.weights());
     }
 
     private record Outputs(float[] probabilities, float[] logits, int count) {
-    }
-
-    /**
-     * Runs the whole batch at once, or sample by sample for a model whose batch size is
-     * fixed at 1.
-     */
-    private Outputs infer(LoadedModel model, Tensor batch) {
-        ModelInfo.Infer spec = info.infer();
-        int n = batch.shape()[0];
-        int fixed = info.fixedBatch();
-        if (fixed < 0 || fixed == n) {
-            Map<String, Tensor> out = model.model().run(spec.signature(), Map.of(spec.input().name(), batch));
-            return new Outputs(out.get(spec.output()).floats(),
-                    spec.logits() == null ? null : out.get(spec.logits()).floats(), n);
-        }
-        if (fixed != 1) {
-            throw new BadInputException("x", "this model takes batches of exactly " + fixed + " samples, got " + n);
-        }
-        int classes = info.classNames().size();
-        int size = batch.elementCount() / n;
-        float[] probabilities = new float[n * classes];
-        float[] logits = spec.logits() == null ? null : new float[n * classes];
-        for (int i = 0; i < n; i++) {
-            int[] shape = batch.shape();
-            shape[0] = 1;
-            Tensor one = Tensor.ofFloats(shape, Arrays.copyOfRange(batch.floats(), i * size, (i + 1) * size));
-            Outputs single = infer(model, one);
-            System.arraycopy(single.probabilities(), 0, probabilities, i * classes, classes);
-            if (logits != null) {
-                System.arraycopy(single.logits(), 0, logits, i * classes, classes);
-            }
-        }
-        return new Outputs(probabilities, logits, n);
     }
 
     private List<InferenceResponse.Prediction> predictions(Outputs outputs, int ranked) {

@@ -31,6 +31,11 @@ class ModelConfiguration {
                 metrics);
     }
 
+    @Bean
+    InferBatcher inferBatcher(ModelEngine engine, EngineMetrics metrics, EdgeProperties properties) {
+        return new InferBatcher(engine, metrics, properties.infer().batching());
+    }
+
     static ModelSource source(Path path) throws IOException {
         if (path != null) {
             return new ModelSource(path.toAbsolutePath().normalize().toString(), Files.readAllBytes(path));
