@@ -6,7 +6,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.IntStream;
 
+import dev.edgetrainer.model.hosting.OutputKind;
 import dev.edgetrainer.model.tensor.Tensor;
+import dev.edgetrainer.server.model.BatchInference;
 import dev.edgetrainer.server.model.InferBatcher;
 import dev.edgetrainer.server.model.JsonTensors;
 import dev.edgetrainer.server.model.ModelEngine;
@@ -23,7 +25,9 @@ import org.springframework.stereotype.Service;
  * Decodes and checks samples on the request thread, has the interpreter thread run
  * {@code infer} on them (merged with other waiting requests by {@link InferBatcher}), and
  * turns the outputs into predictions back on the request thread. Decoding and ranking in
- * parallel outside the interpreter thread keeps its time for the model alone.
+ * parallel outside the interpreter thread keeps its time for the model alone. Answers
+ * follow the model's output kind: classes with probabilities (from probabilities, logits
+ * or one binary probability and the threshold), or regression values.
  */
 @Service
 class InferenceService {
@@ -49,16 +53,25 @@ class InferenceService {
         this.decoder = ImageDecoder.forModel(info, properties.limits().maxImagePixels()).orElse(null);
     }
 
+    /**
+     * The infer role.
+     * @throws NotInferableException when the model has none
+     */
+    private ModelInfo.Infer spec() {
+        return info.requireInfer();
+    }
+
     /** The decoder for this model's input. */
     ImageDecoder decoder() {
         if (decoder == null) {
             throw new UnsupportedContentException("Content-Type",
-                    "this model takes " + info.infer().input() + ", not images; send JSON {\"x\": ...}");
+                    "this model takes " + spec().input() + ", not images; send JSON {\"x\": ...}");
         }
         return decoder;
     }
 
     InferenceResponse images(List<byte[]> images, String invert, Integer top) {
+        spec();
         if (images.isEmpty()) {
             throw new BadInputException("image", "no image was sent");
         }
@@ -75,8 +88,9 @@ class InferenceService {
     }
 
     InferenceResponse tensors(JsonNode x, Integer top) {
+        ModelInfo.Infer spec = spec();
         long sampleSize = Arrays.stream(info.sampleShape()).asLongStream().reduce(1, Math::multiplyExact);
-        Tensor batch = JsonTensors.batch(JsonTensors.parse(x, "x", sampleSize * maxSamples), info.infer().input(), "x");
+        Tensor batch = JsonTensors.batch(JsonTensors.parse(x, "x", sampleSize * maxSamples), spec.input(), "x");
         checkCount(batch.shape()[0], "x");
         return run(batch, top);
     }
@@ -89,7 +103,7 @@ class InferenceService {
     }
 
     private int[] prependBatch(int n) {
-        int[] shape = info.infer().input().shape();
+        int[] shape = spec().input().shape();
         shape[0] = n;
         return shape;
     }
@@ -99,33 +113,41 @@ class InferenceService {
         if (k < 1) {
             throw new BadInputException("top", "top must be at least 1, got " + k);
         }
-        int ranked = Math.min(k, info.classNames().size());
+        ModelInfo.Output output = info.output();
+        int ranked = Math.min(k, output.classes());
         InferBatcher.Rows rows = ModelEngine.await(batcher.infer(batch));
-        ModelInfo.Infer spec = info.infer();
-        Outputs outputs = new Outputs(rows.outputs().get(spec.output()).floats(),
-                spec.logits() == null ? null : rows.outputs().get(spec.logits()).floats(), batch.shape()[0]);
-        return new InferenceResponse(predictions(outputs, ranked), rows.weights());
+        return new InferenceResponse(output.kind().setting(),
+                output.kind() == OutputKind.BINARY ? output.threshold() : null, predictions(rows.outputs(), ranked),
+                rows.weights());
     }
 
-    private record Outputs(float[] probabilities, float[] logits, int count) {
-    }
-
-    private List<InferenceResponse.Prediction> predictions(Outputs outputs, int ranked) {
-        int classes = info.classNames().size();
+    private List<InferenceResponse.Prediction> predictions(BatchInference.Outputs outputs, int ranked) {
+        ModelInfo.Output output = info.output();
         List<InferenceResponse.Prediction> predictions = new ArrayList<>(outputs.count());
         for (int i = 0; i < outputs.count(); i++) {
-            float[] p = Arrays.copyOfRange(outputs.probabilities(), i * classes, (i + 1) * classes);
-            float[] logits = outputs.logits() == null ? null
-                    : Arrays.copyOfRange(outputs.logits(), i * classes, (i + 1) * classes);
-            List<InferenceResponse.Ranked> top = IntStream.range(0, classes)
-                .boxed()
-                .sorted(Comparator.comparingDouble(c -> -p[c]))
-                .limit(ranked)
-                .map(c -> new InferenceResponse.Ranked(c, info.classNames().get(c), p[c]))
-                .toList();
-            predictions.add(new InferenceResponse.Prediction(i, top.get(0).label(), p, logits, top));
+            float[] values = outputs.values(i);
+            if (!output.isClassifier()) {
+                predictions.add(InferenceResponse.Prediction.values(values));
+                continue;
+            }
+            float[] probabilities = output.classProbabilities(values);
+            // Logits as the model gives them: the output itself when it is logits.
+            float[] logits = output.kind() == OutputKind.LOGITS ? values : outputs.logits(i);
+            predictions.add(classified(probabilities, logits, output.predictedClass(probabilities), ranked));
         }
         return predictions;
+    }
+
+    private InferenceResponse.Prediction classified(float[] probabilities, float[] logits, int predicted, int ranked) {
+        List<String> names = info.classNames();
+        List<InferenceResponse.Ranked> top = IntStream.range(0, probabilities.length)
+            .boxed()
+            .sorted(Comparator.comparingDouble(c -> -probabilities[c]))
+            .limit(ranked)
+            .map(c -> new InferenceResponse.Ranked(c, names.get(c), probabilities[c]))
+            .toList();
+        return new InferenceResponse.Prediction(names.get(predicted), predicted, probabilities[predicted],
+                probabilities, logits, top, null);
     }
 
 }

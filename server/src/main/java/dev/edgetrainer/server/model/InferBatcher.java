@@ -5,29 +5,30 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import dev.edgetrainer.model.tensor.DataType;
+import dev.edgetrainer.model.runtime.InvalidInputException;
+import dev.edgetrainer.model.runtime.ModelException;
+import dev.edgetrainer.model.runtime.UnsupportedOpsException;
 import dev.edgetrainer.model.tensor.Tensor;
-import dev.edgetrainer.server.system.BadInputException;
 import dev.edgetrainer.server.system.EdgeProperties;
 
 /**
- * Runs the model's {@code infer} signature for requests, merging those that wait for the
- * interpreter at the same time into one batched call (micro-batching): one call on 32
- * samples costs far less than 32 calls when the model is large. Each request still has
- * its own task in the engine's queue (its slot, its 503 when the queue is full); the
- * first of them to reach the interpreter takes the others still waiting, oldest first, up
- * to {@code edge.infer.batching.max-batch} samples, and answers them all; their own tasks
+ * Runs the model's infer role for requests, merging those that wait for the interpreter
+ * at the same time into one batched call (micro-batching): one call on 32 samples costs
+ * far less than 32 calls when the model is large. Each request still has its own task in
+ * the engine's queue (its slot, its 503 when the queue is full); the first of them to
+ * reach the interpreter takes the others still waiting, oldest first, up to
+ * {@code edge.infer.batching.max-batch} samples, and answers them all; their own tasks
  * then find them answered. Only requests whose samples have the same shape are merged,
  * and only for a model that takes any batch size: what a request asks beyond its samples
  * ({@code top}, {@code invert}) does not reach the model. Each request gets its own rows
- * of the outputs back; if the merged call fails, each of its requests runs alone, so a
- * sample the model cannot take fails only its own request.
+ * of the outputs back, before they are turned into predictions; if the merged call fails,
+ * each of its requests runs alone, so a sample the model cannot take fails only its own
+ * request.
  */
 public final class InferBatcher {
 
@@ -35,9 +36,7 @@ public final class InferBatcher {
 
     private final EngineMetrics metrics;
 
-    private final ModelInfo.Infer spec;
-
-    private final int fixedBatch;
+    private final ModelInfo info;
 
     private final boolean merging;
 
@@ -53,28 +52,30 @@ public final class InferBatcher {
     InferBatcher(ModelEngine engine, EngineMetrics metrics, EdgeProperties.Batching settings) {
         this.engine = engine;
         this.metrics = metrics;
-        this.spec = engine.info().infer();
-        this.fixedBatch = engine.info().fixedBatch();
+        this.info = engine.info();
         // A model that insists on a batch size gains nothing: it runs sample by sample.
-        this.merging = settings.enabled() && fixedBatch < 0;
+        this.merging = settings.enabled() && info.inferSpec().isPresent() && info.fixedBatch() < 0;
         this.maxBatch = settings.maxBatch();
         this.maxWaitNanos = settings.maxWait().toNanos();
     }
 
     /**
-     * A request's rows of each float32 output of {@code infer}, by name in the
-     * signature's order, and the weights that computed them.
+     * A request's rows of the infer role's outputs, and the weights that computed them.
      */
-    public record Rows(Map<String, Tensor> outputs, WeightsRef weights) {
+    public record Rows(BatchInference.Outputs outputs, WeightsRef weights) {
     }
 
     /**
      * Queues {@code samples} (a batch: the first dimension counts samples, already
-     * checked against the model's input).
+     * checked against the model's input). The answer fails as the call would: with
+     * {@link InvalidInputException} or {@link UnsupportedOpsException} when the model
+     * cannot take the samples, with {@link ModelFaultException} when it fails on them.
+     * @throws NotInferableException when the model has no infer role
      * @throws QueueFullException when the queue is full
      * @throws EngineStoppingException when the engine is shutting down
      */
     public CompletableFuture<Rows> infer(Tensor samples) {
+        info.requireInfer();
         Request request = new Request(samples);
         synchronized (lock) {
             engine.submitUntimed(TaskKind.INFER, model -> {
@@ -153,9 +154,9 @@ public final class InferBatcher {
 
     private void runMerged(LoadedModel model, List<Request> batch) {
         int total = batch.stream().mapToInt(r -> r.count).sum();
-        Map<String, Tensor> outputs;
+        BatchInference.Outputs outputs;
         try {
-            outputs = floatOutputs(call(model, concat(batch, total)));
+            outputs = BatchInference.run(model, info, concat(batch, total));
         }
         catch (RuntimeException e) {
             // One request's samples may be what the model cannot take: each runs alone,
@@ -164,101 +165,47 @@ public final class InferBatcher {
             batch.forEach(r -> runAlone(model, r));
             return;
         }
-        if (!outputs.values().stream().allMatch(t -> t.rank() > 0 && t.shape()[0] == total)) {
-            // Outputs that are not one row per sample cannot be split between requests.
-            batch.forEach(r -> runAlone(model, r));
-            return;
-        }
+        engine.state().faultCleared("infer");
         WeightsRef weights = WeightsRef.of(engine);
         metrics.inferCall(total);
         int row = 0;
         for (Request request : batch) {
-            request.answer(new Rows(slice(outputs, row, row + request.count), weights), metrics);
+            request.answer(new Rows(outputs.rows(row, row + request.count), weights), metrics);
             row += request.count;
         }
     }
 
     private void runAlone(LoadedModel model, Request request) {
         try {
-            Map<String, Tensor> outputs = floatOutputs(call(model, request.samples));
+            BatchInference.Outputs outputs = BatchInference.run(model, info, request.samples);
+            engine.state().faultCleared("infer");
             metrics.inferCall(request.count);
             request.answer(new Rows(outputs, WeightsRef.of(engine)), metrics);
+        }
+        catch (InvalidInputException | UnsupportedOpsException e) {
+            request.answer.completeExceptionally(e);
+        }
+        catch (ModelException e) {
+            ModelInfo.Infer spec = info.requireInfer();
+            request.answer.completeExceptionally(ModelFaultException.raise(engine.state(), "infer", spec.signature(),
+                    "input that fits its declared shape " + spec.input(), e));
         }
         catch (RuntimeException e) {
             request.answer.completeExceptionally(e);
         }
     }
 
-    /**
-     * One call of the signature, or one per sample for a model whose batch size is fixed
-     * at 1.
-     */
-    private Map<String, Tensor> call(LoadedModel model, Tensor samples) {
-        int n = samples.shape()[0];
-        if (fixedBatch < 0 || fixedBatch == n) {
-            return model.model().run(spec.signature(), Map.of(spec.input().name(), samples));
-        }
-        if (fixedBatch != 1) {
-            throw new BadInputException("x",
-                    "this model takes batches of exactly " + fixedBatch + " samples, got " + n);
-        }
-        int size = samples.elementCount() / n;
-        int[] shape = samples.shape();
-        shape[0] = 1;
-        List<Map<String, Tensor>> each = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            Tensor one = Tensor.ofFloats(shape, Arrays.copyOfRange(samples.floats(), i * size, (i + 1) * size));
-            each.add(floatOutputs(model.model().run(spec.signature(), Map.of(spec.input().name(), one))));
-        }
-        Map<String, Tensor> outputs = new LinkedHashMap<>();
-        each.get(0).keySet().forEach(name -> outputs.put(name, concat(each.stream().map(o -> o.get(name)).toList())));
-        return outputs;
-    }
-
-    private static Map<String, Tensor> floatOutputs(Map<String, Tensor> outputs) {
-        Map<String, Tensor> floats = new LinkedHashMap<>();
-        outputs.forEach((name, tensor) -> {
-            if (tensor.type() == DataType.FLOAT32) {
-                floats.put(name, tensor);
-            }
-        });
-        return floats;
-    }
-
     private static Tensor concat(List<Request> batch, int total) {
         int[] shape = batch.get(0).samples.shape();
         shape[0] = total;
-        return concat(batch.stream().map(r -> r.samples).toList(), shape);
-    }
-
-    /** Float tensors stacked along their first dimension. */
-    private static Tensor concat(List<Tensor> parts) {
-        int[] shape = parts.get(0).shape();
-        shape[0] = parts.stream().mapToInt(t -> t.shape()[0]).sum();
-        return concat(parts, shape);
-    }
-
-    private static Tensor concat(List<Tensor> parts, int[] shape) {
         float[] all = new float[(int) Tensor.elementCount(shape)];
         int at = 0;
-        for (Tensor part : parts) {
-            float[] values = part.floats();
+        for (Request request : batch) {
+            float[] values = request.samples.floats();
             System.arraycopy(values, 0, all, at, values.length);
             at += values.length;
         }
         return Tensor.ofFloats(shape, all);
-    }
-
-    /** Rows {@code from} (inclusive) to {@code to} of each output. */
-    private static Map<String, Tensor> slice(Map<String, Tensor> outputs, int from, int to) {
-        Map<String, Tensor> rows = new LinkedHashMap<>();
-        outputs.forEach((name, tensor) -> {
-            int[] shape = tensor.shape();
-            int width = tensor.elementCount() / shape[0];
-            shape[0] = to - from;
-            rows.put(name, Tensor.ofFloats(shape, Arrays.copyOfRange(tensor.floats(), from * width, to * width)));
-        });
-        return rows;
     }
 
     private static final class Request {

@@ -57,8 +57,7 @@ class InferBatcherTests {
         ModelState state = new ModelState();
         EngineMetrics metrics = new EngineMetrics(state);
         metrics.bindTo(registry);
-        engine = new ModelEngine(new ModelSource("model.tflite", model),
-                new EdgeProperties.Model(null, classNames, 3, 1),
+        engine = new ModelEngine(new ModelSource("model.tflite", model), ModelEngineTests.settings(classNames),
                 new EdgeProperties.Queue(256, Duration.ofSeconds(1), Duration.ofSeconds(5)), state, metrics);
         batcher = new InferBatcher(engine, metrics, batching);
     }
@@ -107,14 +106,13 @@ class InferBatcherTests {
         List<CompletableFuture<InferBatcher.Rows>> answers = whileTheInterpreterIsHeld(() -> List
             .of(batcher.infer(indices(0, 1)), batcher.infer(indices(2, 7)), batcher.infer(indices(3, 3))));
 
-        assertThat(answers.get(0).get(10, TimeUnit.SECONDS).outputs().get("output").floats()).containsExactly(0.1f,
-                0.2f);
+        assertThat(answers.get(0).get(10, TimeUnit.SECONDS).outputs().values()).containsExactly(0.1f, 0.2f);
         assertThatThrownBy(() -> answers.get(1).get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
             .cause()
-            .isInstanceOf(ModelException.class)
-            .hasMessageContaining("gather index out of bounds");
-        assertThat(answers.get(2).get(10, TimeUnit.SECONDS).outputs().get("output").floats()).containsExactly(0.4f,
-                0.4f);
+            .isInstanceOf(ModelFaultException.class)
+            .hasMessageContaining("gather index out of bounds")
+            .hasCauseInstanceOf(ModelException.class);
+        assertThat(answers.get(2).get(10, TimeUnit.SECONDS).outputs().values()).containsExactly(0.4f, 0.4f);
         // The merged call failed; then each ran alone, and two succeeded.
         assertCalls(2, 1);
     }
@@ -189,8 +187,7 @@ class InferBatcherTests {
         });
 
         for (int i = 0; i < 5; i++) {
-            assertThat(answers.get(i).get(10, TimeUnit.SECONDS).outputs().get("output").floats())
-                .containsExactly(alone.get(i));
+            assertThat(answers.get(i).get(10, TimeUnit.SECONDS).outputs().values()).containsExactly(alone.get(i));
         }
         assertCalls(5, 1);
     }
@@ -199,17 +196,17 @@ class InferBatcherTests {
     void aModelWithAFixedBatchSizeIsNeverMergedAndRunsSampleBySample() throws Exception {
         Path linear = TestFixtures.sharedModels().resolve("linear-builtin.tflite");
         Assumptions.assumeTrue(Files.exists(linear), "skipped: " + linear + " is absent (shared test models)");
-        start(Files.readAllBytes(linear), List.of("y"), ON);
+        start(Files.readAllBytes(linear), List.of(), ON);
         float[] alone = ModelEngine.await(engine.submit(TaskKind.INFER,
                 model -> new float[] { value(model, 1f), value(model, 2f), value(model, 3f) }));
 
         List<CompletableFuture<InferBatcher.Rows>> answers = whileTheInterpreterIsHeld(
                 () -> List.of(batcher.infer(linearSamples(1f)), batcher.infer(linearSamples(2f, 3f))));
 
-        assertThat(answers.get(0).get(10, TimeUnit.SECONDS).outputs().get("output").floats()).containsExactly(alone[0]);
-        Tensor two = answers.get(1).get(10, TimeUnit.SECONDS).outputs().get("output");
-        assertThat(two.shape()).containsExactly(2, 1);
-        assertThat(two.floats()).containsExactly(alone[1], alone[2]);
+        assertThat(answers.get(0).get(10, TimeUnit.SECONDS).outputs().values()).containsExactly(alone[0]);
+        BatchInference.Outputs two = answers.get(1).get(10, TimeUnit.SECONDS).outputs();
+        assertThat(two.count()).isEqualTo(2);
+        assertThat(two.values()).containsExactly(alone[1], alone[2]);
         assertThat(calls().count()).isEqualTo(2);
     }
 
@@ -270,9 +267,9 @@ class InferBatcherTests {
     }
 
     private static void assertRows(InferBatcher.Rows rows, List<float[]> expected) {
-        Tensor output = rows.outputs().get("output");
-        assertThat(output.shape()).containsExactly(expected.size(), 10);
-        float[] values = output.floats();
+        assertThat(rows.outputs().count()).isEqualTo(expected.size());
+        float[] values = rows.outputs().values();
+        assertThat(values).hasSize(expected.size() * 10);
         for (int i = 0; i < expected.size(); i++) {
             for (int c = 0; c < 10; c++) {
                 assertThat(values[i * 10 + c]).isCloseTo(expected.get(i)[c], within(1e-5f));

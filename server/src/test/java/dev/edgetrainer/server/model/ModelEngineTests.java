@@ -28,11 +28,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ModelEngineTests {
 
-    private static final EdgeProperties.Model SETTINGS = settings(
-            List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"));
+    private static final EdgeProperties.Model SETTINGS = settings(List.of());
 
     static EdgeProperties.Model settings(List<String> classNames) {
-        return new EdgeProperties.Model(null, classNames, 3, 1);
+        return new EdgeProperties.Model(null, classNames, 3, null, 0.5,
+                new EdgeProperties.Signatures(null, null, null, null), 1);
     }
 
     @TempDir
@@ -168,8 +168,10 @@ class ModelEngineTests {
         assertThatThrownBy(() -> new ModelEngine(new ModelSource("m", Files.readAllBytes(model)),
                 settings(List.of("a", "b")), new EdgeProperties.Queue(4, Duration.ofSeconds(1), Duration.ofSeconds(1)),
                 state, new EngineMetrics(state)))
-            .isInstanceOf(IllegalStateException.class)
-            .hasMessageContaining("edge.model.class-names has 2 names");
+            .isInstanceOfSatisfying(ModelHostingException.class, e -> {
+                assertThat(e.getMessage()).contains("edge.model.class-names lists 2 names (a, b)");
+                assertThat(e.action()).contains("Set edge.model.class-names to 10 names");
+            });
     }
 
     @Test
@@ -179,8 +181,10 @@ class ModelEngineTests {
         assertThatThrownBy(() -> new ModelEngine(new ModelSource("junk.tflite", new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 }),
                 SETTINGS, new EdgeProperties.Queue(4, Duration.ofSeconds(1), Duration.ofSeconds(1)), state,
                 new EngineMetrics(state)))
-            .isInstanceOf(IllegalStateException.class)
-            .hasMessageContaining("cannot host model junk.tflite");
+            .isInstanceOfSatisfying(ModelHostingException.class, e -> {
+                assertThat(e.getMessage()).startsWith("The model junk.tflite cannot be loaded: ");
+                assertThat(e.action()).contains("complete TensorFlow Lite flatbuffer");
+            });
     }
 
 }
