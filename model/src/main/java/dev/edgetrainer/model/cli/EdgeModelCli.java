@@ -16,6 +16,7 @@ import dev.edgetrainer.model.data.Dataset;
 import dev.edgetrainer.model.graph.MlpModelWriter;
 import dev.edgetrainer.model.graph.MlpSpec;
 import dev.edgetrainer.model.graph.ModelInspection;
+import dev.edgetrainer.model.graph.PretrainingHistory;
 import dev.edgetrainer.model.io.AtomicFiles;
 import dev.edgetrainer.model.io.Sha256;
 import dev.edgetrainer.model.pretrain.LossPlot;
@@ -190,7 +191,7 @@ public final class EdgeModelCli {
             Map<String, Tensor> weights = checkpointer.save();
             Map<String, float[]> values = new LinkedHashMap<>();
             weights.forEach((name, tensor) -> values.put(name, tensor.floats()));
-            byte[] trained = MlpModelWriter.write(spec, values);
+            byte[] trained = MlpModelWriter.write(spec, values, new PretrainingHistory(train.size(), batch, losses));
             AtomicFiles.write(target, trained);
             out.printf("wrote %s (%,d bytes, sha256 %s) with the trained weights as initial values%n", target,
                     trained.length, Sha256.hex(trained));

@@ -45,6 +45,14 @@ public final class MlpModelWriter {
      * variable name.
      */
     public static byte[] write(MlpSpec spec, Map<String, float[]> weights) {
+        return write(spec, weights, null);
+    }
+
+    /**
+     * A model whose variables start from pretrained weights and which carries how they
+     * were trained (see {@link PretrainingHistory}); a null history writes none.
+     */
+    public static byte[] write(MlpSpec spec, Map<String, float[]> weights, PretrainingHistory history) {
         for (MlpSpec.Variable variable : spec.variables()) {
             float[] values = weights.get(variable.name());
             if (values == null || values.length != variable.size()) {
@@ -72,6 +80,9 @@ public final class MlpModelWriter {
         writeInfer(infer, spec, init.index());
         writeSave(save, spec, init.index());
         writeRestore(restore, spec, init.index());
+        if (history != null) {
+            builder.metadata(PretrainingHistory.METADATA_NAME, history.toJson());
+        }
         byte[] model = builder.build();
         ModelValidator.validate(model);
         return model;
