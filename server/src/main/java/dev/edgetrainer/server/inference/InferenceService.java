@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.IntStream;
 
@@ -42,8 +43,11 @@ class InferenceService {
 
     private final ImageDecoder decoder;
 
-    InferenceService(ModelEngine engine, EdgeProperties properties) {
+    private final RecentSamples recent;
+
+    InferenceService(ModelEngine engine, RecentSamples recent, EdgeProperties properties) {
         this.engine = engine;
+        this.recent = recent;
         this.info = engine.info();
         this.defaultTop = properties.model().topK();
         this.maxSamples = properties.infer().maxSamples();
@@ -73,14 +77,55 @@ class InferenceService {
             String field = images.size() == 1 ? "image" : "image[" + i + "]";
             System.arraycopy(imageDecoder.decode(images.get(i), field, mode), 0, batch, i * size, size);
         }
-        return run(Tensor.ofFloats(prependBatch(images.size()), batch), top);
+        return keep(run(Tensor.ofFloats(prependBatch(images.size()), batch), top), batch);
     }
 
     InferenceResponse tensors(JsonNode x, Integer top) {
         long sampleSize = Arrays.stream(info.sampleShape()).asLongStream().reduce(1, Math::multiplyExact);
         Tensor batch = JsonTensors.batch(JsonTensors.parse(x, "x", sampleSize * maxSamples), info.infer().input(), "x");
         checkCount(batch.shape()[0], "x");
-        return run(batch, top);
+        return keep(run(batch, top), batch.floats());
+    }
+
+    /** Answered samples join the dashboard's recent ones; refused ones never do. */
+    private InferenceResponse keep(InferenceResponse answer, float[] batch) {
+        int count = answer.predictions().size();
+        int size = batch.length / count;
+        recent.record(RecentSamples.Source.INFER, count,
+                (index, out, offset) -> System.arraycopy(batch, index * size, out, offset, size), index -> -1);
+        return answer;
+    }
+
+    /**
+     * The recent samples with what the current weights make of them: one inference of all
+     * of them, so the grid shows what the model knows now.
+     */
+    RecentSamplesResponse recent() {
+        List<RecentSamples.Sample> samples = recent.newestFirst();
+        if (samples.isEmpty()) {
+            return new RecentSamplesResponse(recent.keepsImages(), List.of(), null);
+        }
+        int size = samples.get(0).pixels().length;
+        float[] batch = new float[samples.size() * size];
+        for (int i = 0; i < samples.size(); i++) {
+            System.arraycopy(samples.get(i).input(), 0, batch, i * size, size);
+        }
+        InferenceResponse answer = run(Tensor.ofFloats(prependBatch(samples.size()), batch), 1, TaskKind.DASHBOARD);
+        List<RecentSamplesResponse.RecentSample> views = new ArrayList<>(samples.size());
+        for (int i = 0; i < samples.size(); i++) {
+            RecentSamples.Sample sample = samples.get(i);
+            InferenceResponse.Ranked predicted = answer.predictions().get(i).top().get(0);
+            RecentSamplesResponse.Truth truth = sample.label() < 0 ? null
+                    : new RecentSamplesResponse.Truth(sample.label(), className(sample.label()));
+            views.add(new RecentSamplesResponse.RecentSample(sample.pngDataUrl(),
+                    sample.source().name().toLowerCase(Locale.ROOT), sample.at(), predicted, truth,
+                    truth == null ? null : truth.index() == predicted.index()));
+        }
+        return new RecentSamplesResponse(true, views, answer.weights());
+    }
+
+    private String className(int index) {
+        return index < info.classNames().size() ? info.classNames().get(index) : String.valueOf(index);
     }
 
     private void checkCount(int count, String field) {
@@ -97,12 +142,16 @@ class InferenceService {
     }
 
     private InferenceResponse run(Tensor batch, Integer top) {
+        return run(batch, top, TaskKind.INFER);
+    }
+
+    private InferenceResponse run(Tensor batch, Integer top, TaskKind kind) {
         int k = top == null ? defaultTop : top;
         if (k < 1) {
             throw ApiException.badInput("top", "top must be at least 1, got " + k);
         }
         int ranked = Math.min(k, info.classNames().size());
-        return ModelEngine.await(engine.submit(TaskKind.INFER, model -> {
+        return ModelEngine.await(engine.submit(kind, model -> {
             Outputs outputs = infer(model, batch);
             return new InferenceResponse(predictions(outputs, ranked), WeightsRef.of(engine));
         }));

@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import dev.edgetrainer.model.checkpoint.CheckpointStyle;
+import dev.edgetrainer.model.graph.PretrainingHistory;
 import dev.edgetrainer.model.tensor.DataType;
 import dev.edgetrainer.model.tensor.Signature;
 import dev.edgetrainer.model.tensor.TensorSpec;
@@ -19,17 +20,21 @@ import dev.edgetrainer.model.tensor.TensorSpec;
  *
  * @param train null when the model has no usable {@code train} signature
  * @param weights the weights of a tensor-style model; empty for other styles
+ * @param customOps per signature, the custom (e.g. Flex) ops it needs
  * @param missingOps per signature that cannot run here, the custom ops this runtime does
  * not provide
+ * @param pretraining how the file's weights were pretrained, when it says so; null
+ * otherwise
  */
 public record ModelInfo(String source, String sha256, long bytes, List<Signature> signatures,
         CheckpointStyle checkpointStyle, List<TensorSpec> weights, Infer infer, Train train, List<String> classNames,
-        Map<String, Set<String>> missingOps) {
+        Map<String, Set<String>> customOps, Map<String, Set<String>> missingOps, PretrainingHistory pretraining) {
 
     public ModelInfo {
         signatures = List.copyOf(signatures);
         weights = List.copyOf(weights);
         classNames = List.copyOf(classNames);
+        customOps = Collections.unmodifiableMap(new TreeMap<>(customOps));
         missingOps = Collections.unmodifiableMap(new TreeMap<>(missingOps));
     }
 
@@ -53,6 +58,17 @@ public record ModelInfo(String source, String sha256, long bytes, List<Signature
         return Arrays.copyOfRange(shape, 1, shape.length);
     }
 
+    /**
+     * Rows and columns when one sample is a grayscale image ({@code [h, w]} or
+     * {@code [h, w, 1]}); empty for other inputs.
+     */
+    public Optional<int[]> imageSize() {
+        int[] sample = sampleShape();
+        boolean image = (sample.length == 2 || (sample.length == 3 && sample[2] == 1)) && sample[0] > 0
+                && sample[1] > 0;
+        return image ? Optional.of(new int[] { sample[0], sample[1] }) : Optional.empty();
+    }
+
     /** The batch size the model insists on, or -1 when it takes any. */
     public int fixedBatch() {
         return infer.input().dim(0);
@@ -64,7 +80,8 @@ public record ModelInfo(String source, String sha256, long bytes, List<Signature
      * why
      */
     static ModelInfo of(ModelSource source, String sha256, List<Signature> signatures, CheckpointStyle style,
-            List<TensorSpec> weights, List<String> classNames, Map<String, Set<String>> missingOps) {
+            List<TensorSpec> weights, List<String> classNames, Map<String, Set<String>> customOps,
+            Map<String, Set<String>> missingOps, PretrainingHistory pretraining) {
         Signature infer = signatures.stream()
             .filter(s -> s.key().equals("infer"))
             .findFirst()
@@ -85,7 +102,7 @@ public record ModelInfo(String source, String sha256, long bytes, List<Signature
         TensorSpec input = infer.inputs().get(0);
         Infer inferSpec = new Infer(infer.key(), input, output.name(), logits);
         return new ModelInfo(source.name(), sha256, source.bytes().length, signatures, style, weights, inferSpec,
-                train(signatures, input), classNames, missingOps);
+                train(signatures, input), classNames, customOps, missingOps, pretraining);
     }
 
     private static Train train(List<Signature> signatures, TensorSpec input) {

@@ -19,8 +19,12 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 @EnableConfigurationProperties(EdgeProperties.class)
 class WebConfiguration implements WebMvcConfigurer {
 
+    /**
+     * What changes the model or its checkpoints, and what shows the device's data (the
+     * loss history, the recent images).
+     */
     static final List<String> PROTECTED = List.of("/train", "/train/**", "/checkpoint/**", "/checkpoints",
-            "/checkpoints/**");
+            "/checkpoints/**", "/samples/**");
 
     private final EdgeProperties.Security security;
 

@@ -39,6 +39,24 @@ record TrainingData(float[] x, byte[] pixels, float[] y, int count) {
         }
     }
 
+    /**
+     * The class of sample {@code index}: its target row's largest value; -1 when targets
+     * are not rows of class scores.
+     */
+    int label(int index) {
+        int size = ySize();
+        if (size < 2) {
+            return -1;
+        }
+        int best = 0;
+        for (int i = 1; i < size; i++) {
+            if (y[index * size + i] > y[index * size + best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
     void copyY(int index, float[] out, int offset) {
         int size = ySize();
         System.arraycopy(y, index * size, out, offset, size);

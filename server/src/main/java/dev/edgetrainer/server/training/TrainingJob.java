@@ -97,6 +97,8 @@ final class TrainingJob {
 
     private final Consumer<TrainingJob> onFinish;
 
+    private final LossHistory history;
+
     /**
      * Steps between weight snapshots. Copying the weights costs about a tenth of a step,
      * so instead of every step the guard snapshots every few and, when a loss is not
@@ -105,8 +107,9 @@ final class TrainingJob {
     private static final int SNAPSHOT_EVERY = 32;
 
     TrainingJob(String id, TrainingData data, TrainingOptions options, int batchSize, ModelEngine engine,
-            ModelInfo.Train spec, boolean guard, Consumer<TrainingJob> onFinish) {
+            ModelInfo.Train spec, boolean guard, LossHistory history, Consumer<TrainingJob> onFinish) {
         this.onFinish = onFinish;
+        this.history = history;
         this.id = id;
         this.data = data;
         this.samples = data.count();
@@ -170,6 +173,7 @@ final class TrainingJob {
         int from = inEpoch * batchSize;
         int to = Math.min(from + batchSize, samples);
         engine.state().stepDone(to - from, stepLoss);
+        history.record(engine.state().step(), stepLoss, Instant.now());
         loss = stepLoss;
         epochLossSum += (double) stepLoss * (to - from);
         step++;

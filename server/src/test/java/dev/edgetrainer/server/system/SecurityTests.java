@@ -85,4 +85,24 @@ class SecurityTests {
         }
     }
 
+    @Test
+    void theDashboardPageIsOpenButTheDevicesDataNeedsTheToken() {
+        Path model = TestFixtures.writeModel(dir, TestFixtures.SMALL);
+        try (ConfigurableApplicationContext server = RunningServer.start(model, dir.resolve("ckpt"),
+                "--edge.security.token=" + TOKEN)) {
+            RestClient anonymous = RunningServer.client(RunningServer.port(server), null);
+            RestClient authorized = RunningServer.client(RunningServer.port(server), TOKEN);
+
+            for (String open : List.of("/", "/dashboard/dashboard.js", "/dashboard/dashboard.css",
+                    "/webjars/chart.js/dist/chart.umd.min.js")) {
+                assertThat(status(anonymous.get().uri(open))).as(open).isEqualTo(200);
+            }
+            for (String guarded : List.of("/samples/recent", "/train/history", "/train/history/stream")) {
+                assertThat(status(anonymous.get().uri(guarded))).as(guarded).isEqualTo(401);
+            }
+            assertThat(status(authorized.get().uri("/samples/recent"))).isEqualTo(200);
+            assertThat(status(authorized.get().uri("/train/history"))).isEqualTo(200);
+        }
+    }
+
 }
