@@ -160,7 +160,13 @@ function locked(container, error) {
   if (error.status === 401) {
     line.append(button);
   }
-  container.append(container.tagName === 'UL' || container.tagName === 'OL' ? el('li', {}, line) : line);
+  if (container.tagName === 'UL' || container.tagName === 'OL') {
+    container.append(el('li', {}, line));
+  } else if (container.tagName === 'DL') {
+    container.append(el('dt', { text: 'Access' }), el('dd', {}, line));
+  } else {
+    container.append(line);
+  }
 }
 
 /** Runs fn now and then every `ms` while the page is visible. */
@@ -177,7 +183,15 @@ function every(ms, fn) {
 // ---------- model, status, device ----------
 
 async function loadModel() {
-  const model = await json('model');
+  let model;
+  try {
+    model = await json('model');
+  } catch (e) {
+    $('model-name').textContent = e.status === 401 ? 'the model needs the access token'
+      : 'the model did not answer: ' + e.message;
+    locked($('model'), e);
+    throw e;
+  }
   state.model = model;
   $('model-name').textContent = model.source.replace(/^.*[/:]/, '');
   const facts = $('model');
@@ -229,8 +243,8 @@ async function loadDevice() {
     return;
   }
   const info = await response.json();
-  // edge.device.id, where the server names the device; absent on older servers.
-  const id = (info.device && info.device.id) || (info.edge && info.edge.device && info.edge.device.id);
+  // device.id: the server's edge.device.id. A server that does not publish one stays "this device".
+  const id = info.device && info.device.id;
   if (id) {
     $('device-id').textContent = 'device ' + id;
     document.title = `EdgeTrainer · ${id}`;
@@ -686,6 +700,9 @@ function refreshAfterChange() {
 }
 
 function refreshAll() {
+  if (!state.model) {
+    loadModel().catch(() => {});
+  }
   refreshAfterChange();
   loadHistory().catch(() => {});
   loadFederated().catch(() => {});
@@ -694,11 +711,7 @@ function refreshAll() {
 async function start() {
   updateTokenButton();
   loadDevice().catch(() => {});
-  try {
-    await loadModel();
-  } catch (e) {
-    $('model-name').textContent = 'the model did not answer: ' + e.message;
-  }
+  await loadModel().catch(() => {});
   try {
     await loadHistory();
   } catch (e) {

@@ -301,11 +301,14 @@ class DashboardBrowserTests {
             browser.await("a checkpoint saved with the token", page -> cellsWith(browser, "#checkpoints li", 1));
             assertThat(browser.byId("token-button").getText()).isEqualTo("Forget token");
             assertThat(browser.byId("device-id").getText()).isEqualTo("device pi-17");
+            assertThat(browser.byId("model").getText()).contains("Signatures");
         }
     }
 
     @Test
-    void declinedTokensLeaveTheOpenPanelsWorkingAndOfferTheTokenAgain() {
+    void declinedTokensLeaveTryingAnImageWorkingAndOfferTheTokenAgain() throws IOException {
+        Path file = dir.resolve("declined.png");
+        Files.write(file, TestFixtures.png(4));
         try (ConfigurableApplicationContext guarded = RunningServer.start(null, dir.resolve("declined"),
                 "--edge.security.token=" + TOKEN); Browser browser = Browser.open(1280, 900)) {
             browser.get("http://localhost:" + RunningServer.port(guarded) + "/");
@@ -315,9 +318,21 @@ class DashboardBrowserTests {
 
             browser.await("a locked checkpoint list",
                     page -> browser.byId("checkpoints").getText().contains("Needs the access token."));
-            assertThat(browser.byId("model").getText()).contains("Signatures");
-            browser.find("#checkpoints .locked button").click();
+            browser.await("a locked model panel",
+                    page -> browser.byId("model").getText().contains("Needs the access token."));
+            assertThat(browser.byId("model-name").getText()).isEqualTo("the model needs the access token");
+            // POST /infer is open without the token (unless edge.security.protect-infer).
+            browser.byId("infer-file").sendKeys(file.toString());
+            browser.find("#infer-form button[type=submit]").click();
+            browser.await("five bars", page -> cellsWith(browser, "#prediction .bars li", 5));
+            assertThat(browser.byId("token-dialog").isDisplayed()).as("no prompt while declined").isFalse();
+
+            browser.find("#model .locked button").click();
             browser.await("the token prompt again", page -> browser.byId("token-dialog").isDisplayed());
+            browser.press(TOKEN, Keys.ENTER);
+            browser.await("the model", page -> browser.byId("model").getText().contains("Signatures"));
+            browser.await("the unlocked checkpoint list", page -> browser.byId("checkpoints-empty").isDisplayed()
+                    && !browser.byId("checkpoints").getText().contains("Needs the access token."));
         }
     }
 

@@ -48,8 +48,8 @@ public record Dataset(IdxImages images, byte[] labels) {
         byte[] labels = IdxReader.readLabels(labelFile);
         // Checked here too so the message can name the two files that disagree.
         if (images.count() != labels.length) {
-            throw new IdxFormatException(imageFile + " holds " + images.count() + " images but " + labelFile + " holds "
-                    + labels.length + " labels");
+            throw new IdxFormatException(labelFile.toString(), imageFile + " holds " + images.count() + " images but "
+                    + labelFile + " holds " + labels.length + " labels");
         }
         return new Dataset(images, labels);
     }

@@ -93,20 +93,20 @@ public final class IdxReader {
             long size = dataSize(dims, dimNames, name);
             byte[] data = readUpTo(in, (int) size);
             if (data.length < size) {
-                throw new IdxFormatException(name + ": truncated: expected " + size + " data bytes after the header"
-                        + " for " + describeDims(dims, dimNames) + ", found " + data.length);
+                throw malformed(name, "truncated: expected " + size + " data bytes after the header" + " for "
+                        + describeDims(dims, dimNames) + ", found " + data.length);
             }
             long trailing = countRemaining(in, name);
             if (trailing > 0) {
-                throw new IdxFormatException(
-                        name + ": " + (trailing > TRAILING_COUNT_LIMIT ? "more than " + TRAILING_COUNT_LIMIT : trailing)
+                throw malformed(name,
+                        (trailing > TRAILING_COUNT_LIMIT ? "more than " + TRAILING_COUNT_LIMIT : trailing)
                                 + (trailing == 1 ? " unexpected trailing byte" : " unexpected trailing bytes")
                                 + " after the " + size + " data bytes the header declares");
             }
             return new Parsed(dims, data);
         }
         catch (ZipException e) {
-            throw new IdxFormatException(name + ": corrupt gzip data: " + e.getMessage(), e);
+            throw malformed(name, "corrupt gzip data: " + e.getMessage(), e);
         }
     }
 
@@ -125,13 +125,12 @@ public final class IdxReader {
         if (header.length >= 4) {
             int magic = ByteBuffer.wrap(header).getInt();
             if (magic != expectedMagic) {
-                throw new IdxFormatException(name + ": wrong magic number " + hex(magic) + " (" + describeMagic(magic)
-                        + "), expected " + hex(expectedMagic) + " (" + describeMagic(expectedMagic) + ")");
+                throw malformed(name, "wrong magic number " + hex(magic) + " (" + describeMagic(magic) + "), expected "
+                        + hex(expectedMagic) + " (" + describeMagic(expectedMagic) + ")");
             }
         }
         if (header.length < headerSize) {
-            throw new IdxFormatException(
-                    name + ": truncated: expected " + headerSize + " header bytes, found " + header.length);
+            throw malformed(name, "truncated: expected " + headerSize + " header bytes, found " + header.length);
         }
         ByteBuffer buffer = ByteBuffer.wrap(header, 4, headerSize - 4);
         int[] dims = new int[dimNames.length];
@@ -144,8 +143,8 @@ public final class IdxReader {
     private static long dataSize(int[] dims, String[] dimNames, String name) {
         for (int i = 0; i < dims.length; i++) {
             if (dims[i] <= 0) {
-                throw new IdxFormatException(
-                        name + ": dimension " + dimNames[i] + " is " + dims[i] + "; every dimension must be positive");
+                throw malformed(name,
+                        "dimension " + dimNames[i] + " is " + dims[i] + "; every dimension must be positive");
             }
         }
         long size = 1;
@@ -154,8 +153,8 @@ public final class IdxReader {
             // overflowing a long.
             size *= dim;
             if (size > MAX_DATA_BYTES) {
-                throw new IdxFormatException(name + ": header declares " + describeDims(dims, dimNames)
-                        + ", more than the " + MAX_DATA_BYTES + "-byte (512 MiB) limit");
+                throw malformed(name, "header declares " + describeDims(dims, dimNames) + ", more than the "
+                        + MAX_DATA_BYTES + "-byte (512 MiB) limit");
             }
         }
         return size;
@@ -204,9 +203,17 @@ public final class IdxReader {
         catch (EOFException e) {
             // All data arrived but the gzip trailer did not, so its CRC check never ran:
             // the file is cut short.
-            throw new IdxFormatException(name + ": truncated: the gzip stream ends before its trailer", e);
+            throw malformed(name, "truncated: the gzip stream ends before its trailer", e);
         }
         return total;
+    }
+
+    private static IdxFormatException malformed(String name, String detail) {
+        return new IdxFormatException(name, name + ": " + detail);
+    }
+
+    private static IdxFormatException malformed(String name, String detail, Throwable cause) {
+        return new IdxFormatException(name, name + ": " + detail, cause);
     }
 
     private static String describeDims(int[] dims, String[] dimNames) {

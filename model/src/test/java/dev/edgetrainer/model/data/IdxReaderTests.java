@@ -92,7 +92,7 @@ class IdxReaderTests {
         byte[] labels = idx(LABELS, new int[] { 3 }, new byte[] { 1, 2, 3 });
 
         assertThatThrownBy(() -> IdxReader.readImages(new ByteArrayInputStream(labels), "swapped.idx"))
-            .isInstanceOf(IdxFormatException.class)
+            .isInstanceOfSatisfying(IdxFormatException.class, e -> assertThat(e.source()).isEqualTo("swapped.idx"))
             .hasMessageContaining("swapped.idx")
             .hasMessageContaining("wrong magic number 0x00000801 (IDX unsigned byte 1-D labels)")
             .hasMessageContaining("expected 0x00000803 (IDX unsigned byte 3-D images)");
@@ -247,7 +247,9 @@ class IdxReaderTests {
         write("t10k-images-idx3-ubyte.gz", gzip(idx(IMAGES, new int[] { 2, 2, 3 }, PIXELS)));
         write("t10k-labels-idx1-ubyte.gz", gzip(idx(LABELS, new int[] { 3 }, new byte[] { 1, 2, 3 })));
 
-        assertThatThrownBy(() -> Dataset.load(dir, "t10k")).isInstanceOf(IdxFormatException.class)
+        assertThatThrownBy(() -> Dataset.load(dir, "t10k"))
+            .isInstanceOfSatisfying(IdxFormatException.class,
+                    e -> assertThat(e.source()).endsWith("t10k-labels-idx1-ubyte.gz"))
             .hasMessageContaining("t10k-images-idx3-ubyte.gz holds 2 images")
             .hasMessageContaining("t10k-labels-idx1-ubyte.gz holds 3 labels");
         assertThatThrownBy(() -> new Dataset(new IdxImages(2, 1, 1, new byte[2]), new byte[3]))

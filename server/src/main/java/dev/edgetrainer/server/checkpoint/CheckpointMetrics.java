@@ -1,5 +1,7 @@
 package dev.edgetrainer.server.checkpoint;
 
+import java.util.List;
+
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -13,21 +15,28 @@ import org.springframework.stereotype.Component;
 @Component
 class CheckpointMetrics implements MeterBinder {
 
-    private final CheckpointService checkpoints;
+    private final CheckpointStore store;
 
-    CheckpointMetrics(CheckpointService checkpoints) {
-        this.checkpoints = checkpoints;
+    CheckpointMetrics(CheckpointStore store) {
+        this.store = store;
     }
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        Gauge.builder("edge.checkpoint.count", checkpoints, CheckpointService::count)
+        Gauge.builder("edge.checkpoint.count", store, s -> s.list().size())
             .description("Checkpoints in the checkpoint directory")
             .register(registry);
-        Gauge.builder("edge.checkpoint.age", checkpoints, CheckpointService::newestAgeSeconds)
+        Gauge.builder("edge.checkpoint.age", store, CheckpointMetrics::newestAgeSeconds)
             .description("Seconds since the newest checkpoint was taken; NaN when there is none")
             .baseUnit("seconds")
             .register(registry);
+    }
+
+    /** Seconds since the newest checkpoint was taken; NaN without any. */
+    static double newestAgeSeconds(CheckpointStore store) {
+        List<Manifest> all = store.list();
+        return all.isEmpty() ? Double.NaN
+                : (System.currentTimeMillis() - all.get(0).createdAt().toEpochMilli()) / 1000.0;
     }
 
 }

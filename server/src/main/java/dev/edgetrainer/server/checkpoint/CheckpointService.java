@@ -1,78 +1,63 @@
 package dev.edgetrainer.server.checkpoint;
 
-import java.nio.file.Path;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
-import dev.edgetrainer.model.checkpoint.CheckpointStyle;
-import dev.edgetrainer.model.runtime.InvalidInputException;
-import dev.edgetrainer.model.runtime.ModelException;
-import dev.edgetrainer.model.runtime.UnsupportedOpsException;
 import dev.edgetrainer.model.tensor.CorruptCheckpointException;
-import dev.edgetrainer.model.tensor.Tensor;
-import dev.edgetrainer.model.tensor.WeightsFile;
 import dev.edgetrainer.server.model.ModelEngine;
 import dev.edgetrainer.server.model.ModelState.RestoreReport;
-import dev.edgetrainer.server.model.ModelState.Skipped;
-import dev.edgetrainer.server.model.ModelTask;
 import dev.edgetrainer.server.model.TaskKind;
 import dev.edgetrainer.server.model.WeightsRef;
-import dev.edgetrainer.server.system.ApiException;
 import dev.edgetrainer.server.system.EdgeProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.databind.json.JsonMapper;
 
-import org.springframework.beans.factory.SmartInitializingSingleton;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 
 /**
- * Saves, restores, shares and prunes checkpoints. The interpreter thread only copies
- * weights out or in; hashing and disk I/O (an fsync on an SD card can take tens of
- * milliseconds) happen on the caller's thread. At startup, before the server takes
- * requests, the newest checkpoint that verifies and fits is restored.
+ * The checkpoint operations the API and training offer: save, restore, reset, list,
+ * delete, download and upload. Each hands the work to the piece that does it: the model's
+ * {@link ModelCheckpoints} style, the {@link CheckpointStore}, the
+ * {@link CheckpointRestorer}, {@link CurrentCheckpoint}, the {@link UploadVerifier} and
+ * {@link Retention}.
  */
 @Service
-public class CheckpointService implements SmartInitializingSingleton {
+public class CheckpointService {
 
     private static final Logger log = LoggerFactory.getLogger(CheckpointService.class);
-
-    private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'")
-        .withZone(ZoneOffset.UTC);
 
     private final ModelEngine engine;
 
     private final CheckpointStore store;
 
-    private final CheckpointStyle style;
+    private final Retention retention;
 
-    CheckpointService(ModelEngine engine, EdgeProperties properties, JsonMapper json) {
+    private final CurrentCheckpoint current;
+
+    private final UploadVerifier verifier;
+
+    /** Empty when the model has no save/restore signatures. */
+    private final Optional<ModelCheckpoints> checkpoints;
+
+    /**
+     * The store comes first: Spring resolves it, and so locks the directory, before the
+     * model is loaded, so a second server on the directory stops at once.
+     */
+    CheckpointService(CheckpointStore store, ModelEngine engine, EdgeProperties properties) {
         this.engine = engine;
-        this.style = engine.info().checkpointStyle();
-        this.store = new CheckpointStore(properties.checkpoint().dir(), properties.checkpoint().keep(), json);
-    }
-
-    @Override
-    public void afterSingletonsInstantiated() {
-        store.open();
-        RestoreReport report = restoreNewest(engine::submitFollowUp);
-        if (report.restored() != null) {
-            log.info("Restored checkpoint {}", report.restored());
-        }
-        else {
-            log.info("No checkpoint restored; serving the model's original weights");
-        }
+        this.store = store;
+        this.retention = new Retention(store, engine.state()::checkpointId, properties.checkpoint().keep(),
+                properties.checkpoint().keepUploads());
+        this.current = new CurrentCheckpoint(store, engine.state());
+        this.verifier = new UploadVerifier(engine);
+        this.checkpoints = ModelCheckpoints.forModel(engine, store);
     }
 
     /** {@code POST /checkpoint/save}. */
     Manifest save() {
-        return save("save", engine::submit);
+        return save(Origin.SAVE, engine::submit);
     }
 
     /**
@@ -80,161 +65,126 @@ public class CheckpointService implements SmartInitializingSingleton {
      * queue slot.
      */
     public Manifest saveAfterTraining() {
-        return save("auto-save", engine::submitFollowUp);
+        return save(Origin.AUTO_SAVE, engine::submitFollowUp);
     }
 
-    private interface Submitter {
-
-        <T> CompletableFuture<T> submit(TaskKind kind, ModelTask<T> task);
-
+    private record Taken(ModelCheckpoints.Taken weights, WeightsRef at, double loss, long replacements) {
     }
 
-    private record Snapshot(Map<String, Tensor> weights, Path file, WeightsRef at, double loss) {
-    }
-
-    private Manifest save(String origin, Submitter submitter) {
-        requireSupported();
-        Path temp = style == CheckpointStyle.PATH ? store.tempFile() : null;
-        Snapshot snapshot = ModelEngine.await(submitter.submit(TaskKind.CHECKPOINT, model -> {
-            Map<String, Tensor> weights = null;
-            if (temp != null) {
-                model.checkpointer().saveTo(temp);
-            }
-            else {
-                weights = model.checkpointer().save();
-            }
-            return new Snapshot(weights, temp, WeightsRef.of(engine), engine.state().loss());
-        }));
+    /**
+     * Takes the weights out on the interpreter thread, stores them off it, then makes the
+     * new checkpoint current on the interpreter thread, unless a restore or reset
+     * replaced the weights meanwhile. A failure at any step leaves no trace of the new
+     * checkpoint.
+     */
+    private Manifest save(Origin origin, Submitter submitter) {
+        ModelCheckpoints style = supported();
+        Taken taken = ModelEngine.await(submitter.submit(TaskKind.CHECKPOINT, model -> new Taken(style.takeOut(model),
+                WeightsRef.of(engine), engine.state().loss(), engine.state().replacements())));
         Instant now = Instant.now();
-        Manifest draft = new Manifest(newId(now, snapshot.at().step()), now, null, 0, snapshot.at().step(),
-                Double.isNaN(snapshot.loss()) ? null : snapshot.loss(), engine.info().sha256(), style.name(), origin);
-        Manifest saved = temp != null ? store.commit(draft, temp)
-                : store.write(draft, WeightsFile.encode(snapshot.weights()));
-        engine.state().savedAs(saved.id());
-        store.prune();
+        long step = taken.at().step();
+        CheckpointStore.Reservation reservation = store.reserveNew(now, step);
+        Manifest saved = null;
+        CompletableFuture<Boolean> adopted;
+        try {
+            saved = taken.weights()
+                .store(reservation,
+                        new Manifest(reservation.id(), now, null, 0, step,
+                                Double.isNaN(taken.loss()) ? null : taken.loss(), engine.info().sha256(), style.style(),
+                                origin));
+            // Admitted already: the follow-up never competes for a queue slot.
+            adopted = engine.submitFollowUp(TaskKind.CHECKPOINT, model -> {
+                try {
+                    return current.adoptSaved(reservation.id(), taken.replacements());
+                }
+                catch (RuntimeException e) {
+                    store.discard(reservation);
+                    throw e;
+                }
+            });
+        }
+        catch (RuntimeException e) {
+            if (saved != null) {
+                store.discard(reservation);
+            }
+            reservation.close();
+            throw e;
+        }
+        // Held until the adoption ran, even if this request stops waiting for it.
+        adopted.whenComplete((done, failure) -> reservation.close());
+        ModelEngine.await(adopted);
+        retention.prune();
         log.info("Saved checkpoint {} at step {} ({} bytes)", saved.id(), saved.step(), saved.bytes());
         return saved;
     }
 
-    private String newId(Instant time, long step) {
-        String base = ID_TIME.format(time) + "-s" + step;
-        String id = base;
-        for (int i = 2; store.find(id).isPresent(); i++) {
-            id = base + "-" + i;
-        }
-        return id;
+    private CheckpointRestorer restorer() {
+        return new CheckpointRestorer(engine.state(), store, supported());
     }
 
     /**
-     * {@code POST /checkpoint/restore}: the given checkpoint, or the newest that verifies
-     * and fits.
+     * {@code POST /checkpoint/restore}: the given checkpoint, or the newest of the
+     * device's own that verifies and fits.
      */
     RestoreReport restore(String id) {
-        requireSupported();
-        if (id == null) {
-            RestoreReport report = restoreNewest(engine::submit);
-            if (report.restored() == null) {
-                throw ApiException.notFound("id", report.skipped().isEmpty() ? "there is no checkpoint to restore"
-                        : "no checkpoint verifies: " + report.skipped());
-            }
-            return report;
+        if (id != null) {
+            return restorer().restore(id, engine::submit);
         }
-        Manifest manifest = store.require(CheckpointStore.requireId(id, "id"));
-        try {
-            restore(manifest, engine::submit);
+        RestoreReport report = restorer().restoreNewest(engine::submit);
+        if (report.restored() == null) {
+            throw new CheckpointNotFoundException(
+                    report.skipped().isEmpty() ? "there is no checkpoint saved on this device to restore"
+                            : "no checkpoint saved on this device verifies: " + report.skipped());
         }
-        catch (CorruptCheckpointException e) {
-            throw ApiException.unprocessable("id", "checkpoint " + id + " failed verification: " + e.getMessage());
-        }
-        RestoreReport report = new RestoreReport(Instant.now(), id, List.of());
-        engine.state().restoreReported(report);
         return report;
     }
 
     /**
-     * Tries checkpoints newest first; every one skipped is reported with the reason, none
-     * is ever half-loaded.
+     * At startup, before requests are taken: the checkpoint recorded as current, or the
+     * newest own one that verifies and fits.
      */
-    private RestoreReport restoreNewest(Submitter submitter) {
-        List<Skipped> skipped = new ArrayList<>();
-        String restored = null;
-        if (style != CheckpointStyle.NONE) {
-            for (CheckpointStore.Listed listed : store.scan()) {
-                try {
-                    if (listed.manifest() == null) {
-                        throw new CorruptCheckpointException(listed.problem());
-                    }
-                    restore(listed.manifest(), submitter);
-                    restored = listed.id();
-                    break;
-                }
-                catch (CorruptCheckpointException | ApiException | InvalidInputException e) {
-                    log.warn("Skipping checkpoint {}: {}", listed.id(), e.getMessage());
-                    skipped.add(new Skipped(listed.id(), e.getMessage()));
-                }
-                catch (RuntimeException e) {
-                    log.warn("Skipping checkpoint {}: the model could not restore it", listed.id(), e);
-                    skipped.add(new Skipped(listed.id(), "the model could not restore it: " + e.getMessage()));
-                }
-            }
+    RestoreReport restoreAtStartup() {
+        if (checkpoints.isEmpty()) {
+            RestoreReport none = new RestoreReport(Instant.now(), null, List.of());
+            engine.state().restoreReported(none);
+            return none;
         }
-        RestoreReport report = new RestoreReport(Instant.now(), restored, skipped);
-        engine.state().restoreReported(report);
-        return report;
-    }
-
-    private void restore(Manifest manifest, Submitter submitter) {
-        if (!style.name().equals(manifest.style())) {
-            throw ApiException.unprocessable("id", "checkpoint " + manifest.id() + " is " + manifest.style()
-                    + "-style; this model checkpoints as " + style);
-        }
-        byte[] data = store.readVerified(manifest);
-        Map<String, Tensor> weights = style == CheckpointStyle.TENSORS ? WeightsFile.decode(data) : null;
-        Path file = store.dataFile(manifest.id(), manifest.style());
-        try {
-            ModelEngine.await(submitter.submit(TaskKind.CHECKPOINT, model -> {
-                if (weights != null) {
-                    model.checkpointer().restore(weights);
-                }
-                else {
-                    model.checkpointer().restoreFrom(file);
-                }
-                engine.state()
-                    .weightsReplaced(manifest.id(), manifest.step() == null ? 0 : manifest.step(), manifest.loss());
-                return null;
-            }));
-        }
-        catch (InvalidInputException e) {
-            throw ApiException.unprocessable(e.field(),
-                    "checkpoint " + manifest.id() + " does not fit this model: " + e.getMessage());
-        }
-        catch (ModelException e) {
-            if (e instanceof UnsupportedOpsException || weights != null) {
-                throw e;
-            }
-            // The model's own restore refused the file (a missing tensor, a wrong dtype
-            // or shape); the weights
-            // were put back, so this is the checkpoint's fault, not the server's.
-            throw ApiException.unprocessable("id",
-                    "checkpoint " + manifest.id() + " does not fit this model: " + e.getMessage());
-        }
+        return restorer().restoreAtStartup(engine::submitFollowUp);
     }
 
     /** {@code POST /checkpoint/reset}: the weights the model file came with. */
     WeightsRef reset() {
         return ModelEngine.await(engine.submit(TaskKind.CHECKPOINT, model -> {
-            model.reset();
-            engine.state().weightsReplaced(null, 0, null);
+            current.replace(null, 0, null, model::reset);
             return WeightsRef.of(engine);
         }));
     }
 
-    List<Manifest> list() {
-        return store.list();
+    /** The usable checkpoints, newest first, and the corrupt ones with the reason. */
+    record Listing(List<Manifest> checkpoints, List<Corrupt> corrupt) {
     }
 
+    record Corrupt(String id, String problem) {
+    }
+
+    Listing list() {
+        List<CheckpointStore.Listed> all = store.scan();
+        return new Listing(all.stream().map(CheckpointStore.Listed::manifest).filter(m -> m != null).toList(),
+                all.stream().filter(l -> l.manifest() == null).map(l -> new Corrupt(l.id(), l.problem())).toList());
+    }
+
+    /**
+     * @throws CheckpointDamagedException when its manifest cannot be read or its data is
+     * missing
+     */
     Manifest manifest(String id) {
-        return store.require(CheckpointStore.requireId(id, "id"));
+        CheckpointIds.require(id, "id");
+        try {
+            return store.require(id);
+        }
+        catch (CorruptCheckpointException e) {
+            throw new CheckpointDamagedException(id, e.getMessage());
+        }
     }
 
     /** The weights in memory now. */
@@ -242,8 +192,12 @@ public class CheckpointService implements SmartInitializingSingleton {
         return WeightsRef.of(engine);
     }
 
+    /**
+     * Deletes a checkpoint, a corrupt one too.
+     * @throws CheckpointInUseException for the current checkpoint, or one in use
+     */
     void delete(String id) {
-        store.delete(CheckpointStore.requireId(id, "id"));
+        store.delete(CheckpointIds.require(id, "id"));
     }
 
     record Download(Manifest manifest, byte[] data) {
@@ -252,73 +206,46 @@ public class CheckpointService implements SmartInitializingSingleton {
     /**
      * A checkpoint's file, after verifying it, so a corrupt file never spreads through
      * the fleet.
+     * @throws PreconditionFailedException when {@code If-Match} names another version
      */
-    Download download(String id) {
-        Manifest manifest = store.require(CheckpointStore.requireId(id, "id"));
-        try {
+    Download download(String id, Preconditions conditions) {
+        CheckpointIds.require(id, "id");
+        try (CheckpointStore.Pin pin = store.pin(id)) {
+            Manifest manifest = pin.manifest();
+            conditions.check(id, manifest.sha256());
             return new Download(manifest, store.readVerified(manifest));
         }
         catch (CorruptCheckpointException e) {
-            throw ApiException.conflict("id", "checkpoint " + id + " is corrupt on this device: " + e.getMessage());
+            throw new CheckpointDamagedException(id, e.getMessage());
         }
     }
 
     /**
-     * Stores a checkpoint from another device after checking that it decodes and fits
-     * this model.
+     * @param replaced whether it replaced a checkpoint of that id
      */
-    Manifest upload(String id, byte[] data) {
-        requireSupported();
-        CheckpointStore.requireId(id, "id");
-        if (store.find(id).isPresent()) {
-            throw ApiException.conflict("id", "checkpoint " + id + " exists; delete it first or choose another id");
-        }
-        if (data == null || data.length == 0) {
-            throw ApiException.badInput("file", "the body is empty; send the checkpoint file");
-        }
-        if (style == CheckpointStyle.TENSORS) {
-            Map<String, Tensor> weights;
-            try {
-                weights = WeightsFile.decode(data);
-            }
-            catch (CorruptCheckpointException e) {
-                throw ApiException.unprocessable("file", "not a valid weights file: " + e.getMessage());
-            }
-            try {
-                // Checker only reads the signatures, but the checkpointer belongs to the
-                // interpreter thread.
-                ModelEngine.await(engine.submit(TaskKind.CHECKPOINT, model -> {
-                    model.checkpointer().check(weights);
-                    return null;
-                }));
-            }
-            catch (InvalidInputException e) {
-                throw ApiException.unprocessable(e.field(),
-                        "the checkpoint does not fit this model: " + e.getMessage());
-            }
-        }
-        Manifest saved = store.write(new Manifest(id, Instant.now(), null, 0, null, null, null, style.name(), "upload"),
-                data);
-        store.prune();
-        return saved;
+    record Uploaded(Manifest manifest, boolean replaced) {
     }
 
-    int count() {
-        return store.list().size();
-    }
-
-    /** Seconds since the newest checkpoint was taken; NaN without any. */
-    double newestAgeSeconds() {
-        List<Manifest> all = store.list();
-        return all.isEmpty() ? Double.NaN
-                : (System.currentTimeMillis() - all.get(0).createdAt().toEpochMilli()) / 1000.0;
-    }
-
-    private void requireSupported() {
-        if (style == CheckpointStyle.NONE) {
-            throw new ApiException(HttpStatus.NOT_IMPLEMENTED, null, "the model has no save/restore signatures "
-                    + "this server recognises, so its weights cannot be checkpointed");
+    /**
+     * Stores a checkpoint from another device after checking that it decodes and fits
+     * this model: under a new id, or in place of the version {@code If-Match} names.
+     */
+    Uploaded upload(String id, byte[] data, Preconditions conditions) {
+        ModelCheckpoints style = supported();
+        UploadVerifier.checkRequest(id, data);
+        Uploaded uploaded;
+        try (CheckpointStore.Reservation reservation = store.reserve(id, conditions)) {
+            verifier.checkContent(data);
+            uploaded = new Uploaded(store.write(reservation,
+                    new Manifest(id, Instant.now(), null, 0, null, null, null, style.style(), Origin.UPLOAD), data),
+                    reservation.replaces());
         }
+        retention.prune();
+        return uploaded;
+    }
+
+    private ModelCheckpoints supported() {
+        return checkpoints.orElseThrow(CheckpointsUnsupportedException::new);
     }
 
 }

@@ -2,6 +2,8 @@ package dev.edgetrainer.server.checkpoint;
 
 import java.time.Instant;
 
+import dev.edgetrainer.model.checkpoint.CheckpointStyle;
+
 /**
  * The sidecar of one checkpoint ({@code <id>.json}), written atomically after its data
  * file.
@@ -12,8 +14,13 @@ import java.time.Instant;
  * @param modelSha256 the model file the weights were saved from; null for uploads
  * @param style {@code TENSORS} (a weights file) or {@code PATH} (written by the model's
  * own save)
- * @param origin {@code save}, {@code auto-save} or {@code upload}
  */
 public record Manifest(String id, Instant createdAt, String sha256, long bytes, Long step, Double loss,
-        String modelSha256, String style, String origin) {
+        String modelSha256, CheckpointStyle style, Origin origin) {
+
+    /** This manifest for the data stored under it. */
+    Manifest withData(String sha256, long bytes) {
+        return new Manifest(id, createdAt, sha256, bytes, step, loss, modelSha256, style, origin);
+    }
+
 }

@@ -15,7 +15,7 @@ import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
 import dev.edgetrainer.server.model.ModelInfo;
-import dev.edgetrainer.server.system.ApiException;
+import dev.edgetrainer.server.system.BadInputException;
 import dev.edgetrainer.server.system.EdgeProperties.Invert;
 
 /**
@@ -64,8 +64,8 @@ public final class ImageDecoder {
     /**
      * @param field names the part in error messages
      * @return {@code rows * cols} values in [0, 1], row-major
-     * @throws ApiException 400 for anything that is not a readable PNG or JPEG within the
-     * pixel limit
+     * @throws BadInputException for anything that is not a readable PNG or JPEG within
+     * the pixel limit
      */
     public float[] decode(byte[] bytes, String field, Invert invert) {
         BufferedImage image = read(bytes, field);
@@ -91,13 +91,13 @@ public final class ImageDecoder {
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
-                throw ApiException.badInput(field, "'" + field + "' is not a PNG or JPEG image");
+                throw new BadInputException(field, "'" + field + "' is not a PNG or JPEG image");
             }
             ImageReader reader = readers.next();
             try {
                 String format = reader.getFormatName().toLowerCase(Locale.ROOT);
                 if (!FORMATS.contains(format)) {
-                    throw ApiException.badInput(field,
+                    throw new BadInputException(field,
                             "'" + field + "' is a " + format + " image; only PNG and JPEG are accepted");
                 }
                 reader.setInput(in, true, true);
@@ -105,7 +105,7 @@ public final class ImageDecoder {
                 // Checked from the header before decoding: a few KB of PNG can claim
                 // gigapixels.
                 if (pixels > maxPixels) {
-                    throw ApiException.badInput(field,
+                    throw new BadInputException(field,
                             "'" + field + "' is " + reader.getWidth(0) + "x" + reader.getHeight(0)
                                     + " pixels; the limit is " + maxPixels + " (edge.limits.max-image-pixels)");
                 }
@@ -116,10 +116,10 @@ public final class ImageDecoder {
             }
         }
         catch (IOException | RuntimeException e) {
-            if (e instanceof ApiException api) {
-                throw api;
+            if (e instanceof BadInputException bad) {
+                throw bad;
             }
-            throw ApiException.badInput(field,
+            throw new BadInputException(field,
                     "'" + field + "' is not a readable PNG or JPEG image: " + e.getMessage());
         }
     }
@@ -218,7 +218,7 @@ public final class ImageDecoder {
             return Invert.valueOf(value.trim().toUpperCase(Locale.ROOT));
         }
         catch (IllegalArgumentException e) {
-            throw ApiException.badInput("invert", "invert must be auto, always or never, got '" + value + "'");
+            throw new BadInputException("invert", "invert must be auto, always or never, got '" + value + "'");
         }
     }
 

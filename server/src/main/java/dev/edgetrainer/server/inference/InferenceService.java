@@ -15,12 +15,12 @@ import dev.edgetrainer.server.model.ModelEngine;
 import dev.edgetrainer.server.model.ModelInfo;
 import dev.edgetrainer.server.model.TaskKind;
 import dev.edgetrainer.server.model.WeightsRef;
-import dev.edgetrainer.server.system.ApiException;
+import dev.edgetrainer.server.system.BadInputException;
 import dev.edgetrainer.server.system.EdgeProperties;
 import dev.edgetrainer.server.system.EdgeProperties.Invert;
+import dev.edgetrainer.server.system.UnsupportedContentException;
 import tools.jackson.databind.JsonNode;
 
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 
 /**
@@ -55,10 +55,10 @@ class InferenceService {
         this.decoder = ImageDecoder.forModel(info, properties.limits().maxImagePixels()).orElse(null);
     }
 
-    /** The decoder for this model's input, or 415 when the model does not take images. */
+    /** The decoder for this model's input. */
     ImageDecoder decoder() {
         if (decoder == null) {
-            throw new ApiException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Content-Type",
+            throw new UnsupportedContentException("Content-Type",
                     "this model takes " + info.infer().input() + ", not images; send JSON {\"x\": ...}");
         }
         return decoder;
@@ -66,7 +66,7 @@ class InferenceService {
 
     InferenceResponse images(List<byte[]> images, String invert, Integer top) {
         if (images.isEmpty()) {
-            throw ApiException.badInput("image", "no image was sent");
+            throw new BadInputException("image", "no image was sent");
         }
         checkCount(images.size(), "image");
         ImageDecoder imageDecoder = decoder();
@@ -130,7 +130,7 @@ class InferenceService {
 
     private void checkCount(int count, String field) {
         if (count > maxSamples) {
-            throw ApiException.badInput(field,
+            throw new BadInputException(field,
                     count + " samples in one request; the limit is " + maxSamples + " (edge.infer.max-samples)");
         }
     }
@@ -148,7 +148,7 @@ class InferenceService {
     private InferenceResponse run(Tensor batch, Integer top, TaskKind kind) {
         int k = top == null ? defaultTop : top;
         if (k < 1) {
-            throw ApiException.badInput("top", "top must be at least 1, got " + k);
+            throw new BadInputException("top", "top must be at least 1, got " + k);
         }
         int ranked = Math.min(k, info.classNames().size());
         return ModelEngine.await(engine.submit(kind, model -> {
@@ -174,7 +174,7 @@ class InferenceService {
                     spec.logits() == null ? null : out.get(spec.logits()).floats(), n);
         }
         if (fixed != 1) {
-            throw ApiException.badInput("x", "this model takes batches of exactly " + fixed + " samples, got " + n);
+            throw new BadInputException("x", "this model takes batches of exactly " + fixed + " samples, got " + n);
         }
         int classes = info.classNames().size();
         int size = batch.elementCount() / n;

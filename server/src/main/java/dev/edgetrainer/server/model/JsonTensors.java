@@ -6,7 +6,7 @@ import java.util.List;
 
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.tensor.TensorSpec;
-import dev.edgetrainer.server.system.ApiException;
+import dev.edgetrainer.server.system.BadInputException;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -24,23 +24,23 @@ public final class JsonTensors {
     }
 
     /**
-     * @throws ApiException 400 when {@code node} is missing, ragged, not numeric, not
+     * @throws BadInputException when {@code node} is missing, ragged, not numeric, not
      * finite, or over {@code maxElements} values
      */
     public static Parsed parse(JsonNode node, String field, long maxElements) {
         if (node == null || node.isNull()) {
-            throw ApiException.badInput(field, "'" + field + "' is required");
+            throw new BadInputException(field, "'" + field + "' is required");
         }
         List<Integer> dims = new ArrayList<>();
         long elements = 1;
         for (JsonNode n = node; n.isArray(); n = n.get(0)) {
             if (n.size() == 0) {
-                throw ApiException.badInput(field, "'" + field + "' has an empty dimension; a batch needs samples");
+                throw new BadInputException(field, "'" + field + "' has an empty dimension; a batch needs samples");
             }
             dims.add(n.size());
             elements *= n.size();
             if (elements > maxElements) {
-                throw ApiException.badInput(field, "'" + field + "' has more than " + maxElements + " values");
+                throw new BadInputException(field, "'" + field + "' has more than " + maxElements + " values");
             }
         }
         int[] shape = dims.stream().mapToInt(Integer::intValue).toArray();
@@ -52,17 +52,17 @@ public final class JsonTensors {
     private static void fill(JsonNode node, String path, int[] shape, int depth, float[] out, int[] next) {
         if (depth == shape.length) {
             if (!node.isNumber()) {
-                throw ApiException.badInput(path, path + " must be a number, got " + node.getNodeType());
+                throw new BadInputException(path, path + " must be a number, got " + node.getNodeType());
             }
             double value = node.doubleValue();
             if (!Float.isFinite((float) value)) {
-                throw ApiException.badInput(path, path + " is not a finite float32 value: " + node);
+                throw new BadInputException(path, path + " is not a finite float32 value: " + node);
             }
             out[next[0]++] = (float) value;
             return;
         }
         if (!node.isArray() || node.size() != shape[depth]) {
-            throw ApiException.badInput(path, path + " must be an array of " + shape[depth]
+            throw new BadInputException(path, path + " must be an array of " + shape[depth]
                     + " elements like its siblings (the array is not rectangular)");
         }
         for (int i = 0; i < shape[depth]; i++) {
@@ -74,7 +74,7 @@ public final class JsonTensors {
      * Shapes parsed values as a batch of samples for {@code spec}: a single sample gets a
      * batch dimension of 1. Only the sample dimensions are checked; callers split or
      * group the batch to what the model takes.
-     * @throws ApiException 400 naming the expected shape when neither fits
+     * @throws BadInputException naming the expected shape when neither fits
      */
     public static Tensor batch(Parsed parsed, TensorSpec spec, String field) {
         int[] expected = spec.shape();
@@ -82,7 +82,7 @@ public final class JsonTensors {
         int[] sample = Arrays.copyOfRange(expected, 1, expected.length);
         if (shape.length != expected.length
                 || !new TensorSpec(field, spec.type(), sample).accepts(Arrays.copyOfRange(shape, 1, shape.length))) {
-            throw ApiException.badInput(field,
+            throw new BadInputException(field,
                     "'" + field + "' has shape " + Arrays.toString(parsed.shape()) + "; the model takes one sample of "
                             + Arrays.toString(sample) + " or a batch of [n, " + Arrays.toString(sample).substring(1));
         }

@@ -8,10 +8,6 @@ import dev.edgetrainer.model.checkpoint.CheckpointStyle;
 import dev.edgetrainer.model.tensor.Signature;
 import dev.edgetrainer.server.model.EngineMetrics.Latency;
 import dev.edgetrainer.server.system.EdgeProperties;
-import io.swagger.v3.oas.annotations.Operation;
-import io.swagger.v3.oas.annotations.media.Content;
-import io.swagger.v3.oas.annotations.media.ExampleObject;
-import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
 import org.springframework.web.bind.annotation.GetMapping;
@@ -19,23 +15,12 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * {@code GET /model}: what the hosted model is; {@code GET /model/status}: how it is
- * doing now. What the dashboard shows about the model, in one request each.
+ * doing now. What the dashboard shows about the model, in one request each. The OpenAPI
+ * text and examples are in {@code resources/openapi/operations}.
  */
 @RestController
 @Tag(name = "model")
 class ModelController {
-
-    static final String MODEL_EXAMPLE = """
-            {"source":"classpath:models/fashion-mnist.tflite","sha256":"9f2c...","bytes":408440,
-             "signatures":[{"key":"infer","inputs":[{"name":"x","type":"FLOAT32","shape":[-1,28,28]}],
-               "outputs":[{"name":"logits","type":"FLOAT32","shape":[-1,10]},{"name":"output","type":"FLOAT32","shape":[-1,10]}]}],
-             "checkpointStyle":"TENSORS","input":{"name":"x","shape":[-1,28,28],"image":{"rows":28,"cols":28}},
-             "output":{"kind":"classes","tensor":"output","logits":"logits","classNames":["T-shirt/top","Trouser","...","Ankle boot"]},
-             "customOps":{"infer":[],"restore":[],"save":[],"train":[]},"missingOps":{},"pretrained":true}""";
-    static final String STATUS_EXAMPLE = """
-            {"running":true,"weights":{"modelSha256":"9f2c...","checkpoint":"20250101T120000123Z-s600","step":640},
-             "loss":0.31,"samplesTrained":20480,"queueDepth":0,"queueCapacity":64,
-             "infer":{"count":1200,"p50Ms":0.42,"p99Ms":1.9},"trainStep":{"count":640,"p50Ms":1.6,"p99Ms":3.1}}""";
 
     private final ModelEngine engine;
 
@@ -75,9 +60,6 @@ class ModelController {
     }
 
     @GetMapping("/model")
-    @Operation(summary = "The hosted model: file, signatures, input, output, Flex ops",
-            responses = @ApiResponse(responseCode = "200",
-                    content = @Content(examples = @ExampleObject(MODEL_EXAMPLE))))
     ModelView model() {
         ModelInfo info = engine.info();
         ModelInfo.Infer infer = info.infer();
@@ -99,9 +81,6 @@ class ModelController {
     }
 
     @GetMapping("/model/status")
-    @Operation(summary = "The weights, the queue and latency (median and p99 of the last minutes)",
-            responses = @ApiResponse(responseCode = "200",
-                    content = @Content(examples = @ExampleObject(STATUS_EXAMPLE))))
     StatusView status() {
         ModelState state = engine.state();
         // Read off the interpreter thread: a moment's view, good enough for a status

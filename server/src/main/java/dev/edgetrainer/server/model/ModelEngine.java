@@ -18,7 +18,6 @@ import dev.edgetrainer.model.graph.InvalidModelException;
 import dev.edgetrainer.model.graph.PretrainingHistory;
 import dev.edgetrainer.model.io.Sha256;
 import dev.edgetrainer.model.tensor.Signature;
-import dev.edgetrainer.server.system.ApiException;
 import dev.edgetrainer.server.system.EdgeProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,10 +26,10 @@ import org.slf4j.LoggerFactory;
  * The one owner of the interpreter: a single thread that loads the model, then runs
  * {@link ModelTask}s one at a time from a queue and answers each through a future.
  * Requests are admitted only while fewer than {@code edge.queue.capacity} wait, so a
- * flood is refused at once (503) instead of piling up; steps of an admitted training job
- * re-enter the queue without a permit, one at a time, so an inference waits at most one
- * train step. At shutdown the queued tasks still run until the shutdown timeout, the rest
- * fail, and the thread closes the native resources itself.
+ * flood is refused at once ({@link QueueFullException}) instead of piling up; steps of an
+ * admitted training job re-enter the queue without a permit, one at a time, so an
+ * inference waits at most one train step. At shutdown the queued tasks still run until
+ * the shutdown timeout, the rest fail, and the thread closes the native resources itself.
  */
 public final class ModelEngine implements AutoCloseable {
 
@@ -97,15 +96,13 @@ public final class ModelEngine implements AutoCloseable {
 
     /**
      * Queues a task from a request.
-     * @throws ApiException 503 with Retry-After when the queue is full or the server is
-     * stopping
+     * @throws QueueFullException when the queue is full
+     * @throws EngineStoppingException when the engine is shutting down
      */
     public <T> CompletableFuture<T> submit(TaskKind kind, ModelTask<T> work) {
         if (!permits.tryAcquire()) {
             state.rejected();
-            throw ApiException.unavailable(
-                    "the model is busy: " + settings.capacity() + " tasks are already waiting; retry shortly",
-                    settings.retryAfter());
+            throw new QueueFullException(settings.capacity(), settings.retryAfter());
         }
         return enqueue(new Task<>(kind, work, permits));
     }
@@ -123,7 +120,7 @@ public final class ModelEngine implements AutoCloseable {
         synchronized (admission) {
             if (!accepting) {
                 task.release();
-                throw ApiException.unavailable("the server is shutting down", settings.retryAfter());
+                throw new EngineStoppingException("the server is shutting down", settings.retryAfter());
             }
             state.queued(1);
             queue.add(task);
@@ -166,7 +163,7 @@ public final class ModelEngine implements AutoCloseable {
             }
         }
         return ModelInfo.of(source, Sha256.hex(source.bytes()), model.model().signatures(), checkpointer.style(),
-                checkpointer.style() == CheckpointStyle.TENSORS ? checkpointer.weightSpecs() : List.of(), classNames,
+                checkpointer.style() == CheckpointStyle.NONE ? List.of() : checkpointer.weightSpecs(), classNames,
                 model.model().inspection().customOpsBySignature(), missingOps, pretraining(source));
     }
 
@@ -201,7 +198,8 @@ public final class ModelEngine implements AutoCloseable {
                 return;
             }
             if (stopDeadline != 0 && System.nanoTime() - stopDeadline > 0) {
-                task.fail(ApiException.unavailable("the server stopped before this task ran", settings.retryAfter()));
+                task.fail(
+                        new EngineStoppingException("the server stopped before this task ran", settings.retryAfter()));
                 continue;
             }
             task.runOn(model, metrics);
@@ -254,12 +252,11 @@ public final class ModelEngine implements AutoCloseable {
             throw new IllegalStateException(e.getCause());
         }
         catch (TimeoutException e) {
-            throw ApiException.unavailable("the model did not answer within " + ANSWER_TIMEOUT.toSeconds() + " s",
-                    Duration.ofSeconds(5));
+            throw new ModelTimeoutException(ANSWER_TIMEOUT, Duration.ofSeconds(5));
         }
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw ApiException.unavailable("interrupted while waiting for the model", Duration.ofSeconds(1));
+            throw new EngineStoppingException("interrupted while waiting for the model", Duration.ofSeconds(1));
         }
     }
 

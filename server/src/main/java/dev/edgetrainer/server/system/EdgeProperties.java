@@ -57,12 +57,18 @@ public record EdgeProperties(@Valid @NotNull @DefaultValue Model model, @Valid @
     }
 
     /**
-     * @param dir where checkpoints and their manifests live
-     * @param keep how many checkpoints to keep; older ones are deleted after each save
+     * @param dir where checkpoints and their manifests live; one server at a time (it
+     * holds a lock on it)
+     * @param keep how many of the device's own checkpoints (saves and auto-saves) to
+     * keep; older ones are deleted after each save, never the current one
+     * @param keepUploads how many checkpoints uploaded from other devices to keep,
+     * counted apart so that uploads never push the device's own saves out; never the
+     * current one
      * @param autoSave save a checkpoint after every training job that finishes
      */
     public record Checkpoint(@NotNull @DefaultValue("./data/checkpoints") Path dir,
-            @Min(1) @Max(10_000) @DefaultValue("5") int keep, @DefaultValue("false") boolean autoSave) {
+            @Min(1) @Max(10_000) @DefaultValue("5") int keep, @Min(1) @Max(10_000) @DefaultValue("5") int keepUploads,
+            @DefaultValue("false") boolean autoSave) {
     }
 
     /**
@@ -106,8 +112,9 @@ public record EdgeProperties(@Valid @NotNull @DefaultValue Model model, @Valid @
     }
 
     /**
-     * @param token when set, training and checkpoint endpoints need
-     * {@code Authorization: Bearer <token>}
+     * @param token when set, every endpoint needs {@code Authorization: Bearer <token>}
+     * except the public ones: {@code /infer}, health, info, prometheus, the OpenAPI
+     * document, Swagger UI and the dashboard's static files
      * @param protectInfer require the token for {@code /infer} too
      */
     public record Security(String token, @DefaultValue("false") boolean protectInfer) {
@@ -121,6 +128,14 @@ public record EdgeProperties(@Valid @NotNull @DefaultValue Model model, @Valid @
         @AssertTrue(message = "token must be empty (no authentication) or at least 16 characters")
         boolean isTokenStrong() {
             return !enabled() || token.length() >= 16;
+        }
+
+        // Rejected rather than trimmed: the secret is exactly what was configured, and
+        // HTTP strips whitespace around header values, so this one could never match.
+        @AssertTrue(message = "token must not begin or end with whitespace (HTTP strips it from the Authorization "
+                + "header, so such a token never matches); check the env file or quoting")
+        boolean isTokenWithoutSurroundingWhitespace() {
+            return token == null || token.strip().equals(token);
         }
     }
 

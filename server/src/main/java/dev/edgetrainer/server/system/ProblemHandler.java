@@ -2,9 +2,12 @@ package dev.edgetrainer.server.system;
 
 import java.net.URI;
 
+import dev.edgetrainer.model.data.IdxFormatException;
 import dev.edgetrainer.model.runtime.InvalidInputException;
 import dev.edgetrainer.model.runtime.ModelException;
 import dev.edgetrainer.model.runtime.UnsupportedOpsException;
+import dev.edgetrainer.model.tensor.CorruptCheckpointException;
+import dev.edgetrainer.server.system.EdgeException.Kind;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +31,9 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 /**
  * The one place errors become RFC 9457 problem+json. Every problem carries a
  * {@code field} property when one field, parameter or part is to blame. Bad input is
- * always 4xx; a 5xx means the server or the model failed.
+ * always 4xx; a 5xx means the server or the model failed. Exceptions are mapped by their
+ * {@link EdgeException.Kind}, never by their class, so this package knows nothing of the
+ * capabilities that throw them.
  */
 @RestControllerAdvice
 class ProblemHandler extends ResponseEntityExceptionHandler {
@@ -36,22 +41,54 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
     static final String FIELD = "field";
 
-    @ExceptionHandler(ApiException.class)
-    ResponseEntity<Object> api(ApiException e, WebRequest request) {
+    static HttpStatus status(Kind kind) {
+        return switch (kind) {
+            case INVALID_INPUT -> HttpStatus.BAD_REQUEST;
+            case UNSUPPORTED_CONTENT -> HttpStatus.UNSUPPORTED_MEDIA_TYPE;
+            case TOO_LARGE -> HttpStatus.CONTENT_TOO_LARGE;
+            case NOT_FOUND -> HttpStatus.NOT_FOUND;
+            case CONFLICT -> HttpStatus.CONFLICT;
+            case PRECONDITION_FAILED -> HttpStatus.PRECONDITION_FAILED;
+            case REJECTED -> HttpStatus.UNPROCESSABLE_CONTENT;
+            case UNAUTHORIZED -> HttpStatus.UNAUTHORIZED;
+            case BUSY, STOPPING -> HttpStatus.SERVICE_UNAVAILABLE;
+            case STORAGE_FULL -> HttpStatus.INSUFFICIENT_STORAGE;
+            case NOT_IMPLEMENTED -> HttpStatus.NOT_IMPLEMENTED;
+            case SERVER_FAULT -> HttpStatus.INTERNAL_SERVER_ERROR;
+        };
+    }
+
+    @ExceptionHandler(EdgeException.class)
+    ResponseEntity<Object> edge(EdgeException e, WebRequest request) {
         HttpHeaders headers = new HttpHeaders();
         if (e.retryAfter() != null) {
             headers.set(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, e.retryAfter().toSeconds())));
         }
-        if (e.status() == HttpStatus.UNAUTHORIZED) {
+        if (e.kind() == Kind.UNAUTHORIZED) {
             headers.set(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
         }
-        return problem(e, e.status(), e.getMessage(), e.field(), headers, request);
+        if (e.kind() == Kind.SERVER_FAULT) {
+            log.error("Request failed", e);
+        }
+        return problem(e, e.kind(), e.getMessage(), e.field(), headers, request);
     }
 
     /** The model's own input checks: nothing reached the interpreter. */
     @ExceptionHandler(InvalidInputException.class)
     ResponseEntity<Object> invalidInput(InvalidInputException e, WebRequest request) {
-        return problem(e, HttpStatus.BAD_REQUEST, e.getMessage(), e.field(), new HttpHeaders(), request);
+        return problem(e, Kind.INVALID_INPUT, e.getMessage(), e.field(), new HttpHeaders(), request);
+    }
+
+    /** An uploaded IDX file is malformed; its source is the part it came in. */
+    @ExceptionHandler(IdxFormatException.class)
+    ResponseEntity<Object> idxFormat(IdxFormatException e, WebRequest request) {
+        return problem(e, Kind.INVALID_INPUT, e.getMessage(), e.source(), new HttpHeaders(), request);
+    }
+
+    /** A checkpoint that fails its checksum or does not decode. */
+    @ExceptionHandler(CorruptCheckpointException.class)
+    ResponseEntity<Object> corruptCheckpoint(CorruptCheckpointException e, WebRequest request) {
+        return problem(e, Kind.REJECTED, e.getMessage(), null, new HttpHeaders(), request);
     }
 
     /**
@@ -60,27 +97,26 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
      */
     @ExceptionHandler(UnsupportedOpsException.class)
     ResponseEntity<Object> unsupportedOps(UnsupportedOpsException e, WebRequest request) {
-        return problem(e, HttpStatus.NOT_IMPLEMENTED, e.getMessage(), null, new HttpHeaders(), request);
+        return problem(e, Kind.NOT_IMPLEMENTED, e.getMessage(), null, new HttpHeaders(), request);
     }
 
     @ExceptionHandler(ModelException.class)
     ResponseEntity<Object> model(ModelException e, WebRequest request) {
         log.error("The model failed", e);
-        return problem(e, HttpStatus.INTERNAL_SERVER_ERROR, "the model failed: " + e.getMessage(), null,
-                new HttpHeaders(), request);
+        return problem(e, Kind.SERVER_FAULT, "the model failed: " + e.getMessage(), null, new HttpHeaders(), request);
     }
 
     @ExceptionHandler(MultipartException.class)
     ResponseEntity<Object> multipart(MultipartException e, WebRequest request) {
-        return problem(e, HttpStatus.BAD_REQUEST, "the multipart body cannot be read: " + e.getMessage(), null,
+        return problem(e, Kind.INVALID_INPUT, "the multipart body cannot be read: " + e.getMessage(), null,
                 new HttpHeaders(), request);
     }
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<Object> unexpected(Exception e, WebRequest request) {
         log.error("Unexpected failure", e);
-        return problem(e, HttpStatus.INTERNAL_SERVER_ERROR, "internal error: " + e.getClass().getSimpleName(), null,
-                new HttpHeaders(), request);
+        return problem(e, Kind.SERVER_FAULT, "internal error: " + e.getClass().getSimpleName(), null, new HttpHeaders(),
+                request);
     }
 
     @Override
@@ -88,12 +124,12 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
             HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof BodyLimitFilter.BodyTooLargeException tooLarge) {
-                return problem(e, HttpStatus.CONTENT_TOO_LARGE, tooLarge.getMessage(), "body", headers, request);
+                return problem(e, Kind.TOO_LARGE, tooLarge.getMessage(), "body", headers, request);
             }
         }
         String detail = e.getMostSpecificCause() == e ? "the request body cannot be read"
                 : "the request body cannot be read: " + e.getMostSpecificCause().getMessage();
-        return problem(e, HttpStatus.BAD_REQUEST, detail, "body", headers, request);
+        return problem(e, Kind.INVALID_INPUT, detail, "body", headers, request);
     }
 
     /** Spring's own errors get a {@code field} where one is to blame, like ours. */
@@ -127,8 +163,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         return null;
     }
 
-    private ResponseEntity<Object> problem(Exception e, HttpStatusCode status, String detail, String field,
-            HttpHeaders headers, WebRequest request) {
+    private ResponseEntity<Object> problem(Exception e, Kind kind, String detail, String field, HttpHeaders headers,
+            WebRequest request) {
+        HttpStatus status = status(kind);
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
         problem.setType(URI.create("about:blank"));
         if (field != null) {

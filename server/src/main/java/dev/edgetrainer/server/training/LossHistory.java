@@ -20,6 +20,8 @@ class LossHistory {
 
     static final int CAPACITY = 1024;
 
+    static final long MAX_FIRST_GENERATION = 1L << 52;
+
     private final long[] seq = new long[CAPACITY];
 
     private final long[] step = new long[CAPACITY];
@@ -34,9 +36,10 @@ class LossHistory {
 
     /**
      * Changes whenever earlier points change (a merge) and differs between server runs,
-     * so a client holding points knows when to start over.
+     * so a client holding points knows when to start over. Below 2^52, so that it stays
+     * exact as a JavaScript number however often points merge.
      */
-    private long generation = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE / 2);
+    private long generation = ThreadLocalRandom.current().nextLong(1, MAX_FIRST_GENERATION);
 
     private long steps;
 

@@ -1,14 +1,11 @@
 package dev.edgetrainer.server.training;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
 import dev.edgetrainer.model.graph.PretrainingHistory;
 import dev.edgetrainer.server.model.ModelEngine;
-import io.swagger.v3.oas.annotations.Operation;
-import io.swagger.v3.oas.annotations.media.Content;
-import io.swagger.v3.oas.annotations.media.ExampleObject;
-import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
 import org.springframework.http.MediaType;
@@ -20,7 +17,9 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 /**
  * The loss curve: the model file's pretraining, then every train step on this device
  * since startup ({@code GET /train/history}), and new steps as they happen
- * ({@code GET /train/history/stream}, server-sent events).
+ * ({@code GET /train/history/stream}, server-sent events, written for
+ * {@link LossHistoryPublisher}). The OpenAPI text and examples are in
+ * {@code resources/openapi/operations}.
  */
 @RestController
 @Tag(name = "training")
@@ -29,24 +28,15 @@ class LossHistoryController {
     /** More epochs than this are thinned out evenly: a chart shows no more. */
     static final int MAX_PRETRAINING_POINTS = 1000;
 
-    static final String DEVICE_EXAMPLE = """
-            {"generation":4711,"full":true,"stepsPerPoint":1,"steps":2,"points":[
-              {"seq":1,"step":601,"loss":0.42,"at":"2025-01-01T12:00:00.010Z"},
-              {"seq":2,"step":602,"loss":0.39,"at":"2025-01-01T12:00:00.012Z"}]}""";
-
-    static final String EXAMPLE = "{\"pretraining\":{\"samples\":60000,\"batchSize\":100,\"epochs\":100,"
-            + "\"points\":[{\"epoch\":1,\"loss\":0.83},{\"epoch\":2,\"loss\":0.61}]},\"device\":" + DEVICE_EXAMPLE
-            + "}";
-
     private final LossHistory history;
 
-    private final LossHistoryStream stream;
+    private final LossHistoryPublisher publisher;
 
     private final ModelEngine engine;
 
-    LossHistoryController(LossHistory history, LossHistoryStream stream, ModelEngine engine) {
+    LossHistoryController(LossHistory history, LossHistoryPublisher publisher, ModelEngine engine) {
         this.history = history;
-        this.stream = stream;
+        this.publisher = publisher;
         this.engine = engine;
     }
 
@@ -84,30 +74,47 @@ class LossHistoryController {
     }
 
     @GetMapping("/train/history")
-    @Operation(summary = "The loss curve: pretraining, then every train step on this device since startup",
-            description = "Device steps are kept in at most " + LossHistory.CAPACITY + " points; when more steps "
-                    + "were taken each point is the mean of several (stepsPerPoint). Pass back after=<seq of the "
-                    + "last point> and generation=<generation> to get only newer points (full=false).",
-            responses = @ApiResponse(responseCode = "200", content = @Content(examples = @ExampleObject(EXAMPLE))))
     HistoryView history(@RequestParam(defaultValue = "-1") long after,
             @RequestParam(defaultValue = "0") long generation) {
         return new HistoryView(Pretraining.of(engine.info().pretraining()), history.since(after, generation));
     }
 
+    /**
+     * The request thread returns at once (Spring MVC async); the publisher thread writes
+     * the events.
+     */
     @GetMapping(path = "/train/history/stream", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
-    @Operation(summary = "New device training steps as server-sent events",
-            description = "Each 'history' event carries the device part of /train/history: first what the client "
-                    + "lacks (given after and generation), then new points at most four times a second while "
-                    + "training runs. The stream ends after five minutes; reconnect with the last seq. At most "
-                    + LossHistoryStream.MAX_SUBSCRIBERS + " streams at once (503 beyond).",
-            responses = {
-                    @ApiResponse(responseCode = "200",
-                            content = @Content(mediaType = MediaType.TEXT_EVENT_STREAM_VALUE,
-                                    examples = @ExampleObject("event:history\ndata:" + DEVICE_EXAMPLE + "\n\n"))),
-                    @ApiResponse(responseCode = "503", description = "too many streams open; see Retry-After") })
     SseEmitter stream(@RequestParam(defaultValue = "-1") long after,
             @RequestParam(defaultValue = "0") long generation) {
-        return stream.subscribe(after, generation);
+        SseEmitter emitter = new SseEmitter(LossHistoryPublisher.LIFETIME.toMillis());
+        EventStream events = new EventStream(emitter);
+        // Ending on timeout without an error: the client simply reconnects.
+        emitter.onTimeout(emitter::complete);
+        emitter.onCompletion(() -> publisher.unsubscribe(events));
+        emitter.onError(e -> publisher.unsubscribe(events));
+        // Events sent before the response starts are buffered by the emitter.
+        publisher.subscribe(events, after, generation);
+        return emitter;
+    }
+
+    /** One client's stream: each slice is a {@code history} event with a JSON body. */
+    private record EventStream(SseEmitter emitter) implements LossHistoryPublisher.Stream {
+
+        @Override
+        public void send(LossHistory.Slice slice) throws IOException {
+            emitter.send(SseEmitter.event().name("history").data(slice, MediaType.APPLICATION_JSON));
+        }
+
+        @Override
+        public void keepAlive() throws IOException {
+            emitter.send(SseEmitter.event().comment("keep-alive"));
+        }
+
+        @Override
+        public void end() {
+            emitter.complete();
+        }
+
     }
 
 }

@@ -7,20 +7,20 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
-import dev.edgetrainer.model.data.IdxFormatException;
 import dev.edgetrainer.model.data.IdxImages;
 import dev.edgetrainer.model.data.IdxReader;
+import dev.edgetrainer.model.tensor.Signature;
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.server.inference.ImageDecoder;
 import dev.edgetrainer.server.model.JsonTensors;
 import dev.edgetrainer.server.model.ModelEngine;
 import dev.edgetrainer.server.model.ModelInfo;
-import dev.edgetrainer.server.system.ApiException;
+import dev.edgetrainer.server.system.BadInputException;
 import dev.edgetrainer.server.system.EdgeProperties;
 import dev.edgetrainer.server.system.EdgeProperties.Invert;
+import dev.edgetrainer.server.system.UnsupportedContentException;
 import tools.jackson.databind.JsonNode;
 
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
 /**
@@ -50,9 +50,7 @@ class TrainingDataReader {
 
     ModelInfo.Train spec() {
         return info.trainSpec()
-            .orElseThrow(() -> new ApiException(HttpStatus.CONFLICT, null,
-                    "this model has no trainable 'train(x, y)' signature; its signatures are "
-                            + info.signatures().stream().map(s -> s.key()).toList()));
+            .orElseThrow(() -> new NotTrainableException(info.signatures().stream().map(Signature::key).toList()));
     }
 
     /**
@@ -72,7 +70,7 @@ class TrainingDataReader {
             for (int i = 0; i < labels.length; i++) {
                 float v = ys.values()[i];
                 if (v != Math.rint(v)) {
-                    throw ApiException.badInput("y[" + i + "]", "y[" + i + "] must be a class index, got " + v);
+                    throw new BadInputException("y[" + i + "]", "y[" + i + "] must be a class index, got " + v);
                 }
                 labels[i] = (int) v;
             }
@@ -82,7 +80,7 @@ class TrainingDataReader {
             targets = ys.values();
         }
         else {
-            throw ApiException.badInput("y", "y has shape " + Arrays.toString(shape) + "; give one class index per "
+            throw new BadInputException("y", "y has shape " + Arrays.toString(shape) + "; give one class index per "
                     + "sample or rows of " + width + " values");
         }
         checkPairs(count, targets.length / width, "y");
@@ -92,10 +90,10 @@ class TrainingDataReader {
     /** Image parts with a label part each (a class index or name). */
     TrainingData images(List<byte[]> images, List<String> labels) {
         spec();
-        ImageDecoder imageDecoder = decoder.orElseThrow(() -> new ApiException(HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-                "Content-Type", "this model does not take images; send JSON {\"x\": ..., \"y\": ...}"));
+        ImageDecoder imageDecoder = decoder.orElseThrow(() -> new UnsupportedContentException("Content-Type",
+                "this model does not take images; send JSON {\"x\": ..., \"y\": ...}"));
         if (images.isEmpty()) {
-            throw ApiException.badInput("image", "no image part was sent");
+            throw new BadInputException("image", "no image part was sent");
         }
         checkPairs(images.size(), labels.size(), "label");
         int size = imageDecoder.rows() * imageDecoder.cols();
@@ -113,24 +111,22 @@ class TrainingDataReader {
         spec();
         IdxImages pixels;
         byte[] classes;
+        // The stream names are the part names: an IdxFormatException blames its part.
         try {
             pixels = IdxReader.readImages(images, "images");
             classes = IdxReader.readLabels(labels, "labels");
         }
-        catch (IdxFormatException e) {
-            throw ApiException.badInput(e.getMessage().startsWith("labels") ? "labels" : "images", e.getMessage());
-        }
         catch (IOException e) {
-            throw ApiException.badInput("images", "cannot read the IDX files: " + e.getMessage());
+            throw new BadInputException("images", "cannot read the IDX files: " + e.getMessage());
         }
         int[] sample = info.sampleShape();
         if (sample.length < 2 || pixels.rows() != sample[0] || pixels.cols() != sample[1]
                 || Arrays.stream(sample).skip(2).anyMatch(d -> d != 1)) {
-            throw ApiException.badInput("images", "the IDX images are " + pixels.rows() + "x" + pixels.cols()
+            throw new BadInputException("images", "the IDX images are " + pixels.rows() + "x" + pixels.cols()
                     + "; the model takes " + Arrays.toString(sample));
         }
         if (pixels.count() == 0) {
-            throw ApiException.badInput("images", "the IDX file holds no images");
+            throw new BadInputException("images", "the IDX file holds no images");
         }
         checkPairs(pixels.count(), classes.length, "labels");
         int[] indices = new int[classes.length];
@@ -152,7 +148,7 @@ class TrainingDataReader {
             return Integer.parseInt(trimmed);
         }
         catch (NumberFormatException e) {
-            throw ApiException.badInput(field, field + " '" + label + "' is neither a class index nor one of " + names);
+            throw new BadInputException(field, field + " '" + label + "' is neither a class index nor one of " + names);
         }
     }
 
@@ -161,7 +157,7 @@ class TrainingDataReader {
         float[] out = new float[labels.length * width];
         for (int i = 0; i < labels.length; i++) {
             if (labels[i] < 0 || labels[i] >= width) {
-                throw ApiException.badInput(field + "[" + i + "]",
+                throw new BadInputException(field + "[" + i + "]",
                         field + "[" + i + "] is " + labels[i] + "; class indices run from 0 to " + (width - 1));
             }
             out[i * width + labels[i]] = 1f;
@@ -171,7 +167,7 @@ class TrainingDataReader {
 
     private static void checkPairs(int samples, int labels, String field) {
         if (samples != labels) {
-            throw ApiException.badInput(field, samples + " samples but " + labels + " " + field.toLowerCase(Locale.ROOT)
+            throw new BadInputException(field, samples + " samples but " + labels + " " + field.toLowerCase(Locale.ROOT)
                     + "; they must pair up one to one");
         }
     }

@@ -1,6 +1,6 @@
 package dev.edgetrainer.server.training;
 
-import dev.edgetrainer.server.system.ApiException;
+import dev.edgetrainer.server.system.BadInputException;
 import dev.edgetrainer.server.system.EdgeProperties;
 
 /** How to train on a posted batch; missing values come from {@code edge.train.*}. */
@@ -11,11 +11,11 @@ record TrainingOptions(int epochs, int batchSize, boolean shuffle, boolean async
         int e = epochs == null ? defaults.epochs() : epochs;
         int b = batchSize == null ? defaults.batchSize() : batchSize;
         if (e < 1 || e > defaults.maxEpochs()) {
-            throw ApiException.badInput("epochs",
+            throw new BadInputException("epochs",
                     "epochs must be between 1 and " + defaults.maxEpochs() + ", got " + e);
         }
         if (b < 1) {
-            throw ApiException.badInput("batchSize", "batchSize must be at least 1, got " + b);
+            throw new BadInputException("batchSize", "batchSize must be at least 1, got " + b);
         }
         return new TrainingOptions(e, b, shuffle == null ? defaults.shuffle() : shuffle, async != null && async);
     }

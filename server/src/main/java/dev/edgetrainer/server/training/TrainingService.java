@@ -19,7 +19,7 @@ import dev.edgetrainer.server.inference.RecentSamples;
 import dev.edgetrainer.server.model.ModelEngine;
 import dev.edgetrainer.server.model.ModelInfo;
 import dev.edgetrainer.server.model.TaskKind;
-import dev.edgetrainer.server.system.ApiException;
+import dev.edgetrainer.server.system.BadInputException;
 import dev.edgetrainer.server.system.EdgeProperties;
 import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
@@ -78,7 +78,8 @@ class TrainingService {
 
     /**
      * Starts a job on checked data.
-     * @throws ApiException 409 while another job runs, 503 when the queue is full
+     * @throws TrainingRunningException while another job runs
+     * @throws dev.edgetrainer.server.model.QueueFullException when the queue is full
      * @throws UnsupportedOpsException when the model's train signature needs ops this
      * runtime lacks
      */
@@ -88,13 +89,12 @@ class TrainingService {
             throw new UnsupportedOpsException(spec.signature(), missing);
         }
         if (active != null && !active.isFinished()) {
-            throw ApiException.conflict(null,
-                    "training job " + active.id + " is still running; poll /train/jobs/" + active.id + " or DELETE it");
+            throw new TrainingRunningException(active.id);
         }
         int fixed = spec.x().dim(0);
         int batchSize = fixed > 0 ? fixed : Math.min(options.batchSize(), data.count());
         if (fixed > 0 && data.count() % fixed != 0) {
-            throw ApiException.badInput("x", "this model trains on batches of exactly " + fixed + " samples; "
+            throw new BadInputException("x", "this model trains on batches of exactly " + fixed + " samples; "
                     + data.count() + " is not a multiple of it");
         }
         TrainingJob job = new TrainingJob(UUID.randomUUID().toString(), data, options, batchSize, engine, spec,
@@ -148,14 +148,13 @@ class TrainingService {
     synchronized TrainingJob job(String id) {
         TrainingJob job = jobs.get(id);
         if (job == null) {
-            throw ApiException.notFound("id",
-                    "there is no training job '" + id + "' (finished jobs are kept: " + settings.jobsKept() + ")");
+            throw new JobNotFoundException(id, settings.jobsKept());
         }
         return job;
     }
 
-    synchronized List<TrainingJob.JobView> jobs() {
-        List<TrainingJob.JobView> views = new ArrayList<>(jobs.values().stream().map(TrainingJob::view).toList());
+    synchronized List<JobView> jobs() {
+        List<JobView> views = new ArrayList<>(jobs.values().stream().map(TrainingJob::view).toList());
         Collections.reverse(views);
         return views;
     }
@@ -171,7 +170,7 @@ class TrainingService {
 
     /** Called on the interpreter thread when a job ends. */
     private void finished(TrainingJob job) {
-        TrainingJob.JobView view = job.view();
+        JobView view = job.view();
         if (view.durationMs() != null && view.step() > 0 && view.durationMs() > 0) {
             nanosPerSample = view.durationMs() * 1e6 / ((double) job.samples * Math.max(1, view.epoch()));
         }

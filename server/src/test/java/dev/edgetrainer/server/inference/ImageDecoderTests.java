@@ -10,7 +10,7 @@ import java.util.Arrays;
 import javax.imageio.ImageIO;
 
 import dev.edgetrainer.server.TestFixtures;
-import dev.edgetrainer.server.system.ApiException;
+import dev.edgetrainer.server.system.BadInputException;
 import dev.edgetrainer.server.system.EdgeProperties.Invert;
 import org.junit.jupiter.api.Test;
 
@@ -76,10 +76,10 @@ class ImageDecoderTests {
         byte[] gif = encode(new BufferedImage(4, 4, BufferedImage.TYPE_BYTE_INDEXED), "gif");
 
         assertThatThrownBy(() -> decoder.decode("hello".getBytes(), "image[2]", Invert.AUTO))
-            .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.field()).isEqualTo("image[2]"));
-        assertThatThrownBy(() -> decoder.decode(truncated, "image", Invert.AUTO)).isInstanceOf(ApiException.class)
+            .isInstanceOfSatisfying(BadInputException.class, e -> assertThat(e.field()).isEqualTo("image[2]"));
+        assertThatThrownBy(() -> decoder.decode(truncated, "image", Invert.AUTO)).isInstanceOf(BadInputException.class)
             .hasMessageContaining("not a readable");
-        assertThatThrownBy(() -> decoder.decode(gif, "image", Invert.AUTO)).isInstanceOf(ApiException.class)
+        assertThatThrownBy(() -> decoder.decode(gif, "image", Invert.AUTO)).isInstanceOf(BadInputException.class)
             .hasMessageContaining("only PNG and JPEG");
     }
 
@@ -87,7 +87,7 @@ class ImageDecoderTests {
     void hugeDimensionsAreRefusedFromTheHeader() throws IOException {
         byte[] big = encode(new BufferedImage(2000, 1000, BufferedImage.TYPE_BYTE_GRAY), "png");
 
-        assertThatThrownBy(() -> decoder.decode(big, "image", Invert.AUTO)).isInstanceOf(ApiException.class)
+        assertThatThrownBy(() -> decoder.decode(big, "image", Invert.AUTO)).isInstanceOf(BadInputException.class)
             .hasMessageContaining("2000x1000 pixels; the limit is 1000000");
     }
 
@@ -95,7 +95,7 @@ class ImageDecoderTests {
     void theInvertParameterIsParsedStrictly() {
         assertThat(ImageDecoder.invert(null, Invert.NEVER)).isEqualTo(Invert.NEVER);
         assertThat(ImageDecoder.invert("Always", Invert.NEVER)).isEqualTo(Invert.ALWAYS);
-        assertThatThrownBy(() -> ImageDecoder.invert("maybe", Invert.AUTO)).isInstanceOf(ApiException.class);
+        assertThatThrownBy(() -> ImageDecoder.invert("maybe", Invert.AUTO)).isInstanceOf(BadInputException.class);
     }
 
 }

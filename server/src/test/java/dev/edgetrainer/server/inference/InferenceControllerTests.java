@@ -2,8 +2,9 @@ package dev.edgetrainer.server.inference;
 
 import java.util.List;
 
+import dev.edgetrainer.server.model.QueueFullException;
 import dev.edgetrainer.server.model.WeightsRef;
-import dev.edgetrainer.server.system.ApiException;
+import dev.edgetrainer.server.system.BadInputException;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -75,7 +76,7 @@ class InferenceControllerTests {
 
     @Test
     void serviceErrorsBecomeProblemsNamingTheField() throws Exception {
-        given(service.images(any(), any(), any())).willThrow(ApiException.badInput("image", "not a PNG"));
+        given(service.images(any(), any(), any())).willThrow(new BadInputException("image", "not a PNG"));
 
         mvc.perform(post("/infer").contentType(MediaType.IMAGE_PNG).content(new byte[] { 1 }))
             .andExpect(status().isBadRequest())
@@ -87,8 +88,7 @@ class InferenceControllerTests {
 
     @Test
     void aFullQueueIs503WithRetryAfter() throws Exception {
-        given(service.tensors(any(), any()))
-            .willThrow(ApiException.unavailable("busy", java.time.Duration.ofSeconds(3)));
+        given(service.tensors(any(), any())).willThrow(new QueueFullException(64, java.time.Duration.ofSeconds(3)));
 
         mvc.perform(post("/infer").contentType(MediaType.APPLICATION_JSON).content("{\"x\": [1]}"))
             .andExpect(status().isServiceUnavailable())

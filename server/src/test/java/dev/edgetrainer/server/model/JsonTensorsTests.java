@@ -3,7 +3,7 @@ package dev.edgetrainer.server.model;
 import dev.edgetrainer.model.tensor.DataType;
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.tensor.TensorSpec;
-import dev.edgetrainer.server.system.ApiException;
+import dev.edgetrainer.server.system.BadInputException;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -25,7 +25,7 @@ class JsonTensorsTests {
         try {
             JsonTensors.batch(JsonTensors.parse(json(text), "x", 1000), SPEC, "x");
         }
-        catch (ApiException e) {
+        catch (BadInputException e) {
             return e.field();
         }
         throw new AssertionError(text + " was accepted");
@@ -62,7 +62,8 @@ class JsonTensorsTests {
 
     @Test
     void tooManyValuesAreRefusedBeforeParsingThem() {
-        assertThatThrownBy(() -> JsonTensors.parse(json("[[1,2,3],[4,5,6]]"), "x", 5)).isInstanceOf(ApiException.class)
+        assertThatThrownBy(() -> JsonTensors.parse(json("[[1,2,3],[4,5,6]]"), "x", 5))
+            .isInstanceOf(BadInputException.class)
             .hasMessageContaining("more than 5 values");
     }
 

@@ -20,7 +20,7 @@ import dev.edgetrainer.model.graph.MlpModelWriter;
 import dev.edgetrainer.model.graph.PretrainingHistory;
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.server.TestFixtures;
-import dev.edgetrainer.server.system.ApiException;
+import dev.edgetrainer.server.system.EdgeException;
 import dev.edgetrainer.server.system.EdgeProperties;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -29,7 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
-import org.springframework.http.HttpStatus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -109,8 +108,8 @@ class ModelEngineTests {
         engine.submit(TaskKind.INFER, model -> null);
 
         assertThatThrownBy(() -> engine.submit(TaskKind.INFER, model -> null))
-            .isInstanceOfSatisfying(ApiException.class, e -> {
-                assertThat(e.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+            .isInstanceOfSatisfying(QueueFullException.class, e -> {
+                assertThat(e.kind()).isEqualTo(EdgeException.Kind.BUSY);
                 assertThat(e.retryAfter()).isEqualTo(Duration.ofSeconds(2));
             });
         assertThat(engine.state().rejectedTasks()).isEqualTo(1);
@@ -140,7 +139,8 @@ class ModelEngineTests {
         assertThat(slow).isCompleted();
         assertThat(queued.get()).isEqualTo(10);
         assertThat(engine.isRunning()).isFalse();
-        assertThatThrownBy(() -> engine.submit(TaskKind.INFER, model -> null)).isInstanceOf(ApiException.class)
+        assertThatThrownBy(() -> engine.submit(TaskKind.INFER, model -> null))
+            .isInstanceOf(EngineStoppingException.class)
             .hasMessageContaining("shutting down");
     }
 
@@ -159,7 +159,7 @@ class ModelEngineTests {
         engine.close();
 
         assertThatThrownBy(late::get).isInstanceOf(ExecutionException.class)
-            .hasCauseInstanceOf(ApiException.class)
+            .hasCauseInstanceOf(EngineStoppingException.class)
             .hasMessageContaining("stopped before this task ran");
     }
 

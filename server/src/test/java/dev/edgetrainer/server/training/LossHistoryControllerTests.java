@@ -27,7 +27,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 @WebMvcTest(LossHistoryController.class)
-@Import({ LossHistory.class, LossHistoryStream.class })
+@Import({ LossHistory.class, LossHistoryPublisher.class })
 class LossHistoryControllerTests {
 
     @Autowired
@@ -37,7 +37,7 @@ class LossHistoryControllerTests {
     LossHistory history;
 
     @Autowired
-    LossHistoryStream stream;
+    LossHistoryPublisher publisher;
 
     @MockitoBean
     ModelEngine engine;
@@ -114,7 +114,7 @@ class LossHistoryControllerTests {
 
     @Test
     void beyondTheBoundStreamsAreRefusedWith503() throws Exception {
-        while (stream.subscribers() < LossHistoryStream.MAX_SUBSCRIBERS) {
+        while (publisher.subscribers() < LossHistoryPublisher.MAX_SUBSCRIBERS) {
             mvc.perform(get("/train/history/stream")).andExpect(request().asyncStarted());
         }
 

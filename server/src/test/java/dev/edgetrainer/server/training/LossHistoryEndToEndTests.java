@@ -101,12 +101,12 @@ class LossHistoryEndToEndTests extends RunningServer {
     void streamsAreBoundedAndClientsThatLeaveFreeTheirPlaceQuietly(CapturedOutput output) throws Exception {
         List<Stream> streams = new ArrayList<>();
         try {
-            for (int i = 0; i <= LossHistoryStream.MAX_SUBSCRIBERS; i++) {
+            for (int i = 0; i <= LossHistoryPublisher.MAX_SUBSCRIBERS; i++) {
                 streams.add(open(-1, 0));
             }
             List<Stream> served = streams.stream().filter(s -> s.response.statusCode() == 200).toList();
             List<Stream> refused = streams.stream().filter(s -> s.response.statusCode() == 503).toList();
-            assertThat(served).hasSizeBetween(1, LossHistoryStream.MAX_SUBSCRIBERS);
+            assertThat(served).hasSizeBetween(1, LossHistoryPublisher.MAX_SUBSCRIBERS);
             assertThat(refused).hasSize(streams.size() - served.size());
             assertThat(refused.get(0).response.headers().firstValue("Retry-After")).isPresent();
             assertThat(refused.get(0).response.headers().firstValue("Content-Type"))
@@ -120,7 +120,7 @@ class LossHistoryEndToEndTests extends RunningServer {
         int status = 0;
         for (int attempt = 0; attempt < 50 && status != 200; attempt++) {
             trainSync(2, 2, 1);
-            Thread.sleep(2 * LossHistoryStream.TICK.toMillis());
+            Thread.sleep(2 * LossHistoryPublisher.TICK.toMillis());
             try (Stream again = open(-1, 0)) {
                 status = again.response.statusCode();
             }

@@ -67,4 +67,14 @@ class LossHistoryTests {
         assertThat(slice.points().get(0).at()).isEqualTo(T0.plusMillis(8));
     }
 
+    @Test
+    void theGenerationSurvivesABrowserThatReadsJsonNumbersAsDoubles() {
+        for (int run = 0; run < 100; run++) {
+            long generation = new LossHistory().generation();
+
+            assertThat(generation).isPositive().isLessThan(1L << 53);
+            assertThat((long) (double) generation).isEqualTo(generation);
+        }
+    }
+
 }

@@ -3,7 +3,6 @@ package dev.edgetrainer.server.training;
 import java.time.Instant;
 import java.util.List;
 
-import dev.edgetrainer.server.system.ApiException;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -45,8 +44,8 @@ class TrainingControllerTests {
     private static TrainingJob job(TrainingJob.Status status) {
         TrainingJob job = mock(TrainingJob.class);
         given(job.status()).willReturn(status);
-        given(job.view()).willReturn(new TrainingJob.JobView("j1", status, false, 2, 2, 4, 4, 2, 1, 0.5,
-                List.of(0.7, 0.5), Instant.EPOCH, Instant.EPOCH, Instant.EPOCH, 3L, null, null, null));
+        given(job.view()).willReturn(new JobView("j1", status, false, 2, 2, 4, 4, 2, 1, 0.5, List.of(0.7, 0.5),
+                Instant.EPOCH, Instant.EPOCH, Instant.EPOCH, 3L, null, null, null));
         return job;
     }
 
@@ -77,18 +76,32 @@ class TrainingControllerTests {
             .andExpect(header().string("Location", "/train/jobs/j1"));
     }
 
-    @Test
-    void aNonFiniteLossIs422() throws Exception {
+    /** A quick JSON job that failed with this error. */
+    private void failsQuickly(String error, boolean nonFiniteLoss) {
         given(reader.json(any(), any())).willReturn(DATA);
         TrainingJob job = job(TrainingJob.Status.FAILED);
-        given(job.producedNonFiniteLoss()).willReturn(true);
-        given(job.error()).willReturn("step 1 produced loss NaN; the weights were put back");
+        given(job.producedNonFiniteLoss()).willReturn(nonFiniteLoss);
+        given(job.error()).willReturn(error);
         given(training.start(any(), any(), any())).willReturn(job);
         given(training.awaitQuickly(job)).willReturn(true);
+    }
+
+    @Test
+    void aNonFiniteLossIs422() throws Exception {
+        failsQuickly("step 1 produced loss NaN; the weights were put back", true);
 
         mvc.perform(post("/train").contentType(MediaType.APPLICATION_JSON).content("{\"x\": [[1]], \"y\": [0]}"))
             .andExpect(status().isUnprocessableContent())
             .andExpect(jsonPath("$.detail").value(org.hamcrest.Matchers.containsString("put back")));
+    }
+
+    @Test
+    void aJobThatFailsOtherwiseIsTheServersFault() throws Exception {
+        failsQuickly("step 1 failed: the interpreter returned an error", false);
+
+        mvc.perform(post("/train").contentType(MediaType.APPLICATION_JSON).content("{\"x\": [[1]], \"y\": [0]}"))
+            .andExpect(status().isInternalServerError())
+            .andExpect(jsonPath("$.detail").value(org.hamcrest.Matchers.containsString("step 1 failed")));
     }
 
     @Test
@@ -116,7 +129,7 @@ class TrainingControllerTests {
         TrainingJob running = job(TrainingJob.Status.RUNNING);
         given(training.job("j1")).willReturn(running);
         given(training.cancel("j1")).willReturn(running);
-        given(training.job("nope")).willThrow(ApiException.notFound("id", "there is no training job 'nope'"));
+        given(training.job("nope")).willThrow(new JobNotFoundException("nope", 20));
 
         mvc.perform(get("/train/jobs/j1")).andExpect(status().isOk()).andExpect(jsonPath("$.step").value(4));
         mvc.perform(delete("/train/jobs/j1")).andExpect(status().isAccepted());

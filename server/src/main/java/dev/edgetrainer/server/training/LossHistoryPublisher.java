@@ -8,31 +8,28 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import dev.edgetrainer.server.system.ApiException;
+import dev.edgetrainer.server.model.EngineStoppingException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.context.SmartLifecycle;
-import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
-import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
- * Pushes new {@link LossHistory} points to dashboards as server-sent events. The request
- * thread returns at once (Spring MVC async); one publisher thread looks at the history a
- * few times a second and sends each subscriber what it lacks, so many steps become one
- * event and the interpreter thread never waits for a browser. Subscribers are bounded
- * (503 beyond {@link #MAX_SUBSCRIBERS}) and every stream ends after {@link #LIFETIME}
- * (the client reconnects where it left off), so a forgotten tab holds nothing for long.
- * Stopped before the web server's graceful shutdown, so open streams never delay it. A
- * browser that stops reading without closing can hold the publisher in a write until
- * Tomcat's write timeout ends it; the other dashboards' updates wait that long, training
- * never does.
+ * Pushes new {@link LossHistory} points to open streams (the web layer turns them into
+ * server-sent events). One publisher thread looks at the history a few times a second and
+ * sends each subscriber what it lacks, so many steps become one event and the interpreter
+ * thread never waits for a browser. Subscribers are bounded ({@link #MAX_SUBSCRIBERS})
+ * and every stream is meant to end after {@link #LIFETIME} (the client reconnects where
+ * it left off), so a forgotten tab holds nothing for long. Stopped before the web
+ * server's graceful shutdown, so open streams never delay it. A client that stops reading
+ * without closing can hold the publisher in a write until the server's write timeout ends
+ * it; the other streams' updates wait that long, training never does.
  */
 @Component
-class LossHistoryStream implements SmartLifecycle {
+class LossHistoryPublisher implements SmartLifecycle {
 
-    private static final Logger log = LoggerFactory.getLogger(LossHistoryStream.class);
+    private static final Logger log = LoggerFactory.getLogger(LossHistoryPublisher.class);
 
     static final int MAX_SUBSCRIBERS = 8;
 
@@ -40,47 +37,66 @@ class LossHistoryStream implements SmartLifecycle {
 
     static final Duration TICK = Duration.ofMillis(250);
 
-    /** A comment now and then finds browsers that went away without closing. */
+    /** A keep-alive now and then finds clients that went away without closing. */
     static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
+
+    private static final Duration RETRY_AFTER = Duration.ofSeconds(30);
 
     private final LossHistory history;
 
     private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
 
-    private final Duration retryAfter = Duration.ofSeconds(30);
-
     private ScheduledExecutorService publisher;
 
     private long lastKeepAlive = System.nanoTime();
 
-    LossHistoryStream(LossHistory history) {
+    LossHistoryPublisher(LossHistory history) {
         this.history = history;
     }
 
     /**
-     * A stream starting with the points the client lacks.
-     * @throws ApiException 503 when {@link #MAX_SUBSCRIBERS} streams are open
+     * Where a subscriber's updates go: the web layer's connection to one client. Called
+     * on the publisher thread only.
      */
-    SseEmitter subscribe(long afterSeq, long knownGeneration) {
-        SseEmitter emitter = new SseEmitter(LIFETIME.toMillis());
-        Subscriber subscriber = new Subscriber(emitter, afterSeq, knownGeneration);
+    interface Stream {
+
+        /**
+         * @throws IOException when the client has gone
+         */
+        void send(LossHistory.Slice slice) throws IOException;
+
+        /**
+         * @throws IOException when the client has gone
+         */
+        void keepAlive() throws IOException;
+
+        /** Ends the stream normally; the client reconnects if it wants more. */
+        void end();
+
+    }
+
+    /**
+     * Starts sending {@code stream} the points the client lacks, then new ones.
+     * @throws TooManyStreamsException when {@link #MAX_SUBSCRIBERS} streams are open
+     * @throws EngineStoppingException when the server is shutting down
+     */
+    void subscribe(Stream stream, long afterSeq, long knownGeneration) {
+        Subscriber subscriber = new Subscriber(stream, afterSeq, knownGeneration);
         synchronized (subscribers) {
             if (!isRunning()) {
-                throw ApiException.unavailable("the server is stopping", retryAfter);
+                throw new EngineStoppingException("the server is stopping", RETRY_AFTER);
             }
             if (subscribers.size() >= MAX_SUBSCRIBERS) {
-                throw ApiException.unavailable(MAX_SUBSCRIBERS + " loss streams are open already; poll "
-                        + "/train/history instead or retry later", retryAfter);
+                throw new TooManyStreamsException(MAX_SUBSCRIBERS, RETRY_AFTER);
             }
             subscribers.add(subscriber);
-            // Ending on timeout without an error: the client simply reconnects.
-            emitter.onTimeout(emitter::complete);
-            emitter.onCompletion(() -> subscribers.remove(subscriber));
-            emitter.onError(e -> subscribers.remove(subscriber));
-            // Sent before the response starts are buffered by the emitter.
             publisher.execute(() -> send(subscriber, true));
         }
-        return emitter;
+    }
+
+    /** The client went away or its stream ended: nothing more is sent to it. */
+    void unsubscribe(Stream stream) {
+        subscribers.removeIf(subscriber -> subscriber.stream == stream);
     }
 
     int subscribers() {
@@ -99,7 +115,12 @@ class LossHistoryStream implements SmartLifecycle {
                 send(subscriber, false);
             }
             else if (keepAlive) {
-                emit(subscriber, SseEmitter.event().comment("keep-alive"));
+                try {
+                    subscriber.stream.keepAlive();
+                }
+                catch (IOException | IllegalStateException e) {
+                    gone(subscriber);
+                }
             }
         }
     }
@@ -111,25 +132,25 @@ class LossHistoryStream implements SmartLifecycle {
             subscriber.steps = slice.steps();
             return;
         }
-        if (emit(subscriber, SseEmitter.event().name("history").data(slice, MediaType.APPLICATION_JSON))) {
-            subscriber.generation = slice.generation();
-            subscriber.steps = slice.steps();
-            subscriber.lastSeq = Math.max(subscriber.lastSeq, slice.lastSeq());
-        }
-    }
-
-    private boolean emit(Subscriber subscriber, SseEmitter.SseEventBuilder event) {
         try {
-            subscriber.emitter.send(event);
-            return true;
+            subscriber.stream.send(slice);
         }
         catch (IOException | IllegalStateException e) {
-            // The browser went away: complete without an error, which would only be
-            // rendered to a closed connection and logged.
-            subscribers.remove(subscriber);
-            subscriber.emitter.complete();
-            return false;
+            gone(subscriber);
+            return;
         }
+        subscriber.generation = slice.generation();
+        subscriber.steps = slice.steps();
+        subscriber.lastSeq = Math.max(subscriber.lastSeq, slice.lastSeq());
+    }
+
+    /**
+     * The client went away (or its stream already ended): ended without an error, which
+     * would only be reported to a closed connection and logged.
+     */
+    private void gone(Subscriber subscriber) {
+        subscribers.remove(subscriber);
+        subscriber.stream.end();
     }
 
     @Override
@@ -165,7 +186,7 @@ class LossHistoryStream implements SmartLifecycle {
             stopping.shutdownNow();
         }
         for (Subscriber subscriber : subscribers) {
-            subscriber.emitter.complete();
+            subscriber.stream.end();
         }
         subscribers.clear();
     }
@@ -179,7 +200,7 @@ class LossHistoryStream implements SmartLifecycle {
 
     private static final class Subscriber {
 
-        final SseEmitter emitter;
+        final Stream stream;
 
         long lastSeq;
 
@@ -187,8 +208,8 @@ class LossHistoryStream implements SmartLifecycle {
 
         long steps = -1;
 
-        Subscriber(SseEmitter emitter, long lastSeq, long generation) {
-            this.emitter = emitter;
+        Subscriber(Stream stream, long lastSeq, long generation) {
+            this.stream = stream;
             this.lastSeq = lastSeq;
             this.generation = generation;
         }
