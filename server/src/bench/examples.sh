@@ -5,7 +5,7 @@
 #
 #   server/src/bench/examples.sh [JAR]        (from the repository root, after ./mvnw package)
 #
-# Needs java 17, curl and Debian's dataset-fashion-mnist. Bounded: the server is stopped at the end.
+# Needs java 17, curl, jq and Debian's dataset-fashion-mnist. Bounded: the server is stopped at the end.
 set -euo pipefail
 
 JAR=$(realpath "${1:-server/target/edge-trainer.jar}")
@@ -61,9 +61,9 @@ show "curl -s $A $L/train/jobs"
 # What the dashboard at / reads: the page is open, the device's data needs the token.
 show "curl -s -o /dev/null -w '%{http_code} %{content_type}\\n' $L/"
 show "curl -s $L/model"
-show "curl -s $A $L/model"
+show "curl -s $A $L/model | jq -c 'del(.signatures)'"
 show "curl -s $A $L/model/status"
-show "curl -s $A $L/train/history"
+show "curl -s $A $L/train/history | jq -c '.pretraining.points |= .[:3] | .device.points |= .[-2:]'"
 HISTORY=$(curl -s -H "Authorization: Bearer $TOKEN" "$L/train/history")
 GEN=$(grep -oE '"generation":[0-9]+' <<<"$HISTORY" | cut -d: -f2)
 STEPS=$(grep -oE '"steps":[0-9]+' <<<"$HISTORY" | cut -d: -f2)

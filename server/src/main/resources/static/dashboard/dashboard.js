@@ -169,6 +169,16 @@ function locked(container, error) {
   }
 }
 
+/** The JSON answer of `path` for a panel, or null when it failed: the panel then says why. */
+async function jsonOrLocked(container, path) {
+  try {
+    return await json(path);
+  } catch (e) {
+    locked(container, e);
+    return null;
+  }
+}
+
 /** Runs fn now and then every `ms` while the page is visible. */
 function every(ms, fn) {
   const run = () => {
@@ -208,11 +218,15 @@ async function loadModel() {
     })));
   }
   add('Signatures', el('details', {}, el('summary', { text: model.signatures.map((s) => s.key).join(', ') }), signatures));
+  const roles = ['infer', 'train', 'save', 'restore'].map((role) => {
+    const key = model.roles[role];
+    return !key ? `${role}: none` : key === role ? role : `${role}: ${key}`;
+  });
+  add('Roles', roles.join(', '));
   const input = model.input.image ? `${model.input.image.rows}×${model.input.image.cols} grayscale image`
     : `[${model.input.shape.join(', ')}]`;
   add('Input', input);
-  const kind = model.output.kind === 'classes' ? 'class probabilities' : model.output.kind;
-  add('Output', `${kind}, ${model.output.classNames.length} classes: ${model.output.classNames.join(', ')}`);
+  add('Output', describeOutput(model.output));
   add('Checkpoints', model.checkpointStyle === 'PATH' ? 'the model\'s own save/restore (path style)'
     : model.checkpointStyle === 'TENSORS' ? 'weights files (tensor style)' : model.checkpointStyle.toLowerCase());
   const flex = [...new Set(Object.values(model.customOps).flat())].sort();
@@ -223,6 +237,32 @@ async function loadModel() {
   }
   const labels = $('train-label');
   labels.replaceChildren(...model.output.classNames.map((name, i) => el('option', { value: String(i), text: `${i}: ${name}` })));
+  // What the page can do with this model: a role it lacks, or labels for values, disables a form and says why.
+  const absent = model.absent || {};
+  unavailable('infer', !model.roles.infer ? `This model has no infer role: ${absent.infer}.` : null);
+  unavailable('train', !model.roles.train ? `This model has no train role: ${absent.train}.`
+    : model.output.kind === 'regression' ? 'This model predicts values, so it takes no labels: train it with JSON'
+      + ' {"x": ..., "y": [values]} (POST /train).' : null);
+}
+
+/** The output as words: its kind (edge.model.output) and the classes it tells apart. */
+function describeOutput(output) {
+  const names = `${output.classNames.length} classes: ${output.classNames.join(', ')}`;
+  switch (output.kind) {
+    case 'probabilities': return `class probabilities, ${names}`;
+    case 'logits': return `class logits (probabilities by softmax), ${names}`;
+    case 'binary': return `binary: the probability of ${output.classNames[1]}, from ${output.threshold} on; ${names}`;
+    case 'regression': return `regression: ${output.width} value${output.width === 1 ? '' : 's'} per sample`;
+    default: return output.kind;
+  }
+}
+
+function unavailable(form, reason) {
+  for (const control of $(`${form}-form`).querySelectorAll('input, select, button')) {
+    control.disabled = reason !== null;
+  }
+  $(`${form}-unavailable`).textContent = reason || '';
+  $(`${form}-unavailable`).hidden = reason === null;
 }
 
 async function loadStatus() {
@@ -421,11 +461,8 @@ async function readEvents(stream, onEvent) {
 
 async function loadSamples() {
   const grid = $('grid');
-  let recent;
-  try {
-    recent = await json('samples/recent');
-  } catch (e) {
-    locked(grid, e);
+  const recent = await jsonOrLocked(grid, 'samples/recent');
+  if (!recent) {
     return;
   }
   if (!recent.images) {
@@ -442,8 +479,11 @@ async function loadSamples() {
     }
     const kind = sample.correct === true ? 'right' : sample.correct === false ? 'wrong' : 'unknown';
     const symbol = kind === 'right' ? '✓ ' : kind === 'wrong' ? '✗ ' : '';
-    const predicted = `${sample.predicted.label} ${percent(sample.predicted.probability)}`;
-    let alt = `Predicted ${sample.predicted.label} (${percent(sample.predicted.probability)})`;
+    // A classifier's class and its probability; a regression model's values.
+    const predicted = sample.predicted ? `${sample.predicted.label} ${percent(sample.predicted.probability)}`
+      : sample.values.map((v) => number(v)).join(', ');
+    let alt = sample.predicted ? `Predicted ${sample.predicted.label} (${percent(sample.predicted.probability)})`
+      : `Predicted ${predicted}`;
     if (sample.truth) {
       labelled++;
       right += sample.correct ? 1 : 0;
@@ -482,6 +522,14 @@ $('infer-form').addEventListener('submit', async (event) => {
       method: 'POST', headers: { 'Content-Type': file.type || 'application/octet-stream' }, body: file,
     });
     const prediction = answer.predictions[0];
+    const preview = el('img', { src: URL.createObjectURL(file), alt: `The image sent: ${file.name}` });
+    if (!prediction.top) {
+      // A regression model answers values, not classes.
+      const values = el('p', { class: 'values', text: 'Predicted: ' + prediction.values.map((v) => number(v, 4)).join(', ') });
+      $('prediction').replaceChildren(preview, values);
+      loadSamples().catch(() => {});
+      return;
+    }
     const bars = el('ol', { class: 'bars', 'aria-label': `Top classes: ${prediction.top[0].label} first` });
     for (const ranked of prediction.top) {
       const fill = el('span', { class: 'fill' });
@@ -491,7 +539,6 @@ $('infer-form').addEventListener('submit', async (event) => {
         el('span', { class: 'track', 'aria-hidden': 'true' }, fill),
         el('span', { class: 'value', text: percent(ranked.probability) })));
     }
-    const preview = el('img', { src: URL.createObjectURL(file), alt: `The image sent: ${file.name}` });
     $('prediction').replaceChildren(preview, bars);
     loadSamples().catch(() => {});
   } catch (e) {
@@ -592,11 +639,8 @@ async function watchJobs() {
 
 async function loadCheckpoints() {
   const list = $('checkpoints');
-  let answer;
-  try {
-    answer = await json('checkpoints');
-  } catch (e) {
-    locked(list, e);
+  const answer = await jsonOrLocked(list, 'checkpoints');
+  if (!answer) {
     return;
   }
   $('checkpoints-empty').hidden = answer.checkpoints.length > 0;

@@ -15,6 +15,8 @@ import java.util.Set;
 import javax.imageio.ImageIO;
 
 import dev.edgetrainer.model.data.Dataset;
+import dev.edgetrainer.model.graph.MlpModelWriter;
+import dev.edgetrainer.model.graph.MlpSpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -152,7 +154,15 @@ class DashboardBrowserTests {
             assertThat(browser.byId("token-dialog").isDisplayed()).isFalse();
             // No federated learning on this server (GET /federated is 404): no panel.
             assertThat(browser.byId("federated").isDisplayed()).isFalse();
-            assertThat(browser.byId("device-id").getText()).isEqualTo("this device");
+            // The server names itself (edge.device.id, by default the host name).
+            String device = http.get()
+                .uri("/actuator/info")
+                .retrieve()
+                .body(JsonNode.class)
+                .get("device")
+                .get("id")
+                .asString();
+            assertThat(browser.byId("device-id").getText()).isEqualTo("device " + device);
             assertThat(scriptErrors(browser)).isEmpty();
         }
     }
@@ -278,9 +288,11 @@ class DashboardBrowserTests {
 
     @Test
     void aTokenPromptAppearsWhenTheDeviceNeedsOne() {
-        // The device names itself in /actuator/info (device.id), which the page shows.
+        // The device's name (edge.device.id) is device.id in /actuator/info, which the
+        // page
+        // shows.
         try (ConfigurableApplicationContext guarded = RunningServer.start(null, dir.resolve("guarded"),
-                "--edge.security.token=" + TOKEN, "--management.info.env.enabled=true", "--info.device.id=pi-17");
+                "--edge.security.token=" + TOKEN, "--edge.device.id=pi-17");
                 Browser browser = Browser.open(1280, 900)) {
             RestClient authorized = RunningServer.client(RunningServer.port(guarded), TOKEN);
             train(authorized, 30);
@@ -333,6 +345,38 @@ class DashboardBrowserTests {
             browser.await("the model", page -> browser.byId("model").getText().contains("Signatures"));
             browser.await("the unlocked checkpoint list", page -> browser.byId("checkpoints-empty").isDisplayed()
                     && !browser.byId("checkpoints").getText().contains("Needs the access token."));
+        }
+    }
+
+    @Test
+    void aRegressionModelShowsItsValuesAndTheTrainFormSaysWhyItTakesNoLabels() throws IOException {
+        MlpSpec spec = new MlpSpec(new int[] { 28, 28 }, new int[] { 8 }, 1, 0.05f, 1, MlpSpec.Head.LINEAR);
+        Path model = TestFixtures.writeModel(dir, "brightness.tflite", MlpModelWriter.write(spec));
+        Path file = dir.resolve("regression.png");
+        Files.write(file, TestFixtures.png(6));
+        try (ConfigurableApplicationContext values = RunningServer.start(model, dir.resolve("regression"));
+                Browser browser = Browser.open(1280, 900)) {
+            RestClient client = RunningServer.client(RunningServer.port(values), null);
+            client.post()
+                .uri("/infer")
+                .contentType(MediaType.IMAGE_PNG)
+                .body(TestFixtures.png(2))
+                .retrieve()
+                .toBodilessEntity();
+            browser.get("http://localhost:" + RunningServer.port(values) + "/");
+
+            browser.await("the model",
+                    page -> browser.byId("model").getText().contains("regression: 1 value per sample"));
+            assertThat(browser.byId("train-unavailable").getText()).contains("predicts values, so it takes no labels");
+            assertThat(browser.byId("train-image").isEnabled()).isFalse();
+            List<WebElement> cells = browser.await("the sample sent",
+                    page -> cellsWith(browser, "#grid li.unknown", 1));
+            assertThat(cells.get(0).findElement(By.className("caption")).getText()).matches("-?\\d+\\.\\d{3}");
+            browser.byId("infer-file").sendKeys(file.toString());
+            browser.find("#infer-form button[type=submit]").click();
+            browser.await("the values", page -> browser.findAll("#prediction .values").size() == 1);
+            assertThat(browser.find("#prediction .values").getText()).matches("Predicted: -?\\d+\\.\\d{4}");
+            assertThat(scriptErrors(browser)).isEmpty();
         }
     }
 

@@ -5,13 +5,17 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.stream.IntStream;
 
+import dev.edgetrainer.model.hosting.OutputKind;
+import dev.edgetrainer.model.runtime.InvalidInputException;
+import dev.edgetrainer.model.runtime.ModelException;
+import dev.edgetrainer.model.runtime.UnsupportedOpsException;
 import dev.edgetrainer.model.tensor.Tensor;
+import dev.edgetrainer.server.model.BatchInference;
 import dev.edgetrainer.server.model.JsonTensors;
-import dev.edgetrainer.server.model.LoadedModel;
 import dev.edgetrainer.server.model.ModelEngine;
+import dev.edgetrainer.server.model.ModelFaultException;
 import dev.edgetrainer.server.model.ModelInfo;
 import dev.edgetrainer.server.model.TaskKind;
 import dev.edgetrainer.server.model.WeightsRef;
@@ -26,7 +30,9 @@ import org.springframework.stereotype.Service;
 /**
  * Decodes and checks samples on the request thread, then runs one {@code infer} task per
  * request on the interpreter thread. Decoding in parallel outside the interpreter thread
- * keeps its time for the model alone.
+ * keeps its time for the model alone. Answers follow the model's output kind: classes
+ * with probabilities (from probabilities, logits or one binary probability and the
+ * threshold), or regression values.
  */
 @Service
 class InferenceService {
@@ -55,16 +61,25 @@ class InferenceService {
         this.decoder = ImageDecoder.forModel(info, properties.limits().maxImagePixels()).orElse(null);
     }
 
+    /**
+     * The infer role.
+     * @throws NotInferableException when the model has none
+     */
+    private ModelInfo.Infer spec() {
+        return info.requireInfer();
+    }
+
     /** The decoder for this model's input. */
     ImageDecoder decoder() {
         if (decoder == null) {
             throw new UnsupportedContentException("Content-Type",
-                    "this model takes " + info.infer().input() + ", not images; send JSON {\"x\": ...}");
+                    "this model takes " + spec().input() + ", not images; send JSON {\"x\": ...}");
         }
         return decoder;
     }
 
     InferenceResponse images(List<byte[]> images, String invert, Integer top) {
+        spec();
         if (images.isEmpty()) {
             throw new BadInputException("image", "no image was sent");
         }
@@ -81,8 +96,9 @@ class InferenceService {
     }
 
     InferenceResponse tensors(JsonNode x, Integer top) {
+        ModelInfo.Infer spec = spec();
         long sampleSize = Arrays.stream(info.sampleShape()).asLongStream().reduce(1, Math::multiplyExact);
-        Tensor batch = JsonTensors.batch(JsonTensors.parse(x, "x", sampleSize * maxSamples), info.infer().input(), "x");
+        Tensor batch = JsonTensors.batch(JsonTensors.parse(x, "x", sampleSize * maxSamples), spec.input(), "x");
         checkCount(batch.shape()[0], "x");
         return keep(run(batch, top), batch.floats());
     }
@@ -114,18 +130,18 @@ class InferenceService {
         List<RecentSamplesResponse.RecentSample> views = new ArrayList<>(samples.size());
         for (int i = 0; i < samples.size(); i++) {
             RecentSamples.Sample sample = samples.get(i);
-            InferenceResponse.Ranked predicted = answer.predictions().get(i).top().get(0);
+            InferenceResponse.Prediction prediction = answer.predictions().get(i);
+            // A classifier's predicted class (binary ones by the threshold); a regression
+            // model's values instead.
+            InferenceResponse.Ranked predicted = prediction.classIndex() == null ? null : new InferenceResponse.Ranked(
+                    prediction.classIndex(), prediction.label(), prediction.probability());
             RecentSamplesResponse.Truth truth = sample.label() < 0 ? null
-                    : new RecentSamplesResponse.Truth(sample.label(), className(sample.label()));
+                    : new RecentSamplesResponse.Truth(sample.label(), info.classNames().get(sample.label()));
             views.add(new RecentSamplesResponse.RecentSample(sample.pngDataUrl(),
-                    sample.source().name().toLowerCase(Locale.ROOT), sample.at(), predicted, truth,
-                    truth == null ? null : truth.index() == predicted.index()));
+                    sample.source().name().toLowerCase(Locale.ROOT), sample.at(), predicted, prediction.values(), truth,
+                    truth == null || predicted == null ? null : truth.index() == predicted.index()));
         }
         return new RecentSamplesResponse(true, views, answer.weights());
-    }
-
-    private String className(int index) {
-        return index < info.classNames().size() ? info.classNames().get(index) : String.valueOf(index);
     }
 
     private void checkCount(int count, String field) {
@@ -136,7 +152,7 @@ class InferenceService {
     }
 
     private int[] prependBatch(int n) {
-        int[] shape = info.infer().input().shape();
+        int[] shape = spec().input().shape();
         shape[0] = n;
         return shape;
     }
@@ -150,65 +166,55 @@ class InferenceService {
         if (k < 1) {
             throw new BadInputException("top", "top must be at least 1, got " + k);
         }
-        int ranked = Math.min(k, info.classNames().size());
+        ModelInfo.Output output = info.output();
+        int ranked = Math.min(k, output.classes());
+        ModelInfo.Infer spec = spec();
         return ModelEngine.await(engine.submit(kind, model -> {
-            Outputs outputs = infer(model, batch);
-            return new InferenceResponse(predictions(outputs, ranked), WeightsRef.of(engine));
+            BatchInference.Outputs outputs;
+            try {
+                outputs = BatchInference.run(model, info, batch);
+            }
+            catch (InvalidInputException | UnsupportedOpsException e) {
+                throw e;
+            }
+            catch (ModelException e) {
+                throw ModelFaultException.raise(engine.state(), "infer", spec.signature(),
+                        "input that fits its declared shape " + spec.input(), e);
+            }
+            engine.state().faultCleared("infer");
+            return new InferenceResponse(output.kind().setting(),
+                    output.kind() == OutputKind.BINARY ? output.threshold() : null, predictions(outputs, ranked),
+                    WeightsRef.of(engine));
         }));
     }
 
-    private record Outputs(float[] probabilities, float[] logits, int count) {
-    }
-
-    /**
-     * Runs the whole batch at once, or sample by sample for a model whose batch size is
-     * fixed at 1.
-     */
-    private Outputs infer(LoadedModel model, Tensor batch) {
-        ModelInfo.Infer spec = info.infer();
-        int n = batch.shape()[0];
-        int fixed = info.fixedBatch();
-        if (fixed < 0 || fixed == n) {
-            Map<String, Tensor> out = model.model().run(spec.signature(), Map.of(spec.input().name(), batch));
-            return new Outputs(out.get(spec.output()).floats(),
-                    spec.logits() == null ? null : out.get(spec.logits()).floats(), n);
-        }
-        if (fixed != 1) {
-            throw new BadInputException("x", "this model takes batches of exactly " + fixed + " samples, got " + n);
-        }
-        int classes = info.classNames().size();
-        int size = batch.elementCount() / n;
-        float[] probabilities = new float[n * classes];
-        float[] logits = spec.logits() == null ? null : new float[n * classes];
-        for (int i = 0; i < n; i++) {
-            int[] shape = batch.shape();
-            shape[0] = 1;
-            Tensor one = Tensor.ofFloats(shape, Arrays.copyOfRange(batch.floats(), i * size, (i + 1) * size));
-            Outputs single = infer(model, one);
-            System.arraycopy(single.probabilities(), 0, probabilities, i * classes, classes);
-            if (logits != null) {
-                System.arraycopy(single.logits(), 0, logits, i * classes, classes);
-            }
-        }
-        return new Outputs(probabilities, logits, n);
-    }
-
-    private List<InferenceResponse.Prediction> predictions(Outputs outputs, int ranked) {
-        int classes = info.classNames().size();
+    private List<InferenceResponse.Prediction> predictions(BatchInference.Outputs outputs, int ranked) {
+        ModelInfo.Output output = info.output();
         List<InferenceResponse.Prediction> predictions = new ArrayList<>(outputs.count());
         for (int i = 0; i < outputs.count(); i++) {
-            float[] p = Arrays.copyOfRange(outputs.probabilities(), i * classes, (i + 1) * classes);
-            float[] logits = outputs.logits() == null ? null
-                    : Arrays.copyOfRange(outputs.logits(), i * classes, (i + 1) * classes);
-            List<InferenceResponse.Ranked> top = IntStream.range(0, classes)
-                .boxed()
-                .sorted(Comparator.comparingDouble(c -> -p[c]))
-                .limit(ranked)
-                .map(c -> new InferenceResponse.Ranked(c, info.classNames().get(c), p[c]))
-                .toList();
-            predictions.add(new InferenceResponse.Prediction(i, top.get(0).label(), p, logits, top));
+            float[] values = outputs.values(i);
+            if (!output.isClassifier()) {
+                predictions.add(InferenceResponse.Prediction.values(values));
+                continue;
+            }
+            float[] probabilities = output.classProbabilities(values);
+            // Logits as the model gives them: the output itself when it is logits.
+            float[] logits = output.kind() == OutputKind.LOGITS ? values : outputs.logits(i);
+            predictions.add(classified(probabilities, logits, output.predictedClass(probabilities), ranked));
         }
         return predictions;
+    }
+
+    private InferenceResponse.Prediction classified(float[] probabilities, float[] logits, int predicted, int ranked) {
+        List<String> names = info.classNames();
+        List<InferenceResponse.Ranked> top = IntStream.range(0, probabilities.length)
+            .boxed()
+            .sorted(Comparator.comparingDouble(c -> -probabilities[c]))
+            .limit(ranked)
+            .map(c -> new InferenceResponse.Ranked(c, names.get(c), probabilities[c]))
+            .toList();
+        return new InferenceResponse.Prediction(names.get(predicted), predicted, probabilities[predicted],
+                probabilities, logits, top, null);
     }
 
 }

@@ -75,9 +75,11 @@ public class RecentSamples {
     }
 
     private static int[] imageSize(ModelInfo info) {
-        // A model that insists on batches of some other size could not predict the grid.
+        // The grid is predicted with the infer role: without one, or when it insists on
+        // batches of some other size, there is nothing to show.
         return info.imageSize()
-            .filter(size -> (long) size[0] * size[1] <= MAX_PIXELS && info.fixedBatch() <= 1)
+            .filter(size -> (long) size[0] * size[1] <= MAX_PIXELS && info.inferSpec().isPresent()
+                    && info.fixedBatch() <= 1)
             .orElse(new int[] { 0, 0 });
     }
 

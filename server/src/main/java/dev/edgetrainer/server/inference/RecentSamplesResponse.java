@@ -18,11 +18,13 @@ record RecentSamplesResponse(boolean images, List<RecentSample> samples, Weights
     /**
      * @param image the sample as the model sees it, a PNG {@code data:} URL
      * @param source {@code infer} or {@code train}
-     * @param truth the label it was trained with; null for inferences
-     * @param correct whether the prediction matches the truth; null when there is none
+     * @param predicted a classifier's predicted class; null for a regression model
+     * @param values a regression model's values; null for a classifier
+     * @param truth the class it was trained with; null for inferences and values
+     * @param correct whether the predicted class is the truth; null when there is none
      */
-    record RecentSample(String image, String source, Instant at, InferenceResponse.Ranked predicted, Truth truth,
-            Boolean correct) {
+    record RecentSample(String image, String source, Instant at, InferenceResponse.Ranked predicted, float[] values,
+            Truth truth, Boolean correct) {
     }
 
     record Truth(int index, String label) {

@@ -2,10 +2,13 @@ package dev.edgetrainer.server.model;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import dev.edgetrainer.model.checkpoint.CheckpointStyle;
+import dev.edgetrainer.model.hosting.OutputKind;
 import dev.edgetrainer.model.tensor.Signature;
+import dev.edgetrainer.model.tensor.TensorSpec;
 import dev.edgetrainer.server.model.EngineMetrics.Latency;
 import dev.edgetrainer.server.system.EdgeProperties;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -35,15 +38,17 @@ class ModelController {
     }
 
     /**
-     * @param output {@code kind} is {@code classes}: the output holds one probability per
-     * class name
+     * @param roles the signature playing each role (infer, train, save, restore), null
+     * for a role not served
+     * @param absent per role not served, why
      * @param customOps per signature, the custom (Flex) ops it needs
      * @param missingOps per signature, the custom ops this runtime lacks
      * @param pretrained whether the file carries its pretraining loss history
      */
     record ModelView(String source, String sha256, long bytes, List<Signature> signatures,
-            CheckpointStyle checkpointStyle, Input input, Output output, Map<String, Set<String>> customOps,
-            Map<String, Set<String>> missingOps, boolean pretrained) {
+            CheckpointStyle checkpointStyle, Map<String, String> roles, Map<String, String> absent, Input input,
+            Output output, Map<String, Set<String>> customOps, Map<String, Set<String>> missingOps,
+            boolean pretrained) {
     }
 
     /**
@@ -56,18 +61,32 @@ class ModelController {
     record Image(int rows, int cols) {
     }
 
-    record Output(String kind, String tensor, String logits, List<String> classNames) {
+    /**
+     * @param kind {@code probabilities}, {@code logits}, {@code binary} or
+     * {@code regression} ({@code edge.model.output})
+     * @param tensor the infer output read; null without an infer role
+     * @param logits the logits beside a probability output, or null
+     * @param width values per sample
+     * @param classNames one per class (two for binary); empty for regression
+     * @param threshold for binary models, the probability from which the second class is
+     * predicted; else null
+     */
+    record Output(String kind, String tensor, String logits, int width, List<String> classNames, Double threshold) {
     }
 
     @GetMapping("/model")
     ModelView model() {
         ModelInfo info = engine.info();
-        ModelInfo.Infer infer = info.infer();
+        ModelInfo.Output output = info.output();
+        Optional<ModelInfo.Infer> infer = info.inferSpec();
+        TensorSpec input = info.input();
         Image image = info.imageSize().map(size -> new Image(size[0], size[1])).orElse(null);
         return new ModelView(info.source(), info.sha256(), info.bytes(), info.signatures(), info.checkpointStyle(),
-                new Input(infer.input().name(), infer.input().shape(), image),
-                new Output("classes", infer.output(), infer.logits(), info.classNames()), info.customOps(),
-                info.missingOps(), info.pretraining() != null);
+                info.roles(), info.absent(), new Input(input.name(), input.shape(), image),
+                new Output(output.kind().setting(), infer.map(ModelInfo.Infer::output).orElse(null),
+                        infer.map(ModelInfo.Infer::logits).orElse(null), output.width(), output.classNames(),
+                        output.kind() == OutputKind.BINARY ? output.threshold() : null),
+                info.customOps(), info.missingOps(), info.pretraining() != null);
     }
 
     /**

@@ -100,7 +100,8 @@ class TrainingService {
         TrainingJob job = new TrainingJob(UUID.randomUUID().toString(), data, options, batchSize, engine, spec,
                 settings.guardNonFinite(), history, this::finished);
         engine.submit(TaskKind.TRAIN_STEP, job::step);
-        recent.record(RecentSamples.Source.TRAIN, data.count(), data::copyX, data::label);
+        recent.record(RecentSamples.Source.TRAIN, data.count(), data::copyX,
+                index -> data.label(index, spec.targets()));
         active = job;
         jobs.put(job.id, job);
         forgetOldJobs();
@@ -174,7 +175,12 @@ class TrainingService {
         if (view.durationMs() != null && view.step() > 0 && view.durationMs() > 0) {
             nanosPerSample = view.durationMs() * 1e6 / ((double) job.samples * Math.max(1, view.epoch()));
         }
-        log.info("Training job {} {} after {} steps, loss {}", job.id, view.status(), view.step(), view.loss());
+        if (job.status() == TrainingJob.Status.FAILED) {
+            log.warn("Training job {} FAILED after {} steps: {}", job.id, view.step(), view.error());
+        }
+        else {
+            log.info("Training job {} {} after {} steps, loss {}", job.id, view.status(), view.step(), view.loss());
+        }
         finisher.execute(() -> {
             if (autoSave && job.status() == TrainingJob.Status.SUCCEEDED) {
                 try {

@@ -29,10 +29,10 @@ class RecentSamplesControllerTests {
     void recentSamplesComeWithTheirPredictionAndWhereKnownTheirTruth() throws Exception {
         given(service.recent()).willReturn(new RecentSamplesResponse(true,
                 List.of(new RecentSamplesResponse.RecentSample("data:image/png;base64,AA==", "train", Instant.EPOCH,
-                        new InferenceResponse.Ranked(7, "Sneaker", 0.9f),
+                        new InferenceResponse.Ranked(7, "Sneaker", 0.9f), null,
                         new RecentSamplesResponse.Truth(9, "Ankle boot"), false),
                         new RecentSamplesResponse.RecentSample("data:image/png;base64,AQ==", "infer", Instant.EPOCH,
-                                new InferenceResponse.Ranked(1, "Trouser", 0.6f), null, null)),
+                                new InferenceResponse.Ranked(1, "Trouser", 0.6f), null, null, null)),
                 new WeightsRef("abc", null, 3)));
 
         mvc.perform(get("/samples/recent"))

@@ -4,14 +4,23 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 
 import javax.imageio.ImageIO;
 
+import dev.edgetrainer.model.tensor.DataType;
+import dev.edgetrainer.model.tensor.TensorSpec;
+import dev.edgetrainer.server.model.ModelEngine;
+import dev.edgetrainer.server.model.ModelInfo;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.BDDMockito.given;
+import static org.mockito.Mockito.mock;
 
 class RecentSamplesTests {
+
+    private static final TensorSpec IMAGE = new TensorSpec("x", DataType.FLOAT32, new int[] { -1, 28, 28 });
 
     /** Sample {@code i} of a batch: every pixel {@code i / 100}. */
     private static final RecentSamples.SampleCopier FLAT = (index, out, offset) -> java.util.Arrays.fill(out, offset,
@@ -73,6 +82,25 @@ class RecentSamplesTests {
 
         assertThat(recent.keepsImages()).isFalse();
         assertThat(recent.newestFirst()).isEmpty();
+    }
+
+    @Test
+    void onlyModelsThatCanPredictTheGridKeepImages() {
+        ModelInfo.Infer infer = new ModelInfo.Infer("infer", IMAGE, "output", null);
+
+        assertThat(new RecentSamples(engineWith(infer)).keepsImages()).isTrue();
+        // A train-only model could not predict the grid: nothing is kept.
+        assertThat(new RecentSamples(engineWith(null)).keepsImages()).isFalse();
+    }
+
+    private static ModelEngine engineWith(ModelInfo.Infer infer) {
+        ModelInfo info = mock(ModelInfo.class);
+        given(info.imageSize()).willReturn(Optional.of(new int[] { 28, 28 }));
+        given(info.inferSpec()).willReturn(Optional.ofNullable(infer));
+        given(info.fixedBatch()).willReturn(-1);
+        ModelEngine engine = mock(ModelEngine.class);
+        given(engine.info()).willReturn(info);
+        return engine;
     }
 
 }
