@@ -67,18 +67,19 @@ public final class InferBatcher {
 
     /**
      * Queues {@code samples} (a batch: the first dimension counts samples, already
-     * checked against the model's input). The answer fails as the call would: with
+     * checked against the model's input); {@code kind} says whose they are, and so which
+     * latency they count in. The answer fails as the call would: with
      * {@link InvalidInputException} or {@link UnsupportedOpsException} when the model
      * cannot take the samples, with {@link ModelFaultException} when it fails on them.
      * @throws NotInferableException when the model has no infer role
      * @throws QueueFullException when the queue is full
      * @throws EngineStoppingException when the engine is shutting down
      */
-    public CompletableFuture<Rows> infer(Tensor samples) {
+    public CompletableFuture<Rows> infer(Tensor samples, TaskKind kind) {
         info.requireInfer();
-        Request request = new Request(samples);
+        Request request = new Request(samples, kind);
         synchronized (lock) {
-            engine.submitUntimed(TaskKind.INFER, model -> {
+            engine.submitUntimed(kind, model -> {
                 serve(model, request);
                 return null;
             }).whenComplete((done, failure) -> {
@@ -212,6 +213,8 @@ public final class InferBatcher {
 
         final Tensor samples;
 
+        final TaskKind kind;
+
         final int count;
 
         /** Requests are merged only with requests of the same key: the sample shape. */
@@ -221,15 +224,16 @@ public final class InferBatcher {
 
         final CompletableFuture<Rows> answer = new CompletableFuture<>();
 
-        Request(Tensor samples) {
+        Request(Tensor samples, TaskKind kind) {
             this.samples = samples;
+            this.kind = kind;
             int[] shape = samples.shape();
             this.count = shape[0];
             this.key = Arrays.toString(Arrays.copyOfRange(shape, 1, shape.length));
         }
 
         void answer(Rows rows, EngineMetrics metrics) {
-            metrics.record(TaskKind.INFER, System.nanoTime() - queuedAt);
+            metrics.record(kind, System.nanoTime() - queuedAt);
             answer.complete(rows);
         }
 

@@ -53,6 +53,8 @@ final class TrainingJob {
 
     private final Consumer<TrainingJob> onFinish;
 
+    private final LossHistory history;
+
     private volatile Status status = Status.QUEUED;
 
     private volatile boolean cancelRequested;
@@ -83,8 +85,9 @@ final class TrainingJob {
     private double epochLossSum;
 
     TrainingJob(String id, TrainingData data, TrainingOptions options, int batchSize, ModelEngine engine,
-            ModelInfo.Train spec, boolean guard, Consumer<TrainingJob> onFinish) {
+            ModelInfo.Train spec, boolean guard, LossHistory history, Consumer<TrainingJob> onFinish) {
         this.onFinish = onFinish;
+        this.history = history;
         this.id = id;
         this.samples = data.count();
         this.options = options;
@@ -162,6 +165,7 @@ final class TrainingJob {
         guard.afterStep(inEpoch, stepLoss);
         int size = sampler.size(inEpoch);
         engine.state().stepDone(size, stepLoss);
+        history.record(engine.state().step(), stepLoss, Instant.now());
         loss = stepLoss;
         epochLossSum += (double) stepLoss * size;
         step++;

@@ -74,7 +74,7 @@ class InferBatcherTests {
         List<CompletableFuture<InferBatcher.Rows>> answers = whileTheInterpreterIsHeld(() -> {
             List<CompletableFuture<InferBatcher.Rows>> queued = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
-                queued.add(batcher.infer(samples(i)));
+                queued.add(infer(samples(i)));
             }
             return queued;
         });
@@ -90,8 +90,8 @@ class InferBatcherTests {
         startSmall(ON);
         List<float[]> alone = alone(6);
 
-        List<CompletableFuture<InferBatcher.Rows>> answers = whileTheInterpreterIsHeld(() -> List
-            .of(batcher.infer(samples(0, 1, 2)), batcher.infer(samples(3)), batcher.infer(samples(4, 5))));
+        List<CompletableFuture<InferBatcher.Rows>> answers = whileTheInterpreterIsHeld(
+                () -> List.of(infer(samples(0, 1, 2)), infer(samples(3)), infer(samples(4, 5))));
 
         assertRows(answers.get(0).get(10, TimeUnit.SECONDS), alone.subList(0, 3));
         assertRows(answers.get(1).get(10, TimeUnit.SECONDS), alone.subList(3, 4));
@@ -103,8 +103,8 @@ class InferBatcherTests {
     void aSampleTheModelCannotTakeFailsOnlyItsOwnRequest() throws Exception {
         start(GatherModel.write(), List.of("a", "b"), ON);
 
-        List<CompletableFuture<InferBatcher.Rows>> answers = whileTheInterpreterIsHeld(() -> List
-            .of(batcher.infer(indices(0, 1)), batcher.infer(indices(2, 7)), batcher.infer(indices(3, 3))));
+        List<CompletableFuture<InferBatcher.Rows>> answers = whileTheInterpreterIsHeld(
+                () -> List.of(infer(indices(0, 1)), infer(indices(2, 7)), infer(indices(3, 3))));
 
         assertThat(answers.get(0).get(10, TimeUnit.SECONDS).outputs().values()).containsExactly(0.1f, 0.2f);
         assertThatThrownBy(() -> answers.get(1).get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
@@ -122,9 +122,8 @@ class InferBatcherTests {
         startSmall(ON);
         List<float[]> alone = alone(2);
 
-        List<CompletableFuture<InferBatcher.Rows>> answers = whileTheInterpreterIsHeld(() -> List.of(
-                batcher.infer(samples(0)), batcher.infer(Tensor.ofFloats(new int[] { 1, 27, 28 }, new float[27 * 28])),
-                batcher.infer(samples(1))));
+        List<CompletableFuture<InferBatcher.Rows>> answers = whileTheInterpreterIsHeld(() -> List.of(infer(samples(0)),
+                infer(Tensor.ofFloats(new int[] { 1, 27, 28 }, new float[27 * 28])), infer(samples(1))));
 
         assertRows(answers.get(0).get(10, TimeUnit.SECONDS), alone.subList(0, 1));
         assertThatThrownBy(() -> answers.get(1).get(10, TimeUnit.SECONDS)).cause()
@@ -141,9 +140,9 @@ class InferBatcherTests {
         List<CompletableFuture<InferBatcher.Rows>> answers = whileTheInterpreterIsHeld(() -> {
             List<CompletableFuture<InferBatcher.Rows>> queued = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
-                queued.add(batcher.infer(samples(i)));
+                queued.add(infer(samples(i)));
             }
-            queued.add(batcher.infer(samples(10, 11, 12, 13, 14, 15)));
+            queued.add(infer(samples(10, 11, 12, 13, 14, 15)));
             return queued;
         });
 
@@ -164,8 +163,8 @@ class InferBatcherTests {
         List<float[]> alone = alone(2);
 
         long start = System.nanoTime();
-        CompletableFuture<InferBatcher.Rows> first = batcher.infer(samples(0));
-        CompletableFuture<InferBatcher.Rows> second = batcher.infer(samples(1));
+        CompletableFuture<InferBatcher.Rows> first = infer(samples(0));
+        CompletableFuture<InferBatcher.Rows> second = infer(samples(1));
 
         assertRows(first.get(10, TimeUnit.SECONDS), alone.subList(0, 1));
         assertRows(second.get(10, TimeUnit.SECONDS), alone.subList(1, 2));
@@ -181,7 +180,7 @@ class InferBatcherTests {
         List<CompletableFuture<InferBatcher.Rows>> answers = whileTheInterpreterIsHeld(() -> {
             List<CompletableFuture<InferBatcher.Rows>> queued = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
-                queued.add(batcher.infer(samples(i)));
+                queued.add(infer(samples(i)));
             }
             return queued;
         });
@@ -201,7 +200,7 @@ class InferBatcherTests {
                 model -> new float[] { value(model, 1f), value(model, 2f), value(model, 3f) }));
 
         List<CompletableFuture<InferBatcher.Rows>> answers = whileTheInterpreterIsHeld(
-                () -> List.of(batcher.infer(linearSamples(1f)), batcher.infer(linearSamples(2f, 3f))));
+                () -> List.of(infer(linearSamples(1f)), infer(linearSamples(2f, 3f))));
 
         assertThat(answers.get(0).get(10, TimeUnit.SECONDS).outputs().values()).containsExactly(alone[0]);
         BatchInference.Outputs two = answers.get(1).get(10, TimeUnit.SECONDS).outputs();
@@ -214,9 +213,28 @@ class InferBatcherTests {
     void eachAnswerCarriesTheWeightsThatMadeIt() throws Exception {
         startSmall(ON);
 
-        InferBatcher.Rows rows = batcher.infer(samples(0)).get(10, TimeUnit.SECONDS);
+        InferBatcher.Rows rows = infer(samples(0)).get(10, TimeUnit.SECONDS);
 
         assertThat(rows.weights()).isEqualTo(new WeightsRef(engine.info().sha256(), null, 0));
+    }
+
+    private CompletableFuture<InferBatcher.Rows> infer(Tensor samples) {
+        return batcher.infer(samples, TaskKind.INFER);
+    }
+
+    @Test
+    void theDashboardsOwnCallsAreMergedButNotTimedAsClientRequests() throws Exception {
+        startSmall(ON);
+        List<float[]> alone = alone(2);
+        long timedBefore = registry.get("edge.infer.latency").timer().count();
+
+        List<CompletableFuture<InferBatcher.Rows>> answers = whileTheInterpreterIsHeld(
+                () -> List.of(infer(samples(0)), batcher.infer(samples(1), TaskKind.DASHBOARD)));
+
+        assertRows(answers.get(0).get(10, TimeUnit.SECONDS), alone.subList(0, 1));
+        assertRows(answers.get(1).get(10, TimeUnit.SECONDS), alone.subList(1, 2));
+        assertCalls(1, 2);
+        assertThat(registry.get("edge.infer.latency").timer().count() - timedBefore).isEqualTo(1);
     }
 
     private static float value(LoadedModel model, float x) {
