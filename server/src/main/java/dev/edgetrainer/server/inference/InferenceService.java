@@ -4,20 +4,17 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.IntStream;
 
 import dev.edgetrainer.model.hosting.OutputKind;
-import dev.edgetrainer.model.runtime.InvalidInputException;
-import dev.edgetrainer.model.runtime.ModelException;
-import dev.edgetrainer.model.runtime.UnsupportedOpsException;
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.server.model.BatchInference;
+import dev.edgetrainer.server.model.InferBatcher;
 import dev.edgetrainer.server.model.JsonTensors;
 import dev.edgetrainer.server.model.ModelEngine;
-import dev.edgetrainer.server.model.ModelFaultException;
 import dev.edgetrainer.server.model.ModelInfo;
 import dev.edgetrainer.server.model.TaskKind;
-import dev.edgetrainer.server.model.WeightsRef;
 import dev.edgetrainer.server.system.BadInputException;
 import dev.edgetrainer.server.system.EdgeProperties;
 import dev.edgetrainer.server.system.EdgeProperties.Invert;
@@ -27,16 +24,17 @@ import tools.jackson.databind.JsonNode;
 import org.springframework.stereotype.Service;
 
 /**
- * Decodes and checks samples on the request thread, then runs one {@code infer} task per
- * request on the interpreter thread. Decoding in parallel outside the interpreter thread
- * keeps its time for the model alone. Answers follow the model's output kind: classes
- * with probabilities (from probabilities, logits or one binary probability and the
- * threshold), or regression values.
+ * Decodes and checks samples on the request thread, has the interpreter thread run
+ * {@code infer} on them (merged with other waiting requests by {@link InferBatcher}), and
+ * turns the outputs into predictions back on the request thread. Decoding and ranking in
+ * parallel outside the interpreter thread keeps its time for the model alone. Answers
+ * follow the model's output kind: classes with probabilities (from probabilities, logits
+ * or one binary probability and the threshold), or regression values.
  */
 @Service
 class InferenceService {
 
-    private final ModelEngine engine;
+    private final InferBatcher batcher;
 
     private final ModelInfo info;
 
@@ -48,8 +46,11 @@ class InferenceService {
 
     private final ImageDecoder decoder;
 
-    InferenceService(ModelEngine engine, EdgeProperties properties) {
-        this.engine = engine;
+    private final RecentSamples recent;
+
+    InferenceService(ModelEngine engine, InferBatcher batcher, RecentSamples recent, EdgeProperties properties) {
+        this.batcher = batcher;
+        this.recent = recent;
         this.info = engine.info();
         this.defaultTop = properties.model().topK();
         this.maxSamples = properties.infer().maxSamples();
@@ -88,7 +89,7 @@ class InferenceService {
             String field = images.size() == 1 ? "image" : "image[" + i + "]";
             System.arraycopy(imageDecoder.decode(images.get(i), field, mode), 0, batch, i * size, size);
         }
-        return run(Tensor.ofFloats(prependBatch(images.size()), batch), top);
+        return keep(run(Tensor.ofFloats(prependBatch(images.size()), batch), top), batch);
     }
 
     InferenceResponse tensors(JsonNode x, Integer top) {
@@ -96,7 +97,48 @@ class InferenceService {
         long sampleSize = Arrays.stream(info.sampleShape()).asLongStream().reduce(1, Math::multiplyExact);
         Tensor batch = JsonTensors.batch(JsonTensors.parse(x, "x", sampleSize * maxSamples), spec.input(), "x");
         checkCount(batch.shape()[0], "x");
-        return run(batch, top);
+        return keep(run(batch, top), batch.floats());
+    }
+
+    /** Answered samples join the dashboard's recent ones; refused ones never do. */
+    private InferenceResponse keep(InferenceResponse answer, float[] batch) {
+        int count = answer.predictions().size();
+        int size = batch.length / count;
+        recent.record(RecentSamples.Source.INFER, count,
+                (index, out, offset) -> System.arraycopy(batch, index * size, out, offset, size), index -> -1);
+        return answer;
+    }
+
+    /**
+     * The recent samples with what the current weights make of them: one inference of all
+     * of them, so the grid shows what the model knows now.
+     */
+    RecentSamplesResponse recent() {
+        List<RecentSamples.Sample> samples = recent.newestFirst();
+        if (samples.isEmpty()) {
+            return new RecentSamplesResponse(recent.keepsImages(), List.of(), null);
+        }
+        int size = samples.get(0).pixels().length;
+        float[] batch = new float[samples.size() * size];
+        for (int i = 0; i < samples.size(); i++) {
+            System.arraycopy(samples.get(i).input(), 0, batch, i * size, size);
+        }
+        InferenceResponse answer = run(Tensor.ofFloats(prependBatch(samples.size()), batch), 1, TaskKind.DASHBOARD);
+        List<RecentSamplesResponse.RecentSample> views = new ArrayList<>(samples.size());
+        for (int i = 0; i < samples.size(); i++) {
+            RecentSamples.Sample sample = samples.get(i);
+            InferenceResponse.Prediction prediction = answer.predictions().get(i);
+            // A classifier's predicted class (binary ones by the threshold); a regression
+            // model's values instead.
+            InferenceResponse.Ranked predicted = prediction.classIndex() == null ? null : new InferenceResponse.Ranked(
+                    prediction.classIndex(), prediction.label(), prediction.probability());
+            RecentSamplesResponse.Truth truth = sample.label() < 0 ? null
+                    : new RecentSamplesResponse.Truth(sample.label(), info.classNames().get(sample.label()));
+            views.add(new RecentSamplesResponse.RecentSample(sample.pngDataUrl(),
+                    sample.source().name().toLowerCase(Locale.ROOT), sample.at(), predicted, prediction.values(), truth,
+                    truth == null || predicted == null ? null : truth.index() == predicted.index()));
+        }
+        return new RecentSamplesResponse(true, views, answer.weights());
     }
 
     private void checkCount(int count, String field) {
@@ -113,30 +155,20 @@ class InferenceService {
     }
 
     private InferenceResponse run(Tensor batch, Integer top) {
+        return run(batch, top, TaskKind.INFER);
+    }
+
+    private InferenceResponse run(Tensor batch, Integer top, TaskKind kind) {
         int k = top == null ? defaultTop : top;
         if (k < 1) {
             throw new BadInputException("top", "top must be at least 1, got " + k);
         }
         ModelInfo.Output output = info.output();
         int ranked = Math.min(k, output.classes());
-        ModelInfo.Infer spec = spec();
-        return ModelEngine.await(engine.submit(TaskKind.INFER, model -> {
-            BatchInference.Outputs outputs;
-            try {
-                outputs = BatchInference.run(model, info, batch);
-            }
-            catch (InvalidInputException | UnsupportedOpsException e) {
-                throw e;
-            }
-            catch (ModelException e) {
-                throw ModelFaultException.raise(engine.state(), "infer", spec.signature(),
-                        "input that fits its declared shape " + spec.input(), e);
-            }
-            engine.state().faultCleared("infer");
-            return new InferenceResponse(output.kind().setting(),
-                    output.kind() == OutputKind.BINARY ? output.threshold() : null, predictions(outputs, ranked),
-                    WeightsRef.of(engine));
-        }));
+        InferBatcher.Rows rows = ModelEngine.await(batcher.infer(batch, kind));
+        return new InferenceResponse(output.kind().setting(),
+                output.kind() == OutputKind.BINARY ? output.threshold() : null, predictions(rows.outputs(), ranked),
+                rows.weights());
     }
 
     private List<InferenceResponse.Prediction> predictions(BatchInference.Outputs outputs, int ranked) {

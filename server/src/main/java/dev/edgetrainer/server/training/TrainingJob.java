@@ -53,6 +53,8 @@ final class TrainingJob {
 
     private final Consumer<TrainingJob> onFinish;
 
+    private final LossHistory history;
+
     private volatile Status status = Status.QUEUED;
 
     private volatile boolean cancelRequested;
@@ -83,8 +85,9 @@ final class TrainingJob {
     private double epochLossSum;
 
     TrainingJob(String id, TrainingData data, TrainingOptions options, int batchSize, ModelEngine engine,
-            ModelInfo.Train spec, boolean guard, Consumer<TrainingJob> onFinish) {
+            ModelInfo.Train spec, boolean guard, LossHistory history, Consumer<TrainingJob> onFinish) {
         this.onFinish = onFinish;
+        this.history = history;
         this.id = id;
         this.samples = data.count();
         this.options = options;
@@ -144,15 +147,25 @@ final class TrainingJob {
         engine.state().faultCleared("train");
         if (!Float.isFinite(stepLoss)) {
             nonFinite = true;
-            boolean undone = guard.undo(model.checkpointer(), inEpoch, replayed -> train(model, replayed));
+            NonFiniteGuard.Undo undo = guard.undo(model.checkpointer(), inEpoch, replayed -> train(model, replayed));
+            String outcome = switch (undo) {
+                case EXACT -> "; the weights were put back as they were before that step";
+                case SNAPSHOT -> {
+                    int lost = guard.lostSteps(inEpoch);
+                    engine.state().stepsUndone(lost);
+                    yield "; replaying the " + lost + " steps since the last snapshot did not reproduce their "
+                            + "losses, so the weights were put back as they were before step " + (step + 1 - lost);
+                }
+                case OFF -> "; this model's weights cannot be snapshotted, so that step could not be undone";
+            };
             finish(Status.FAILED,
-                    "step " + (step + 1) + " (epoch " + (epoch + 1) + ") produced loss " + stepLoss + (undone
-                            ? "; the weights were put back as they were before that step"
-                            : "; this model's weights cannot be snapshotted, so that step could not be undone"));
+                    "step " + (step + 1) + " (epoch " + (epoch + 1) + ") produced loss " + stepLoss + outcome);
             return null;
         }
+        guard.afterStep(inEpoch, stepLoss);
         int size = sampler.size(inEpoch);
         engine.state().stepDone(size, stepLoss);
+        history.record(engine.state().step(), stepLoss, Instant.now());
         loss = stepLoss;
         epochLossSum += (double) stepLoss * size;
         step++;

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeoutException;
 
 import dev.edgetrainer.model.runtime.UnsupportedOpsException;
 import dev.edgetrainer.server.checkpoint.CheckpointService;
+import dev.edgetrainer.server.inference.RecentSamples;
 import dev.edgetrainer.server.model.ModelEngine;
 import dev.edgetrainer.server.model.ModelInfo;
 import dev.edgetrainer.server.model.TaskKind;
@@ -41,6 +42,10 @@ class TrainingService {
 
     private final CheckpointService checkpoints;
 
+    private final LossHistory history;
+
+    private final RecentSamples recent;
+
     private final EdgeProperties.Train settings;
 
     private final boolean autoSave;
@@ -61,8 +66,11 @@ class TrainingService {
      */
     private volatile double nanosPerSample;
 
-    TrainingService(ModelEngine engine, CheckpointService checkpoints, EdgeProperties properties) {
+    TrainingService(ModelEngine engine, CheckpointService checkpoints, LossHistory history, RecentSamples recent,
+            EdgeProperties properties) {
         this.engine = engine;
+        this.history = history;
+        this.recent = recent;
         this.checkpoints = checkpoints;
         this.settings = properties.train();
         this.autoSave = properties.checkpoint().autoSave();
@@ -90,8 +98,10 @@ class TrainingService {
                     + data.count() + " is not a multiple of it");
         }
         TrainingJob job = new TrainingJob(UUID.randomUUID().toString(), data, options, batchSize, engine, spec,
-                settings.guardNonFinite(), this::finished);
+                settings.guardNonFinite(), history, this::finished);
         engine.submit(TaskKind.TRAIN_STEP, job::step);
+        recent.record(RecentSamples.Source.TRAIN, data.count(), data::copyX,
+                index -> data.label(index, spec.targets()));
         active = job;
         jobs.put(job.id, job);
         forgetOldJobs();
