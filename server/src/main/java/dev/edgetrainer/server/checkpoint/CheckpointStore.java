@@ -2,6 +2,7 @@ package dev.edgetrainer.server.checkpoint;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -93,12 +94,20 @@ final class CheckpointStore implements AutoCloseable {
 
     /**
      * Creates and locks the directory and removes what interrupted writes left. Other
-     * failures are recorded for health and tried again by the next operation.
+     * failures are recorded for health and tried again by the next operation. A directory
+     * removed while the server runs is made and locked again (its checkpoints are gone;
+     * the weights in memory are not).
      * @throws CheckpointDirectoryLockedException when another server holds the directory
      */
     synchronized void open() {
-        if (lock != null) {
+        boolean removed = lock != null && !Files.isDirectory(dir);
+        if (lock != null && !removed) {
             return;
+        }
+        if (removed) {
+            log.error("Checkpoint directory {} was removed while the server ran; making it again", dir);
+            lock.close();
+            lock = null;
         }
         try {
             Files.createDirectories(dir);
@@ -110,6 +119,9 @@ final class CheckpointStore implements AutoCloseable {
             return;
         }
         problem = null;
+        if (removed) {
+            return;
+        }
         try {
             removedAtStartup = removeLeftovers();
         }
@@ -217,7 +229,12 @@ final class CheckpointStore implements AutoCloseable {
     private Listed read(String id, Path file) {
         Manifest manifest;
         try {
-            manifest = json.readValue(Files.readAllBytes(file), Manifest.class);
+            String text = Files.readString(file, StandardCharsets.UTF_8);
+            String line = ChecksummedLine.verified(text);
+            if (line == null && !ChecksummedLine.unsealed(text)) {
+                return new Listed(id, null, "the manifest's checksum does not match (corrupt or truncated)");
+            }
+            manifest = json.readValue(line == null ? text : line, Manifest.class);
         }
         catch (IOException | JacksonException e) {
             return new Listed(id, null, "the manifest cannot be read: " + e.getMessage());
@@ -389,7 +406,7 @@ final class CheckpointStore implements AutoCloseable {
         Path target = reservation.replaces()
                 ? layout.replacementData(manifest.id(), manifest.style(), manifest.sha256())
                 : layout.firstData(manifest.id(), manifest.style());
-        byte[] manifestBytes = json.writeValueAsBytes(manifest);
+        byte[] manifestBytes = ChecksummedLine.seal(json.writeValueAsString(manifest));
         try {
             AtomicFiles.write(target, data);
         }
@@ -427,7 +444,7 @@ final class CheckpointStore implements AutoCloseable {
                 deleteQuietly(target);
                 throw new StorageFailedException("cannot store checkpoint " + reservation.id, e);
             }
-            return publish(reservation, manifest, json.writeValueAsBytes(manifest), target);
+            return publish(reservation, manifest, ChecksummedLine.seal(json.writeValueAsString(manifest)), target);
         }
         finally {
             deleteQuietly(temp);

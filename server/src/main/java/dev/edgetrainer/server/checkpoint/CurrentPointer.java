@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 import dev.edgetrainer.model.io.AtomicFiles;
-import dev.edgetrainer.model.io.Sha256;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -41,8 +40,6 @@ final class CurrentPointer {
     private record Content(String checkpoint) {
     }
 
-    private static final String CHECKSUM = "sha256=";
-
     private final Path file;
 
     private final JsonMapper json;
@@ -61,13 +58,12 @@ final class CurrentPointer {
     Recorded read() {
         Recorded recorded;
         try {
-            String[] lines = Files.readString(file, StandardCharsets.UTF_8).split("\n");
-            if (lines.length != 2
-                    || !lines[1].equals(CHECKSUM + Sha256.hex(lines[0].getBytes(StandardCharsets.UTF_8)))) {
+            String line = ChecksummedLine.verified(Files.readString(file, StandardCharsets.UTF_8));
+            if (line == null) {
                 recorded = new Recorded(true, null, "its checksum does not match (corrupt or truncated)");
             }
             else {
-                Content content = json.readValue(lines[0], Content.class);
+                Content content = json.readValue(line, Content.class);
                 recorded = content.checkpoint() == null || CheckpointIds.isId(content.checkpoint())
                         ? new Recorded(true, content.checkpoint(), null)
                         : new Recorded(true, null, "'" + content.checkpoint() + "' is not a checkpoint id");
@@ -94,8 +90,7 @@ final class CurrentPointer {
             return;
         }
         String line = json.writeValueAsString(new Content(checkpoint));
-        byte[] content = (line + "\n" + CHECKSUM + Sha256.hex(line.getBytes(StandardCharsets.UTF_8)) + "\n")
-            .getBytes(StandardCharsets.UTF_8);
+        byte[] content = ChecksummedLine.seal(line);
         try {
             AtomicFiles.write(file, content);
         }

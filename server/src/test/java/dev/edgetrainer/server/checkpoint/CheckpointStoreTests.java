@@ -1,6 +1,7 @@
 package dev.edgetrainer.server.checkpoint;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -122,8 +123,13 @@ class CheckpointStoreTests {
     void aBrokenManifestIsListedWithItsProblem() throws Exception {
         write("good", 10, new byte[] { 1 });
         Files.writeString(dir.resolve("bad.json"), "{not json");
+        // Without its checksum line, as older versions wrote manifests: read, then
+        // judged.
         Files.writeString(dir.resolve("short.json"),
                 Files.readString(dir.resolve("good.json"))
+                    .lines()
+                    .findFirst()
+                    .orElseThrow()
                     .replace("good", "short")
                     .replaceAll("\"sha256\":\"[0-9a-f]+\"", "\"sha256\":\"abc\""));
 
@@ -175,9 +181,10 @@ class CheckpointStoreTests {
                     null, "9f2c", CheckpointStyle.TENSORS, Origin.SAVE), data);
         }
         serverStore.close();
-        assertThat(Files.readString(dir.resolve("saved.json"))).isEqualTo("{\"id\":\"saved\",\"createdAt\":"
-                + "\"2025-01-01T12:00:00Z\",\"sha256\":\"" + sha + "\",\"bytes\":3,\"step\":1,\"modelSha256\":\"9f2c\","
-                + "\"style\":\"TENSORS\",\"origin\":\"save\"}");
+        String line = "{\"id\":\"saved\",\"createdAt\":\"2025-01-01T12:00:00Z\",\"sha256\":\"" + sha
+                + "\",\"bytes\":3,\"step\":1,\"modelSha256\":\"9f2c\",\"style\":\"TENSORS\",\"origin\":\"save\"}";
+        assertThat(Files.readString(dir.resolve("saved.json")))
+            .isEqualTo(line + "\nsha256=" + Sha256.hex(line.getBytes(StandardCharsets.UTF_8)) + "\n");
     }
 
     @Test

@@ -1,20 +1,15 @@
 package dev.edgetrainer.server.checkpoint;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 
 import dev.edgetrainer.server.RunningServer;
+import dev.edgetrainer.server.SmallTmpfs;
 import dev.edgetrainer.server.TestFixtures;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,55 +28,32 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class StorageFullTests {
 
-    private static final int PAGE = 4096;
+    private static final int PAGE = SmallTmpfs.PAGE;
 
     @TempDir
     Path dir;
 
-    private Path mount;
-
-    private boolean mounted;
+    private SmallTmpfs disk;
 
     private Path checkpoints;
-
-    private Path filler;
 
     private RestClient http;
 
     @BeforeEach
     void mountASmallTmpfs() throws Exception {
-        mount = Files.createDirectories(dir.resolve("small"));
-        Process process = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", mount.toString())
-            .redirectErrorStream(true)
-            .start();
-        String said = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        mounted = process.waitFor() == 0;
-        Assumptions.assumeTrue(mounted, "a real full disk needs a tmpfs, and mounting one needs root "
-                + "(CI runs the tests as root); mount said: " + said);
-        checkpoints = mount.resolve("ckpt");
-        filler = mount.resolve("filler");
+        disk = SmallTmpfs.mount(dir, "600k");
+        checkpoints = disk.path().resolve("ckpt");
     }
 
     @AfterEach
     void unmount() throws Exception {
-        if (mounted) {
-            new ProcessBuilder("umount", "-l", mount.toString()).inheritIO().start().waitFor();
+        if (disk != null) {
+            disk.close();
         }
     }
 
-    /** Fills the tmpfs until exactly {@code pages} pages are free. */
     private void leaveFree(int pages) throws IOException {
-        Files.deleteIfExists(filler);
-        FileStore store = Files.getFileStore(mount);
-        long fill = store.getUsableSpace() - (long) pages * PAGE;
-        try (FileChannel channel = FileChannel.open(filler, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ByteBuffer zeros = ByteBuffer.allocate(PAGE);
-            for (long written = 0; written < fill; written += PAGE) {
-                zeros.clear();
-                channel.write(zeros);
-            }
-        }
-        assertThat(store.getUsableSpace()).isEqualTo((long) pages * PAGE);
+        disk.leaveFree(pages);
     }
 
     private JsonNode probabilities() {
@@ -164,7 +136,7 @@ class StorageFullTests {
             assertUnchanged(ids, answers);
 
             // Space freed: everything works again, without a restart.
-            Files.delete(filler);
+            disk.free();
             assertThat(health().get("status").asString()).isEqualTo("UP");
             ResponseEntity<JsonNode> again = RunningServer.post(http, "/checkpoint/save", null);
             assertThat(again.getStatusCode().value()).isEqualTo(201);
