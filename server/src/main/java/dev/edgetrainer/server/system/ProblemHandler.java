@@ -8,6 +8,7 @@ import dev.edgetrainer.model.runtime.ModelException;
 import dev.edgetrainer.model.runtime.UnsupportedOpsException;
 import dev.edgetrainer.model.tensor.CorruptCheckpointException;
 import dev.edgetrainer.server.system.EdgeException.Kind;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,6 +111,16 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     ResponseEntity<Object> multipart(MultipartException e, WebRequest request) {
         return problem(e, Kind.INVALID_INPUT, "the multipart body cannot be read: " + e.getMessage(), null,
                 new HttpHeaders(), request);
+    }
+
+    /**
+     * A form-encoded body Tomcat cannot decode (bytes that are not its charset, broken
+     * escapes), met when a handler reads the body or parameters.
+     */
+    @ExceptionHandler(InvalidParameterException.class)
+    ResponseEntity<Object> formBody(InvalidParameterException e, WebRequest request) {
+        return problem(e, Kind.INVALID_INPUT, "the form-encoded body cannot be decoded", null, new HttpHeaders(),
+                request);
     }
 
     @ExceptionHandler(Exception.class)

@@ -98,7 +98,7 @@ class HostileInputTests {
 
     @AfterContainer
     static void stop() throws IOException {
-        long rss = residentBytes();
+        long rss = server.isAlive() ? residentBytes() : -1;
         System.out.printf(
                 "HostileInputTests: %d generated requests, %d refused with 4xx, 0 with 5xx; "
                         + "server RSS %d MB afterwards; refused by Tomcat itself: %s%n",
@@ -355,7 +355,7 @@ class HostileInputTests {
     Arbitrary<Request> wrongTokens() {
         return Arbitraries.randomValue(random -> {
             String token = oneOf(random, null, "", "wrong", TOKEN + "x", TOKEN.substring(1), TOKEN.toUpperCase(),
-                    "a".repeat(8000), "tørture");
+                    "a".repeat(4000), "tørture");
             Request request = switch (random.nextInt(7)) {
                 case 0 -> new Request("POST", "/train", "application/json",
                         ("{\"x\":" + HostileRequests.batch(random, 2) + ",\"y\":[1,2]}")
@@ -415,21 +415,25 @@ class HostileInputTests {
     }
 
     /**
-     * Small on the wire, big once decoded: PNGs whose header declares up to 60 megapixels
-     * (the limit is 40), gzipped IDX uploads of 60,000 images, a JSON body of 15 MB of
-     * zeros (under the 16 MB body limit). Refused or answered within the deployment's 96
-     * MB heap; never an OutOfMemoryError, which ends the process.
+     * Small on the wire, big once decoded: images whose size fields were set to huge
+     * values, PNGs of 16 to 64 megapixels (the limit is 40), gzipped IDX uploads of
+     * 60,000 images, a JSON body of 15 MB of zeros (under the 16 MB body limit). Refused
+     * or answered within the deployment's 96 MB heap; never an OutOfMemoryError, which
+     * ends the process.
      */
     @Property(tries = 30)
-    @Disabled("Kills the server on main (OutOfMemoryError with -Xmx96m, then exit): decoding is not bounded "
-            + "by memory yet; issue 8's request limits (branch limits) bound it. Enable once they are merged.")
+    @Disabled("Kills the server on main: a 28x28 PNG whose IHDR says 65535x255 ran it out of its 96 MB heap "
+            + "(OutOfMemoryError, exit) in the torture suite's run; issue 8's request limits (branch limits) bound "
+            + "decoding. Enable once they are merged.")
     void decompressionBombsAreRefusedWithinTheHeap(@ForAll("bombs") Request request) {
         request.assertNoServerError();
     }
 
     @Provide
     Arbitrary<Request> bombs() {
-        return Arbitraries.randomValue(random -> switch (random.nextInt(4)) {
+        return Arbitraries.randomValue(random -> switch (random.nextInt(5)) {
+            case 4 -> new Request("POST", "/infer", "image/png", HostileRequests.hugeHeader(random), TOKEN, false,
+                    "an image whose header declares a huge size");
             case 0 -> {
                 int side = oneOf(random, 4000, 6000, 7000, 7746, 8000);
                 yield new Request("POST", "/infer", "image/png", HostileRequests.pngBomb(side, side), TOKEN, false,

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.zip.CRC32;
@@ -131,11 +132,11 @@ final class HostileRequests {
 
     /**
      * An image damaged so that no decoder can be trusted with it: bits flipped in its
-     * header, truncated, its size fields changed, or random bytes. May still decode.
+     * header or anywhere, truncated, or random bytes. May still decode.
      */
     static byte[] damagedImage(Random random) {
         byte[] image = image(random);
-        switch (random.nextInt(5)) {
+        switch (random.nextInt(4)) {
             case 0 -> {
                 for (int i = 0; i < 1 + random.nextInt(4); i++) {
                     int at = random.nextInt(Math.min(image.length, 64));
@@ -144,18 +145,9 @@ final class HostileRequests {
                 return image;
             }
             case 1 -> {
-                return java.util.Arrays.copyOf(image, random.nextInt(image.length));
+                return Arrays.copyOf(image, random.nextInt(image.length));
             }
             case 2 -> {
-                // The IHDR width and height of a PNG, the SOF size of a JPEG: huge or
-                // zero.
-                int at = image[0] == (byte) 0x89 ? 16 : Math.max(0, indexOf(image, (byte) 0xC0) + 5);
-                for (int i = 0; i < 4 && at + i < image.length; i++) {
-                    image[at + i] = (byte) (random.nextBoolean() ? 0xFF : 0);
-                }
-                return image;
-            }
-            case 3 -> {
                 byte[] noise = new byte[random.nextInt(4096)];
                 random.nextBytes(noise);
                 return noise;
@@ -169,6 +161,20 @@ final class HostileRequests {
         }
     }
 
+    /**
+     * An image whose size fields (the IHDR width and height of a PNG, the SOF size of a
+     * JPEG) are set to huge or zero values: a decoder that believes them allocates for
+     * them.
+     */
+    static byte[] hugeHeader(Random random) {
+        byte[] image = image(random);
+        int at = image[0] == (byte) 0x89 ? 16 : Math.max(0, indexOf(image, (byte) 0xC0) + 5);
+        for (int i = 0; i < 4 && at + i < image.length; i++) {
+            image[at + i] = (byte) (random.nextBoolean() ? 0xFF : 0);
+        }
+        return image;
+    }
+
     /** An IDX file (gzipped or not) that is never a valid one of {@code count} items. */
     static byte[] badIdx(Random random, boolean images, int count) {
         byte[] idx = images ? TestFixtures.idxImages(count) : TestFixtures.idxLabels(count);
@@ -178,7 +184,7 @@ final class HostileRequests {
                 // The item count: more than the file holds, or negative.
                 idx[4] = (byte) (random.nextBoolean() ? 0x7F : 0xFF);
             }
-            case 2 -> idx = java.util.Arrays.copyOf(idx, random.nextInt(idx.length));
+            case 2 -> idx = Arrays.copyOf(idx, random.nextInt(idx.length));
             case 3 -> {
                 // More dimensions or a size per item the model does not take.
                 idx[3] = (byte) (idx[3] + 1 + random.nextInt(5));
@@ -337,7 +343,7 @@ final class HostileRequests {
             all.writeBytes(body.toByteArray());
             all.writeBytes(end);
             byte[] bytes = all.toByteArray();
-            return truncate ? java.util.Arrays.copyOf(bytes, bytes.length / 2) : bytes;
+            return truncate ? Arrays.copyOf(bytes, bytes.length / 2) : bytes;
         }
 
         int parts() {
