@@ -2,6 +2,8 @@ package dev.edgetrainer.model.graph;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +25,8 @@ import org.tensorflow.lite.schema.TensorType;
  * <li>{@code save() -> every weight by name};
  * {@code restore(every weight) -> the weights as now held}.</li>
  * </ul>
+ * Each {@link Role} is written under a signature key of the caller's choosing (e.g. the
+ * save role as {@code parameters}, as Flower's models name it), or left out.
  *
  * <p>
  * Gradients are written out by hand (there is no autodiff here), so they are proven by
@@ -32,7 +36,41 @@ import org.tensorflow.lite.schema.TensorType;
  */
 public final class MlpModelWriter {
 
+    /** What a signature does; its key in the file is chosen per model. */
+    public enum Role {
+
+        /** One SGD step: {@code (x, y) -> loss}. */
+        TRAIN("train"),
+        /** {@code x -> output (softmax), logits}. */
+        INFER("infer"),
+        /** {@code () -> every weight by name}. */
+        SAVE("save"),
+        /** {@code (every weight) -> the weights as now held}. */
+        RESTORE("restore");
+
+        private final String defaultKey;
+
+        Role(String defaultKey) {
+            this.defaultKey = defaultKey;
+        }
+
+        /** The key the TFLite tutorial gives this signature. */
+        public String defaultKey() {
+            return defaultKey;
+        }
+
+    }
+
     private MlpModelWriter() {
+    }
+
+    /** Every role under the tutorial's key: train, infer, save, restore. */
+    public static Map<Role, String> defaultSignatures() {
+        Map<Role, String> keys = new EnumMap<>(Role.class);
+        for (Role role : Role.values()) {
+            keys.put(role, role.defaultKey());
+        }
+        return keys;
     }
 
     /** A model with Glorot-uniform kernels and zero biases drawn from the spec's seed. */
@@ -45,6 +83,17 @@ public final class MlpModelWriter {
      * variable name.
      */
     public static byte[] write(MlpSpec spec, Map<String, float[]> weights) {
+        return write(spec, weights, defaultSignatures());
+    }
+
+    /**
+     * A model with only the roles in {@code signatures}, each under its key there, e.g.
+     * {@code SAVE -> "parameters"}.
+     * @throws IllegalArgumentException when no role is given, or a key is empty or used
+     * twice
+     */
+    public static byte[] write(MlpSpec spec, Map<String, float[]> weights, Map<Role, String> signatures) {
+        checkKeys(signatures);
         for (MlpSpec.Variable variable : spec.variables()) {
             float[] values = weights.get(variable.name());
             if (values == null || values.length != variable.size()) {
@@ -61,20 +110,40 @@ public final class MlpModelWriter {
             throw new IllegalArgumentException("expected weights " + names(spec) + ", got " + weights.keySet());
         }
         GraphBuilder builder = new GraphBuilder();
-        // Subgraph order: signatures first, then the init subgraph they call once.
-        GraphBuilder.Subgraph train = builder.subgraph("train");
-        GraphBuilder.Subgraph infer = builder.subgraph("infer");
-        GraphBuilder.Subgraph save = builder.subgraph("save");
-        GraphBuilder.Subgraph restore = builder.subgraph("restore");
+        // Subgraph order: signatures first (in role order), then the init subgraph they
+        // call once.
+        Map<Role, GraphBuilder.Subgraph> graphs = new EnumMap<>(Role.class);
+        for (Role role : Role.values()) {
+            if (signatures.containsKey(role)) {
+                graphs.put(role, builder.subgraph(signatures.get(role)));
+            }
+        }
         GraphBuilder.Subgraph init = builder.subgraph("init");
         writeInit(init, spec, weights);
-        writeTrain(train, spec, init.index());
-        writeInfer(infer, spec, init.index());
-        writeSave(save, spec, init.index());
-        writeRestore(restore, spec, init.index());
+        graphs.forEach((role, graph) -> {
+            String key = signatures.get(role);
+            switch (role) {
+                case TRAIN -> writeTrain(graph, spec, init.index(), key);
+                case INFER -> writeInfer(graph, spec, init.index(), key);
+                case SAVE -> writeSave(graph, spec, init.index(), key);
+                case RESTORE -> writeRestore(graph, spec, init.index(), key);
+            }
+        });
         byte[] model = builder.build();
         ModelValidator.validate(model);
         return model;
+    }
+
+    private static void checkKeys(Map<Role, String> signatures) {
+        if (signatures.isEmpty()) {
+            throw new IllegalArgumentException("a model needs at least one signature");
+        }
+        if (signatures.values().stream().anyMatch(key -> key == null || key.isBlank())) {
+            throw new IllegalArgumentException("signature keys must not be empty, got " + signatures);
+        }
+        if (new HashSet<>(signatures.values()).size() != signatures.size()) {
+            throw new IllegalArgumentException("each signature needs its own key, got " + signatures);
+        }
     }
 
     /**
@@ -158,7 +227,7 @@ public final class MlpModelWriter {
         return shape;
     }
 
-    private static void writeTrain(GraphBuilder.Subgraph graph, MlpSpec spec, int init) {
+    private static void writeTrain(GraphBuilder.Subgraph graph, MlpSpec spec, int init, String key) {
         int classes = spec.classes();
         int[] xShape = batchShape(spec);
         int x = graph.floats("x", xShape);
@@ -221,10 +290,10 @@ public final class MlpModelWriter {
             int updated = graph.sub(name + "/updated", update[1], step, shape);
             graph.assignVariable(update[0], updated);
         }
-        graph.finish("train");
+        graph.finish(key);
     }
 
-    private static void writeInfer(GraphBuilder.Subgraph graph, MlpSpec spec, int init) {
+    private static void writeInfer(GraphBuilder.Subgraph graph, MlpSpec spec, int init, String key) {
         int x = graph.floats("x", batchShape(spec));
         graph.input("x", x);
         graph.callOnce(init);
@@ -232,19 +301,19 @@ public final class MlpModelWriter {
         int output = graph.softmax("output", forward.logits(), -1, spec.classes());
         graph.output("output", output);
         graph.output("logits", forward.logits());
-        graph.finish("infer");
+        graph.finish(key);
     }
 
-    private static void writeSave(GraphBuilder.Subgraph graph, MlpSpec spec, int init) {
+    private static void writeSave(GraphBuilder.Subgraph graph, MlpSpec spec, int init, String key) {
         graph.callOnce(init);
         int[][] variables = readAll(graph, spec);
         for (int i = 0; i < variables.length; i++) {
             graph.output(spec.variables().get(i).name(), variables[i][1]);
         }
-        graph.finish("save");
+        graph.finish(key);
     }
 
-    private static void writeRestore(GraphBuilder.Subgraph graph, MlpSpec spec, int init) {
+    private static void writeRestore(GraphBuilder.Subgraph graph, MlpSpec spec, int init, String key) {
         List<MlpSpec.Variable> variables = spec.variables();
         int[] inputs = new int[variables.size()];
         for (int i = 0; i < inputs.length; i++) {
@@ -258,7 +327,7 @@ public final class MlpModelWriter {
             graph.assignVariable(handle, inputs[i]);
             graph.output(variable.name(), graph.readVariable(handle, variable.name() + "/restored", variable.shape()));
         }
-        graph.finish("restore");
+        graph.finish(key);
     }
 
 }

@@ -4,6 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 
+import dev.edgetrainer.model.checkpoint.CheckpointStyle;
+import dev.edgetrainer.model.checkpoint.Checkpointer;
 import dev.edgetrainer.model.runtime.TrainableModel;
 import dev.edgetrainer.model.tensor.DataType;
 import dev.edgetrainer.model.tensor.Signature;
@@ -35,6 +37,30 @@ class MlpModelWriterTests {
                     new TensorSpec("dense_1/kernel", DataType.FLOAT32, new int[] { 128, 10 }),
                     new TensorSpec("dense_1/bias", DataType.FLOAT32, new int[] { 10 }));
         }
+    }
+
+    @Test
+    void writesEachRoleUnderTheKeyItIsGivenOrLeavesItOut() {
+        Map<MlpModelWriter.Role, String> keys = MlpModelWriter.defaultSignatures();
+        keys.put(MlpModelWriter.Role.SAVE, "parameters");
+        Map<String, float[]> weights = MlpModelWriter.initialWeights(SMALL);
+        try (TrainableModel model = TrainableModel.load(MlpModelWriter.write(SMALL, weights, keys), "flower-style")) {
+            assertThat(model.signatures()).extracting(Signature::key)
+                .containsExactly("train", "infer", "parameters", "restore");
+            Checkpointer checkpointer = Checkpointer.of(model);
+            assertThat(checkpointer.style()).isEqualTo(CheckpointStyle.TENSORS);
+            assertThat(checkpointer.save().get("dense/bias").floats()).isEqualTo(weights.get("dense/bias"));
+        }
+        keys.remove(MlpModelWriter.Role.INFER);
+        try (TrainableModel model = TrainableModel.load(MlpModelWriter.write(SMALL, weights, keys), "no-infer")) {
+            assertThat(model.signatures()).extracting(Signature::key).containsExactly("train", "parameters", "restore");
+        }
+        assertThat(MlpModelWriter.write(SMALL, weights, MlpModelWriter.defaultSignatures()))
+            .isEqualTo(MlpModelWriter.write(SMALL));
+        keys.put(MlpModelWriter.Role.TRAIN, "parameters");
+        assertThatThrownBy(() -> MlpModelWriter.write(SMALL, weights, keys)).hasMessageContaining("its own key");
+        assertThatThrownBy(() -> MlpModelWriter.write(SMALL, weights, Map.of()))
+            .hasMessageContaining("at least one signature");
     }
 
     @Test
