@@ -115,12 +115,21 @@ public final class Checkpointer {
     /** Checks weights against this model without restoring them. */
     public void check(Map<String, Tensor> weights) {
         requireStyle(CheckpointStyle.TENSORS);
+        check(restore.inputs(), weights);
+    }
+
+    /**
+     * Checks that {@code weights} are exactly the {@code expected} ones: the same names,
+     * each with its dtype and shape, float values finite.
+     * @throws InvalidInputException naming the first weight that does not fit
+     */
+    public static void check(List<TensorSpec> expected, Map<String, Tensor> weights) {
         for (String name : weights.keySet()) {
-            if (restore.input(name).isEmpty()) {
+            if (expected.stream().noneMatch(spec -> spec.name().equals(name))) {
                 throw new InvalidInputException(name, "the model has no weight '" + name + "'");
             }
         }
-        for (TensorSpec spec : restore.inputs()) {
+        for (TensorSpec spec : expected) {
             Tensor tensor = weights.get(spec.name());
             if (tensor == null) {
                 throw new InvalidInputException(spec.name(), "weight '" + spec.name() + "' is missing");

@@ -2,9 +2,14 @@ package dev.edgetrainer.server.checkpoint;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 import dev.edgetrainer.model.tensor.CorruptCheckpointException;
+import dev.edgetrainer.model.tensor.Tensor;
+import dev.edgetrainer.model.tensor.WeightsFile;
+import dev.edgetrainer.server.model.LoadedModel;
 import dev.edgetrainer.server.model.ModelEngine;
 import dev.edgetrainer.server.model.ModelState.RestoreReport;
 import dev.edgetrainer.server.model.TaskKind;
@@ -35,16 +40,29 @@ public class CheckpointService {
     /** Empty when the model has no save/restore signatures. */
     private final Optional<ModelCheckpoints> checkpoints;
 
+    private final Optional<ModelWeights> weights;
+
     CheckpointService(ModelEngine engine, CheckpointStore store, EdgeProperties properties) {
         this.engine = engine;
         this.store = store;
         this.retention = new Retention(store, properties.checkpoint().keep());
         this.checkpoints = ModelCheckpoints.forModel(engine, store);
+        this.weights = checkpoints.map(ModelWeights::new);
+    }
+
+    /**
+     * The model's weights as named tensors.
+     * @throws CheckpointsUnsupportedException when the model has no save/restore
+     * signatures
+     */
+    public ModelWeights weights() {
+        return weights.orElseThrow(CheckpointsUnsupportedException::new);
     }
 
     /** {@code POST /checkpoint/save}. */
     Manifest save() {
-        return save(Origin.SAVE, engine::submit);
+        return save(Origin.SAVE, null, engine::submit, model -> {
+        });
     }
 
     /**
@@ -52,20 +70,40 @@ public class CheckpointService {
      * queue slot.
      */
     public Manifest saveAfterTraining() {
-        return save(Origin.AUTO_SAVE, engine::submitFollowUp);
+        return save(Origin.AUTO_SAVE, null, engine::submitFollowUp, model -> {
+        });
+    }
+
+    /**
+     * Adopts a federated round's global weights: puts them into the model and takes them
+     * out for a checkpoint (origin {@code federated}, with the round) in one task, so the
+     * checkpoint holds exactly what the model serves and a restart keeps it.
+     * @throws CheckpointRejectedException when the weights do not fit; nothing changed
+     */
+    public Manifest adopt(Map<String, Tensor> global, long round) {
+        ModelWeights into = weights();
+        return save(Origin.FEDERATED, round, engine::submitFollowUp, model -> {
+            into.write(model, global);
+            // The weights are no longer those of the last checkpoint; they take the
+            // adoption's id once it is stored.
+            engine.state().weightsReplaced(null, engine.state().step(), null);
+        });
     }
 
     private record Taken(ModelCheckpoints.Taken weights, WeightsRef at, double loss) {
     }
 
-    private Manifest save(Origin origin, Submitter submitter) {
+    private Manifest save(Origin origin, Long round, Submitter submitter, Consumer<LoadedModel> before) {
         ModelCheckpoints style = supported();
-        Taken taken = ModelEngine.await(submitter.submit(TaskKind.CHECKPOINT,
-                model -> new Taken(style.takeOut(model), WeightsRef.of(engine), engine.state().loss())));
+        Taken taken = ModelEngine.await(submitter.submit(TaskKind.CHECKPOINT, model -> {
+            before.accept(model);
+            return new Taken(style.takeOut(model), WeightsRef.of(engine), engine.state().loss());
+        }));
         Instant now = Instant.now();
         long step = taken.at().step();
         Manifest draft = new Manifest(CheckpointIds.next(now, step, id -> store.find(id).isPresent()), now, null, 0,
-                step, Double.isNaN(taken.loss()) ? null : taken.loss(), engine.info().sha256(), style.style(), origin);
+                step, Double.isNaN(taken.loss()) ? null : taken.loss(), engine.info().sha256(), style.style(), origin,
+                round);
         Manifest saved = taken.weights().store(draft);
         engine.state().savedAs(saved.id());
         retention.prune();
@@ -116,7 +154,7 @@ public class CheckpointService {
         return store.list();
     }
 
-    Manifest manifest(String id) {
+    public Manifest manifest(String id) {
         return store.require(CheckpointIds.require(id, "id"));
     }
 
@@ -130,6 +168,24 @@ public class CheckpointService {
     }
 
     record Download(Manifest manifest, byte[] data) {
+    }
+
+    /**
+     * A stored checkpoint's weights by name, verified against its manifest first. Both
+     * styles' files are weights files: path-style models write them through this
+     * runtime's Save kernel.
+     * @throws CheckpointNotFoundException when there is no such checkpoint
+     * @throws CheckpointRejectedException when it fails verification or does not decode
+     */
+    public Map<String, Tensor> weightsOf(String id) {
+        CheckpointIds.require(id, "id");
+        Manifest manifest = store.require(id);
+        try {
+            return WeightsFile.decode(store.readVerified(manifest));
+        }
+        catch (CorruptCheckpointException e) {
+            throw new CheckpointRejectedException("id", "checkpoint " + id + " cannot be read: " + e.getMessage());
+        }
     }
 
     /**
@@ -154,8 +210,8 @@ public class CheckpointService {
     Manifest upload(String id, byte[] data) {
         ModelCheckpoints style = supported();
         new UploadVerifier(store, style).verify(id, data);
-        Manifest saved = store
-            .write(new Manifest(id, Instant.now(), null, 0, null, null, null, style.style(), Origin.UPLOAD), data);
+        Manifest saved = store.write(
+                new Manifest(id, Instant.now(), null, 0, null, null, null, style.style(), Origin.UPLOAD, null), data);
         retention.prune();
         return saved;
     }

@@ -182,7 +182,7 @@ final class CheckpointStore {
 
     private Manifest publish(Manifest draft, byte[] data) {
         Manifest manifest = new Manifest(draft.id(), draft.createdAt(), Sha256.hex(data), data.length, draft.step(),
-                draft.loss(), draft.modelSha256(), draft.style(), draft.origin());
+                draft.loss(), draft.modelSha256(), draft.style(), draft.origin(), draft.round());
         writeAtomically(dir.resolve(draft.id() + MANIFEST), json.writeValueAsBytes(manifest));
         return manifest;
     }

@@ -14,7 +14,8 @@ import dev.edgetrainer.model.checkpoint.CheckpointStyle;
  * @param modelSha256 the model file the weights were saved from; null for uploads
  * @param style {@code TENSORS} (a weights file) or {@code PATH} (written by the model's
  * own save)
+ * @param round the federated round whose global weights these are; null for other origins
  */
 public record Manifest(String id, Instant createdAt, String sha256, long bytes, Long step, Double loss,
-        String modelSha256, CheckpointStyle style, Origin origin) {
+        String modelSha256, CheckpointStyle style, Origin origin, Long round) {
 }

@@ -4,12 +4,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.IntStream;
 
 import dev.edgetrainer.model.tensor.Tensor;
+import dev.edgetrainer.server.model.BatchInference;
+import dev.edgetrainer.server.model.BatchInference.Outputs;
 import dev.edgetrainer.server.model.JsonTensors;
-import dev.edgetrainer.server.model.LoadedModel;
 import dev.edgetrainer.server.model.ModelEngine;
 import dev.edgetrainer.server.model.ModelInfo;
 import dev.edgetrainer.server.model.TaskKind;
@@ -103,45 +103,9 @@ class InferenceService {
         }
         int ranked = Math.min(k, info.classNames().size());
         return ModelEngine.await(engine.submit(TaskKind.INFER, model -> {
-            Outputs outputs = infer(model, batch);
+            Outputs outputs = BatchInference.run(model, info, batch);
             return new InferenceResponse(predictions(outputs, ranked), WeightsRef.of(engine));
         }));
-    }
-
-    private record Outputs(float[] probabilities, float[] logits, int count) {
-    }
-
-    /**
-     * Runs the whole batch at once, or sample by sample for a model whose batch size is
-     * fixed at 1.
-     */
-    private Outputs infer(LoadedModel model, Tensor batch) {
-        ModelInfo.Infer spec = info.infer();
-        int n = batch.shape()[0];
-        int fixed = info.fixedBatch();
-        if (fixed < 0 || fixed == n) {
-            Map<String, Tensor> out = model.model().run(spec.signature(), Map.of(spec.input().name(), batch));
-            return new Outputs(out.get(spec.output()).floats(),
-                    spec.logits() == null ? null : out.get(spec.logits()).floats(), n);
-        }
-        if (fixed != 1) {
-            throw new BadInputException("x", "this model takes batches of exactly " + fixed + " samples, got " + n);
-        }
-        int classes = info.classNames().size();
-        int size = batch.elementCount() / n;
-        float[] probabilities = new float[n * classes];
-        float[] logits = spec.logits() == null ? null : new float[n * classes];
-        for (int i = 0; i < n; i++) {
-            int[] shape = batch.shape();
-            shape[0] = 1;
-            Tensor one = Tensor.ofFloats(shape, Arrays.copyOfRange(batch.floats(), i * size, (i + 1) * size));
-            Outputs single = infer(model, one);
-            System.arraycopy(single.probabilities(), 0, probabilities, i * classes, classes);
-            if (logits != null) {
-                System.arraycopy(single.logits(), 0, logits, i * classes, classes);
-            }
-        }
-        return new Outputs(probabilities, logits, n);
     }
 
     private List<InferenceResponse.Prediction> predictions(Outputs outputs, int ranked) {

@@ -47,6 +47,15 @@ public record ModelInfo(String source, String sha256, long bytes, List<Signature
         return Optional.ofNullable(train);
     }
 
+    /**
+     * @throws NotTrainableException when the model has no {@code train(x, y)} signature
+     * this server can drive
+     */
+    public Train requireTrain() {
+        return trainSpec()
+            .orElseThrow(() -> new NotTrainableException(signatures.stream().map(Signature::key).toList()));
+    }
+
     /** Dimensions of one sample, i.e. the infer input without its batch dimension. */
     public int[] sampleShape() {
         int[] shape = infer.input().shape();

@@ -20,7 +20,7 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 class WebConfiguration implements WebMvcConfigurer {
 
     static final List<String> PROTECTED = List.of("/train", "/train/**", "/checkpoint/**", "/checkpoints",
-            "/checkpoints/**");
+            "/checkpoints/**", "/data", "/evaluate", "/federated", "/federated/**");
 
     private final EdgeProperties.Security security;
 

@@ -8,11 +8,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 import dev.edgetrainer.model.checkpoint.CheckpointStyle;
+import dev.edgetrainer.server.data.TrainingData;
 import dev.edgetrainer.server.model.LoadedModel;
 import dev.edgetrainer.server.model.ModelEngine;
 import dev.edgetrainer.server.model.ModelInfo;
 import dev.edgetrainer.server.model.TaskKind;
 import dev.edgetrainer.server.model.WeightsRef;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One posted batch trained for some epochs, one train step per interpreter task: each
@@ -20,6 +23,8 @@ import dev.edgetrainer.server.model.WeightsRef;
  * between steps. Progress is written on the interpreter thread and read by anyone.
  */
 final class TrainingJob {
+
+    private static final Logger log = LoggerFactory.getLogger(TrainingJob.class);
 
     enum Status {
 
@@ -48,6 +53,18 @@ final class TrainingJob {
     private final List<Double> epochLosses = new ArrayList<>();
 
     private final Consumer<TrainingJob> onFinish;
+
+    private final JobHooks hooks;
+
+    /**
+     * Who started the job: {@code request} ({@code POST /train}) or {@code federated}.
+     */
+    final String origin;
+
+    /** The samples to keep once the job succeeds; null when they are not to be kept. */
+    private volatile TrainingData toKeep;
+
+    private volatile Integer kept;
 
     private volatile Status status = Status.QUEUED;
 
@@ -78,9 +95,12 @@ final class TrainingJob {
 
     private double epochLossSum;
 
-    TrainingJob(String id, TrainingData data, TrainingOptions options, int batchSize, ModelEngine engine,
-            ModelInfo.Train spec, boolean guard, Consumer<TrainingJob> onFinish) {
+    TrainingJob(String id, String origin, TrainingData data, TrainingOptions options, int batchSize, ModelEngine engine,
+            ModelInfo.Train spec, boolean guard, JobHooks hooks, Consumer<TrainingJob> onFinish) {
         this.onFinish = onFinish;
+        this.origin = origin;
+        this.hooks = hooks;
+        this.toKeep = options.keep() ? data : null;
         this.id = id;
         this.samples = data.count();
         this.options = options;
@@ -102,12 +122,19 @@ final class TrainingJob {
      */
     Void step(LoadedModel model) {
         if (cancelRequested) {
-            finish(Status.CANCELLED, "cancelled after " + step + " of " + totalSteps() + " steps");
+            finish(model, Status.CANCELLED, "cancelled after " + step + " of " + totalSteps() + " steps");
             return null;
         }
         if (startedAt == null) {
             startedAt = Instant.now();
             status = Status.RUNNING;
+            try {
+                hooks.beforeFirstStep(model);
+            }
+            catch (RuntimeException e) {
+                finish(model, Status.FAILED, "could not start: " + e.getMessage());
+                return null;
+            }
         }
         int inEpoch = step % stepsPerEpoch;
         if (inEpoch == 0 && options.shuffle()) {
@@ -119,13 +146,13 @@ final class TrainingJob {
             stepLoss = train(model, inEpoch);
         }
         catch (RuntimeException e) {
-            finish(Status.FAILED, "step " + (step + 1) + " failed: " + e.getMessage());
+            finish(model, Status.FAILED, "step " + (step + 1) + " failed: " + e.getMessage());
             return null;
         }
         if (!Float.isFinite(stepLoss)) {
             nonFinite = true;
             boolean undone = guard.undo(model.checkpointer(), inEpoch, replayed -> train(model, replayed));
-            finish(Status.FAILED,
+            finish(model, Status.FAILED,
                     "step " + (step + 1) + " (epoch " + (epoch + 1) + ") produced loss " + stepLoss + (undone
                             ? "; the weights were put back as they were before that step"
                             : "; this model's weights cannot be snapshotted, so that step could not be undone"));
@@ -144,14 +171,14 @@ final class TrainingJob {
             epoch++;
         }
         if (step == totalSteps()) {
-            finish(Status.SUCCEEDED, null);
+            finish(model, Status.SUCCEEDED, null);
             return null;
         }
         try {
             engine.submitFollowUp(TaskKind.TRAIN_STEP, this::step);
         }
         catch (RuntimeException e) {
-            finish(Status.FAILED, "stopped after " + step + " steps: " + e.getMessage());
+            finish(model, Status.FAILED, "stopped after " + step + " steps: " + e.getMessage());
         }
         return null;
     }
@@ -168,9 +195,17 @@ final class TrainingJob {
      * Runs on the interpreter thread; the auto-save (if any) completes {@link #done}
      * later.
      */
-    private void finish(Status outcome, String message) {
+    private void finish(LoadedModel model, Status outcome, String message) {
         status = outcome;
         error = message;
+        try {
+            hooks.afterEnd(model, result());
+        }
+        catch (RuntimeException e) {
+            log.error("Training job {}: the work after its end failed", id, e);
+            status = Status.FAILED;
+            error = (message == null ? "" : message + "; ") + "the work after the job failed: " + e.getMessage();
+        }
         weights = WeightsRef.of(engine);
         sampler.release();
         guard.release();
@@ -179,6 +214,28 @@ final class TrainingJob {
             startedAt = finishedAt;
         }
         onFinish.accept(this);
+    }
+
+    JobResult result() {
+        synchronized (epochLosses) {
+            return new JobResult(id, status == Status.SUCCEEDED, error, nonFinite, epochLosses, samples, step);
+        }
+    }
+
+    /** The samples to keep, once; null when there are none to keep. */
+    TrainingData takeSamplesToKeep() {
+        TrainingData data = toKeep;
+        toKeep = null;
+        return status == Status.SUCCEEDED ? data : null;
+    }
+
+    void kept(int count) {
+        kept = count;
+    }
+
+    void failedToKeep(String message) {
+        kept = 0;
+        error = "trained, but the samples could not be kept: " + message;
     }
 
     void cancel() {
@@ -216,9 +273,9 @@ final class TrainingJob {
         }
         Instant end = finishedAt != null ? finishedAt : Instant.now();
         Long duration = startedAt == null ? null : Duration.between(startedAt, end).toMillis();
-        return new JobView(id, status, cancelRequested && !isFinished(), epoch, options.epochs(), step, totalSteps(),
-                samples, batchSize, Double.isNaN(loss) ? null : loss, losses, createdAt, startedAt, finishedAt,
-                duration, error, checkpoint, weights);
+        return new JobView(id, origin, status, cancelRequested && !isFinished(), epoch, options.epochs(), step,
+                totalSteps(), samples, batchSize, Double.isNaN(loss) ? null : loss, losses, createdAt, startedAt,
+                finishedAt, duration, error, checkpoint, kept, weights);
     }
 
 }

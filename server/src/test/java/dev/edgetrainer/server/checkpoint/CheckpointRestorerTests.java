@@ -54,9 +54,8 @@ class CheckpointRestorerTests {
     }
 
     private void write(String id, long secondsAgo, CheckpointStyle style) {
-        store.write(
-                new Manifest(id, Instant.now().minusSeconds(secondsAgo), null, 0, 3L, null, "m", style, Origin.SAVE),
-                new byte[] { 1, 2, 3 });
+        store.write(new Manifest(id, Instant.now().minusSeconds(secondsAgo), null, 0, 3L, null, "m", style, Origin.SAVE,
+                null), new byte[] { 1, 2, 3 });
     }
 
     @Test

@@ -34,7 +34,7 @@ class CheckpointStoreTests {
 
     private Manifest write(String id, long secondsAgo, byte[] data) {
         return store.write(new Manifest(id, Instant.now().minusSeconds(secondsAgo), null, 0, 7L, 0.5, "m",
-                CheckpointStyle.TENSORS, Origin.SAVE), data);
+                CheckpointStyle.TENSORS, Origin.SAVE, null), data);
     }
 
     @Test
@@ -122,7 +122,7 @@ class CheckpointStoreTests {
         assertThat(server.writeValueAsString(peer)).isEqualTo(uploaded);
         assertThat(server.writeValueAsString(auto)).isEqualTo(autoSaved);
         serverStore.write(new Manifest("saved", Instant.parse("2025-01-01T12:00:00Z"), null, 0, 1L, null, "9f2c",
-                CheckpointStyle.TENSORS, Origin.SAVE), data);
+                CheckpointStyle.TENSORS, Origin.SAVE, null), data);
         assertThat(Files.readString(dir.resolve("saved.json"))).isEqualTo("{\"id\":\"saved\",\"createdAt\":"
                 + "\"2025-01-01T12:00:00Z\",\"sha256\":\"" + sha + "\",\"bytes\":3,\"step\":1,\"modelSha256\":\"9f2c\","
                 + "\"style\":\"TENSORS\",\"origin\":\"save\"}");

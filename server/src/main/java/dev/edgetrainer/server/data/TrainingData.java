@@ -1,4 +1,4 @@
-package dev.edgetrainer.server.training;
+package dev.edgetrainer.server.data;
 
 /**
  * Checked training samples: {@code count} inputs and targets of {@code ySize} floats each
@@ -9,26 +9,26 @@ package dev.edgetrainer.server.training;
  * @param x float inputs, or null when {@code pixels} holds them
  * @param pixels unsigned-byte inputs scaled by 1/255, or null
  */
-record TrainingData(float[] x, byte[] pixels, float[] y, int count) {
+public record TrainingData(float[] x, byte[] pixels, float[] y, int count) {
 
-    static TrainingData ofFloats(float[] x, float[] y, int count) {
+    public static TrainingData ofFloats(float[] x, float[] y, int count) {
         return new TrainingData(x, null, y, count);
     }
 
-    static TrainingData ofPixels(byte[] pixels, float[] y, int count) {
+    public static TrainingData ofPixels(byte[] pixels, float[] y, int count) {
         return new TrainingData(null, pixels, y, count);
     }
 
-    int xSize() {
+    public int xSize() {
         return (x != null ? x.length : pixels.length) / count;
     }
 
-    int ySize() {
+    public int ySize() {
         return y.length / count;
     }
 
     /** Copies sample {@code index}'s input to {@code out} at {@code offset}. */
-    void copyX(int index, float[] out, int offset) {
+    public void copyX(int index, float[] out, int offset) {
         int size = xSize();
         if (x != null) {
             System.arraycopy(x, index * size, out, offset, size);
@@ -39,7 +39,7 @@ record TrainingData(float[] x, byte[] pixels, float[] y, int count) {
         }
     }
 
-    void copyY(int index, float[] out, int offset) {
+    public void copyY(int index, float[] out, int offset) {
         int size = ySize();
         System.arraycopy(y, index * size, out, offset, size);
     }
