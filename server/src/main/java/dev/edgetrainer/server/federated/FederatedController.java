@@ -45,11 +45,15 @@ class FederatedController {
      * @param activity what the device does for the server now
      * @param rounds fits answered OK since startup
      * @param failures instructions answered non-OK and connections lost, since startup
+     * @param lastError the last instruction that failed: answered non-OK, broken off, or
+     * unreadable
+     * @param lastConnectionError the last time the server could not be reached
      */
     record FederatedView(boolean enabled, String server, boolean tls, String adopt, FederatedStatus.State state,
             FederatedStatus.Activity activity, Instant connectedSince, Instant nextAttempt, long rounds, long failures,
             FederatedStatus.Fit lastFit, FederatedStatus.Evaluation lastEvaluation,
-            FederatedStatus.Adoption lastAdoption, FederatedStatus.Failure lastFailure) {
+            FederatedStatus.Adoption lastAdoption, FederatedStatus.Failure lastError,
+            FederatedStatus.Failure lastConnectionError) {
     }
 
     @GetMapping("/federated")
@@ -59,7 +63,8 @@ class FederatedController {
         return new FederatedView(status.settings().enabled(), status.settings().server(),
                 status.settings().rootCertificate() != null, status.settings().adopt().name(), status.state(),
                 status.activity(), status.connectedSince(), status.nextAttempt(), status.rounds(), status.failures(),
-                status.lastFit(), status.lastEvaluation(), status.lastAdoption(), status.lastFailure());
+                status.lastFit(), status.lastEvaluation(), status.lastAdoption(), status.lastError(),
+                status.lastConnectionError());
     }
 
     @PostMapping("/federated/connect")

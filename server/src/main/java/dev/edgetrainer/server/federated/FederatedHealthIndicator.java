@@ -35,8 +35,11 @@ class FederatedHealthIndicator extends AbstractHealthIndicator {
         if (status.nextAttempt() != null) {
             builder.withDetail("nextAttempt", status.nextAttempt());
         }
-        if (status.lastFailure() != null) {
-            builder.withDetail("lastFailure", status.lastFailure());
+        if (status.lastError() != null) {
+            builder.withDetail("lastError", status.lastError());
+        }
+        if (status.lastConnectionError() != null) {
+            builder.withDetail("lastConnectionError", status.lastConnectionError());
         }
     }
 

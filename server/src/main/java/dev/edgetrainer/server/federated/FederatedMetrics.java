@@ -20,7 +20,9 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  */
 final class FederatedMetrics implements MeterBinder {
 
-    static final List<String> REASONS = List.of("unavailable", "lost", "protocol", "invalid_input", "rejected",
+    static final String UNAVAILABLE = "unavailable";
+
+    static final List<String> REASONS = List.of(UNAVAILABLE, "lost", "protocol", "invalid_input", "rejected",
             "conflict", "busy", "server_fault");
 
     private final FederatedStatus status;

@@ -86,7 +86,9 @@ final class FederatedStatus {
 
     private volatile Adoption lastAdoption;
 
-    private volatile Failure lastFailure;
+    private volatile Failure lastError;
+
+    private volatile Failure lastConnectionError;
 
     FederatedStatus(EdgeProperties.Federated settings) {
         this.settings = settings;
@@ -148,8 +150,17 @@ final class FederatedStatus {
         lastAdoption = adoption;
     }
 
+    /**
+     * A failure: reaching the server ({@code unavailable}) or anything else (an
+     * instruction answered non-OK, broken off, or unreadable).
+     */
     void failed(Failure failure) {
-        lastFailure = failure;
+        if (failure.reason().equals(FederatedMetrics.UNAVAILABLE)) {
+            lastConnectionError = failure;
+        }
+        else {
+            lastError = failure;
+        }
         failures.incrementAndGet();
     }
 
@@ -181,8 +192,12 @@ final class FederatedStatus {
         return lastAdoption;
     }
 
-    Failure lastFailure() {
-        return lastFailure;
+    Failure lastError() {
+        return lastError;
+    }
+
+    Failure lastConnectionError() {
+        return lastConnectionError;
     }
 
 }

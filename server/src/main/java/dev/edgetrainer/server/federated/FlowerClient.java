@@ -242,7 +242,9 @@ final class FlowerClient implements SmartLifecycle {
             delay = ending.reconnectSeconds() > 0 ? Duration.ofSeconds(ending.reconnectSeconds()) : backoff.delay(0);
         }
         else {
-            report(ending, error);
+            if (!ending.wasAbandoned()) {
+                report(ending, error);
+            }
             delay = backoff.delay(failures++);
         }
         if (!wanted || !running) {
@@ -266,8 +268,8 @@ final class FlowerClient implements SmartLifecycle {
         }
         else if (!outageReported) {
             outageReported = true;
-            failed("unavailable", (ending.wasReady() ? "lost the connection to " : "cannot reach ") + settings.server()
-                    + ": " + detail + "; retrying with backoff");
+            failed(FederatedMetrics.UNAVAILABLE, (ending.wasReady() ? "lost the connection to " : "cannot reach ")
+                    + settings.server() + ": " + detail + "; retrying with backoff");
         }
     }
 

@@ -22,6 +22,8 @@ final class FlowerSession implements ClientResponseObserver<ClientMessage, Serve
 
     private volatile boolean dismissed;
 
+    private volatile boolean abandoned;
+
     private volatile boolean busy;
 
     private volatile long reconnectSeconds;
@@ -76,10 +78,11 @@ final class FlowerSession implements ClientResponseObserver<ClientMessage, Serve
         }
     }
 
-    /** Drops the stream at once. */
+    /** Drops the stream at once; whoever does so has reported why. */
     synchronized void cancel(String why) {
         if (!closed) {
             closed = true;
+            abandoned = true;
             requests.cancel(why, null);
         }
     }
@@ -98,6 +101,11 @@ final class FlowerSession implements ClientResponseObserver<ClientMessage, Serve
      */
     boolean wasDismissed() {
         return dismissed;
+    }
+
+    /** The device dropped the stream itself, having reported why. */
+    boolean wasAbandoned() {
+        return abandoned;
     }
 
     long reconnectSeconds() {

@@ -36,6 +36,7 @@ import dev.edgetrainer.server.system.EdgeException;
 import dev.edgetrainer.server.system.EdgeProperties;
 import dev.edgetrainer.server.training.JobResult;
 import dev.edgetrainer.server.training.TrainingFailedException;
+import dev.edgetrainer.server.training.TrainingRunningException;
 import dev.edgetrainer.server.training.TrainingService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -197,6 +198,9 @@ final class RoundHandler {
             RoundConfig config = RoundConfig.of(ins.getConfigMap(), settings, maxEpochs);
             ModelWeights weights = checkpoints.weights();
             Map<String, Tensor> global = ParameterCodec.decode(ins.getParameters(), specs(weights));
+            // A user's job gets busy-wait to end: neither the adoption nor the round may
+            // change the weights under it.
+            training.awaitIdle(settings.busyWait());
             // The global weights a fit brings are the aggregate of the round before.
             consider(weights, global, digest(ins.getParameters()), config.round() == null ? null : config.round() - 1,
                     null);
@@ -205,8 +209,7 @@ final class RoundHandler {
                 throw new NoSamplesException("the device keeps no training samples (POST /train?keep=true)");
             }
             RoundTraining round = new RoundTraining(weights, engine, global, train);
-            TrainingService.Handle job = training.startRound(train, config.epochs(), config.batchSize(), round,
-                    settings.busyWait());
+            TrainingService.Handle job = training.startRound(train, config.epochs(), config.batchSize(), round);
             JobResult result = await(job, lost);
             if (!result.succeeded()) {
                 throw new TrainingFailedException(result.id(), result.error(), result.nonFiniteLoss());
@@ -251,7 +254,13 @@ final class RoundHandler {
                     throw new LostException();
                 }
                 try {
-                    return job.result().get(200, TimeUnit.MILLISECONDS);
+                    JobResult result = job.result().get(200, TimeUnit.MILLISECONDS);
+                    if (lost.getAsBoolean()) {
+                        // Cancelled because the connection ended: there is nobody to
+                        // answer.
+                        throw new LostException();
+                    }
+                    return result;
                 }
                 catch (TimeoutException e) {
                     // still training
@@ -340,6 +349,14 @@ final class RoundHandler {
                 return false;
             }
         }
+        try {
+            training.awaitIdle(settings.busyWait());
+        }
+        catch (TrainingRunningException e) {
+            // Not now; the next instruction with these weights tries again.
+            failure("adoption of round " + round + "'s global weights", e);
+            return false;
+        }
         Manifest saved = checkpoints.adopt(global, round == null ? status.rounds() : round);
         adoptedDigest = digest;
         status.adopted(new FederatedStatus.Adoption(round, Instant.now(), saved.id()));
@@ -369,23 +386,29 @@ final class RoundHandler {
         return Status.newBuilder().setCode(Code.OK).build();
     }
 
-    /**
-     * The non-OK status of a failed instruction, logged and counted by the kind of the
-     * error.
-     */
+    /** The non-OK status of a failed instruction. */
     private Status failed(Code code, String instruction, RuntimeException e) {
+        return Status.newBuilder().setCode(code).setMessage(failure(instruction, e)).build();
+    }
+
+    /**
+     * Logs and counts a failed instruction, or a failed part of one, by the kind of the
+     * error.
+     * @return what failed, starting with the kind: {@code INVALID_INPUT: ...}
+     */
+    private String failure(String instruction, RuntimeException e) {
         String kind = e instanceof EdgeException edge ? edge.kind().name() : "SERVER_FAULT";
         String message = e instanceof EdgeException ? e.getMessage() : "internal error: " + e;
         if (e instanceof EdgeException edge && edge.kind() != EdgeException.Kind.SERVER_FAULT) {
-            log.warn("Answered {} non-OK: {}: {}", instruction, kind, message);
+            log.warn("Federated {} failed: {}: {}", instruction, kind, message);
         }
         else {
-            log.error("Answered {} non-OK: our own failure", instruction, e);
+            log.error("Federated {} failed: our own failure", instruction, e);
         }
         String reason = kind.toLowerCase(Locale.ROOT);
         status.failed(new FederatedStatus.Failure(Instant.now(), reason, instruction + ": " + message));
         metrics.failed(reason);
-        return Status.newBuilder().setCode(code).setMessage(kind + ": " + message).build();
+        return kind + ": " + message;
     }
 
     private static Double finite(double value) {

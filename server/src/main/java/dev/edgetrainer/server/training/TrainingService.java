@@ -95,29 +95,37 @@ public class TrainingService {
     }
 
     /**
+     * Gives a running job {@code wait} to end.
+     * @throws TrainingRunningException when one is still running after that
+     */
+    public void awaitIdle(Duration wait) {
+        TrainingJob running = runningJob();
+        if (running == null) {
+            return;
+        }
+        try {
+            running.done.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        catch (TimeoutException | ExecutionException e) {
+            throw new TrainingRunningException(running.id);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TrainingRunningException(running.id);
+        }
+    }
+
+    /**
      * Starts a federated round's local training: a job like any other (one step per task,
      * listed under {@code /train/jobs}), whose samples are not kept again and which is
-     * never auto-saved. A user's job that is running gets {@code busyWait} to end.
-     * @throws TrainingRunningException when a job is still running after that
+     * never auto-saved.
+     * @throws TrainingRunningException when a job is running
      * @throws dev.edgetrainer.server.model.NotTrainableException when the model has no
      * usable train signature
      */
-    public Handle startRound(TrainingData data, int epochs, int batchSize, JobHooks hooks, Duration busyWait) {
-        ModelInfo.Train spec = engine.info().requireTrain();
-        TrainingJob running = runningJob();
-        if (running != null) {
-            try {
-                running.done.get(busyWait.toMillis(), TimeUnit.MILLISECONDS);
-            }
-            catch (TimeoutException | ExecutionException e) {
-                // Still running: refused below.
-            }
-            catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    public Handle startRound(TrainingData data, int epochs, int batchSize, JobHooks hooks) {
         TrainingOptions options = new TrainingOptions(epochs, batchSize, settings.shuffle(), true, false);
-        TrainingJob job = start(FEDERATED, data, options, spec, hooks);
+        TrainingJob job = start(FEDERATED, data, options, engine.info().requireTrain(), hooks);
         return new Handle(job.id, job.done.thenApply(TrainingJob::result));
     }
 
