@@ -11,6 +11,8 @@ set -euo pipefail
 
 JAR=$(realpath "${1:-server/target/edge-trainer.jar}")
 HERE=$(cd "$(dirname "$0")" && pwd)
+# Compiled and tested with the server's tests (BenchHelperTests), run here from source with the jar's libraries.
+HELPER=$HERE/../test/java/dev/edgetrainer/server/bench/BenchHelper.java
 PORT=${BENCH_PORT:-18080}
 SECONDS_PER_RUN=${BENCH_SECONDS:-10}
 JAVA_OPTS=${JAVA_OPTS:-}
@@ -35,7 +37,7 @@ done
 # Test data and the in-process baseline run with the jar's own libraries.
 java -Djarmode=tools -jar "$JAR" extract --destination "$WORK/jar" >/dev/null
 CP="$WORK/jar/lib/*"
-java -cp "$CP" "$HERE/BenchHelper.java" data "$WORK/data"
+java -cp "$CP" "$HELPER" data "$WORK/data"
 PNG=$(ls "$WORK"/data/sample0-*.png)
 gunzip -c "$DATASET/t10k-images-idx3-ubyte.gz" >"$WORK/data/images.idx"
 gunzip -c "$DATASET/t10k-labels-idx1-ubyte.gz" >"$WORK/data/labels.idx"
@@ -43,8 +45,10 @@ unzip -p "$JAR" BOOT-INF/classes/models/fashion-mnist.tflite >"$WORK/model.tflit
 
 start_server() {
     # shellcheck disable=SC2086
+    # A long sync timeout keeps every /train request synchronous, so it is timed whole even on a loaded machine
+    # (a 202 would end the request early, and the next one would meet the running job with 409).
     java $JAVA_OPTS -jar "$JAR" --server.port="$PORT" --edge.checkpoint.dir="$WORK/checkpoints" \
-        --edge.queue.capacity=256 >"$WORK/server.log" 2>&1 &
+        --edge.queue.capacity=256 --edge.train.sync-timeout=120s >"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 600); do
         curl -sf "$BASE/actuator/health/readiness" >/dev/null 2>&1 && return 0
@@ -114,7 +118,7 @@ hyperfine --runs 5 --warmup 1 --export-json "$WORK/train5.json" \
     | grep -E "Time|Range"
 
 echo "== in-process train, 100-sample batches, same model"
-INPROCESS=$(java -cp "$CP" "$HERE/BenchHelper.java" train "$WORK/model.tflite" 10)
+INPROCESS=$(java -cp "$CP" "$HELPER" train "$WORK/model.tflite" 10)
 
 SERVED=$(curl -sf "$BASE/actuator/prometheus" | awk '/^edge_infer_latency_seconds_count/ {print int($2)}')
 RSS_KB=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs one curl per endpoint against a fresh server on loopback and prints command and answer, as the README shows
-# them (answers longer than 600 characters are cut, marked with …).
+# Runs one curl per endpoint against a fresh server with a token on loopback and prints command and answer, as
+# server/README.md shows them (arrays of numbers are cut to their first three values and "...", answers longer than
+# 600 characters are cut, marked with …).
 #
 #   server/src/bench/examples.sh [JAR]        (from the repository root, after ./mvnw package)
 #
@@ -9,6 +10,8 @@ set -euo pipefail
 
 JAR=$(realpath "${1:-server/target/edge-trainer.jar}")
 HERE=$(cd "$(dirname "$0")" && pwd)
+# Compiled and tested with the server's tests (BenchHelperTests), run here from source with the jar's libraries.
+HELPER=$HERE/../test/java/dev/edgetrainer/server/bench/BenchHelper.java
 PORT=${EXAMPLES_PORT:-18090}
 DATASET=/usr/share/datasets/fashion-mnist
 WORK=$(mktemp -d)
@@ -21,7 +24,7 @@ cleanup() {
 trap cleanup EXIT
 
 java -Djarmode=tools -jar "$JAR" extract --destination "$WORK/jar" >/dev/null
-java -cp "$WORK/jar/lib/*" "$HERE/BenchHelper.java" data "$WORK" >/dev/null
+java -cp "$WORK/jar/lib/*" "$HELPER" data "$WORK" >/dev/null
 cd "$WORK"
 cp "$DATASET"/t10k-*-ubyte.gz .
 java -jar "$JAR" --server.port="$PORT" --edge.checkpoint.dir="$WORK/checkpoints" \
@@ -33,7 +36,8 @@ for _ in $(seq 1 300); do curl -sf "localhost:$PORT/actuator/health/readiness" >
 show() {
     local shown=${1//localhost:$PORT/localhost:8080}
     echo "\$ ${shown//$TOKEN/\$TOKEN}"
-    eval "$1" | cut -c1-600 | sed -E 's/^(.{599}).+$/\1…/'
+    eval "$1" | perl -pe 's/\[((?:-?\d[\d.E+-]*,){3})(?:-?\d[\d.E+-]*,)*-?\d[\d.E+-]*\]/[$1...]/g' \
+        | cut -c1-600 | sed -E 's/^(.{599}).+$/\1…/'
     echo
 }
 A="-H \"Authorization: Bearer $TOKEN\""
@@ -72,6 +76,11 @@ show "head -c 20000000 /dev/zero > big.bin; curl -s -H 'Content-Type: image/png'
 show "curl -s -H 'Content-Type: image/png' --data-binary 'not a png' $L/infer"
 show "curl -s -H 'Content-Type: application/json' -d '{\"x\": [[1e39]]}' $L/infer"
 show "curl -s $L/actuator/health"
+show "curl -s $A $L/actuator/health"
 show "curl -s $L/actuator/info"
 show "curl -s $L/actuator/prometheus | grep -E '^edge_' | grep -v _bucket"
+show "curl -s $L/actuator/metrics"
+show "curl -s $A $L/actuator/metrics/edge.queue.depth"
+show "curl -s -X PATCH $L/checkpoints"
+show "curl -s -i -X OPTIONS -H 'Origin: https://elsewhere.example' -H 'Access-Control-Request-Method: POST' $L/train | grep -E '^HTTP|^\\{'"
 show "curl -s -o /dev/null -w '%{http_code} %{content_type}\\n' $L/swagger-ui/index.html"

@@ -1,6 +1,6 @@
 package dev.edgetrainer.model.cli;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -13,7 +13,7 @@ final class ProgressBar {
 
     private static final long REDRAW_NANOS = 200_000_000L;
 
-    private final PrintStream stream;
+    private final PrintWriter stream;
 
     private final boolean enabled;
 
@@ -23,7 +23,7 @@ final class ProgressBar {
 
     private boolean drawn;
 
-    ProgressBar(PrintStream stream, boolean enabled) {
+    ProgressBar(PrintWriter stream, boolean enabled) {
         this.stream = stream;
         this.enabled = enabled;
     }
@@ -39,7 +39,7 @@ final class ProgressBar {
         long elapsed = now - started;
         Duration eta = Duration.ofNanos(done > 0 ? (long) (elapsed / done - elapsed) : 0);
         stream.printf(Locale.ROOT, "\repoch %d/%d [%s%s] %3.0f%% loss %.4f eta %s ", epoch, epochs, "#".repeat(filled),
-                ".".repeat(WIDTH - filled), done * 100, loss, EdgeModelCli.format(eta));
+                ".".repeat(WIDTH - filled), done * 100, loss, format(eta));
         stream.flush();
         drawn = true;
     }
@@ -50,6 +50,11 @@ final class ProgressBar {
             stream.flush();
             drawn = false;
         }
+    }
+
+    /** {@code m:ss}. */
+    static String format(Duration duration) {
+        return String.format(Locale.ROOT, "%d:%02d", duration.toMinutes(), duration.toSecondsPart());
     }
 
 }

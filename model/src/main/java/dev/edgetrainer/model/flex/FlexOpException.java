@@ -4,9 +4,9 @@ package dev.edgetrainer.model.flex;
  * A Flex kernel refused its inputs or failed; the message becomes TFLite's error for the
  * node.
  */
-public class FlexOpException extends RuntimeException {
+class FlexOpException extends RuntimeException {
 
-    public FlexOpException(String message) {
+    FlexOpException(String message) {
         super(message);
     }
 

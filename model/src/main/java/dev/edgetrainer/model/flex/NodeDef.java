@@ -12,9 +12,9 @@ import java.util.Optional;
  * the attributes. Parsed by hand from the wire format (no protobuf dependency for a dozen
  * fields); unknown fields are skipped.
  */
-public record NodeDef(String name, String op, Map<String, Attr> attrs) {
+record NodeDef(String name, String op, Map<String, Attr> attrs) {
 
-    public NodeDef {
+    NodeDef {
         attrs = Map.copyOf(attrs);
     }
 
@@ -22,15 +22,15 @@ public record NodeDef(String name, String op, Map<String, Attr> attrs) {
      * One {@code AttrValue}: a scalar or a list; absent parts are empty. TF dtypes are
      * enum codes (DT_FLOAT = 1).
      */
-    public record Attr(Optional<Long> i, Optional<Integer> type, Optional<String> s, Optional<Float> f,
-            Optional<Boolean> b, List<Integer> typeList, List<Long> intList) {
+    record Attr(Optional<Long> i, Optional<Integer> type, Optional<String> s, Optional<Float> f, Optional<Boolean> b,
+            List<Integer> typeList, List<Long> intList) {
     }
 
-    public Optional<Integer> type(String attr) {
+    Optional<Integer> type(String attr) {
         return Optional.ofNullable(attrs.get(attr)).flatMap(Attr::type);
     }
 
-    public List<Integer> typeList(String attr) {
+    List<Integer> typeList(String attr) {
         Attr value = attrs.get(attr);
         return value == null ? List.of() : value.typeList();
     }
@@ -38,7 +38,7 @@ public record NodeDef(String name, String op, Map<String, Attr> attrs) {
     /**
      * @throws FlexOpException if the bytes are not a NodeDef
      */
-    public static NodeDef parse(byte[] bytes) {
+    static NodeDef parse(byte[] bytes) {
         try {
             Wire in = new Wire(bytes, 0, bytes.length);
             String name = "";

@@ -15,6 +15,8 @@ import javax.imageio.ImageIO;
 import dev.edgetrainer.model.checkpoint.Checkpointer;
 import dev.edgetrainer.model.data.SyntheticImages;
 import dev.edgetrainer.model.flex.FlexOpModels;
+import dev.edgetrainer.model.graph.MlpModelWriter;
+import dev.edgetrainer.model.graph.MlpSpec;
 import dev.edgetrainer.model.runtime.SharedModels;
 import dev.edgetrainer.model.runtime.TrainableModel;
 import dev.edgetrainer.model.tensor.Tensor;
@@ -74,15 +76,60 @@ class EdgeModelCliTests {
     @Test
     void badArgumentsAreUsageErrors() {
         assertThat(run("create")).isEqualTo(2);
-        assertThat(err.toString()).contains("--out is required");
+        assertThat(err.toString()).contains("Missing required option: '--out=FILE'");
         assertThat(run("create", "--out", dir.resolve("x").toString(), "--hidden", "12,abc")).isEqualTo(2);
         assertThat(err.toString()).contains("--hidden");
         assertThat(run("create", "--out", dir.resolve("x").toString(), "--classes", "1")).isEqualTo(1);
         assertThat(err.toString()).contains("classes must be at least 2");
         assertThat(run("frobnicate")).isEqualTo(2);
-        assertThat(run("create", "--bogus", "1")).isEqualTo(2);
-        assertThat(err.toString()).contains("unknown option --bogus");
+        assertThat(run("create", "--out", dir.resolve("x").toString(), "--bogus", "1")).isEqualTo(2);
+        assertThat(err.toString()).contains("Unknown options: '--bogus', '1'");
         assertThat(run("inspect", dir.resolve("missing.tflite").toString())).isEqualTo(1);
+        assertThat(err.toString()).contains("error: no such file: ").contains("missing.tflite");
+    }
+
+    @Test
+    void aBadOptionValueIsAUsageErrorNamingTheOptionAndWritesNothing() {
+        Path model = dir.resolve("m.tflite");
+        assertThat(run("create", "--out", model.toString(), "--lr", "fast")).isEqualTo(2);
+        assertThat(err.toString()).contains("error: Invalid value for option '--lr': 'fast' is not a float")
+            .contains("run 'java -jar edge-model.jar create --help' for usage");
+        assertThat(run("pretrain", "--data", dir.toString(), "--out", model.toString(), "--epochs", "0")).isEqualTo(2);
+        assertThat(err.toString()).contains("Invalid value for option '--epochs': must be positive, got 0");
+        assertThat(run("create", "--out", model.toString(), "--input", "28xx")).isEqualTo(2);
+        assertThat(err.toString()).contains("--input").contains("expected sizes like 28x28 or 128,64, got '28xx'");
+        assertThat(model).doesNotExist();
+    }
+
+    @Test
+    void aMissingRequiredOptionIsAUsageErrorNamingIt() {
+        assertThat(run("pretrain", "--out", dir.resolve("m.tflite").toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("error: Missing required option: '--data=DIR'");
+        assertThat(run("evaluate", "--data", dir.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("Missing required option: '--model=FILE'");
+        assertThat(run("inspect")).isEqualTo(2);
+        assertThat(err.toString()).contains("Missing required parameter: 'FILE'");
+        assertThat(run()).isEqualTo(2);
+        assertThat(err.toString()).contains("Missing required subcommand");
+    }
+
+    @Test
+    void eachCommandHasHelpWithItsDefaults() {
+        assertThat(run("pretrain", "--help")).isZero();
+        assertThat(out()).contains("Usage: java -jar edge-model.jar pretrain")
+            .contains("--epochs=N")
+            .contains("(default: 100)")
+            .contains("--hidden=SIZES")
+            .contains("(default: 42)");
+        assertThat(run("help", "create")).isZero();
+        assertThat(out()).contains("--out=FILE").contains("(default: 28x28)");
+    }
+
+    @Test
+    void createWithoutOptionsWritesTheTutorialsModel() throws Exception {
+        Path model = dir.resolve("default.tflite");
+        assertThat(run("create", "--out", model.toString())).isZero();
+        assertThat(Files.readAllBytes(model)).isEqualTo(MlpModelWriter.write(MlpSpec.fashionMnist()));
     }
 
     @Test
@@ -156,7 +203,7 @@ class EdgeModelCliTests {
     @Test
     void missingDataIsAClearError() {
         assertThat(run("evaluate", "--model", dir.resolve("m").toString(), "--data", dir.toString())).isEqualTo(1);
-        assertThat(err.toString()).contains("t10k");
+        assertThat(err.toString()).contains("t10k").contains("not found, with or without .gz");
     }
 
     private static double number(String text, String regex) {

@@ -8,10 +8,6 @@ import java.util.List;
 import dev.edgetrainer.server.model.ModelState.RestoreReport;
 import dev.edgetrainer.server.model.ModelState.Skipped;
 import dev.edgetrainer.server.model.WeightsRef;
-import io.swagger.v3.oas.annotations.Operation;
-import io.swagger.v3.oas.annotations.media.Content;
-import io.swagger.v3.oas.annotations.media.ExampleObject;
-import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
 import org.springframework.http.ContentDisposition;
@@ -28,17 +24,12 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * Checkpoints: save, restore, reset, list, delete, and file download/upload for sharing
- * weights in a fleet.
+ * weights in a fleet. The OpenAPI text and examples are in
+ * {@code resources/openapi/operations}.
  */
 @RestController
 @Tag(name = "checkpoints")
 class CheckpointController {
-
-    static final String MANIFEST_EXAMPLE = """
-            {"id":"20250101T120000123Z-s600","createdAt":"2025-01-01T12:00:00.123Z","sha256":"5be1...","bytes":407664,
-             "step":600,"loss":0.41,"modelSha256":"9f2c...","style":"TENSORS","origin":"save"}""";
-    static final String NOT_FOUND_EXAMPLE = """
-            {"type":"about:blank","title":"Not Found","status":404,"detail":"there is no checkpoint 'x1'","instance":"/checkpoints/x1","field":"id"}""";
 
     private final CheckpointService checkpoints;
 
@@ -47,11 +38,6 @@ class CheckpointController {
     }
 
     @PostMapping("/checkpoint/save")
-    @Operation(summary = "Save the current weights as a new checkpoint",
-            description = "Written atomically with a SHA-256 manifest; older checkpoints beyond edge.checkpoint.keep "
-                    + "are deleted.",
-            responses = @ApiResponse(responseCode = "201",
-                    content = @Content(examples = @ExampleObject(MANIFEST_EXAMPLE))))
     ResponseEntity<Manifest> save() {
         Manifest saved = checkpoints.save();
         return ResponseEntity.created(URI.create("/checkpoints/" + saved.id())).body(saved);
@@ -70,25 +56,12 @@ class CheckpointController {
     }
 
     @PostMapping("/checkpoint/restore")
-    @Operation(summary = "Restore a checkpoint (the newest when no id is given)",
-            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = false,
-                    content = @Content(examples = @ExampleObject("{\"id\":\"20250101T120000123Z-s600\"}"))),
-            responses = { @ApiResponse(responseCode = "200", content = @Content(examples = @ExampleObject("""
-                    {"restored":"20250101T120000123Z-s600","skipped":[],
-                     "weights":{"modelSha256":"9f2c...","checkpoint":"20250101T120000123Z-s600","step":600}}"""))),
-                    @ApiResponse(responseCode = "404",
-                            content = @Content(mediaType = "application/problem+json",
-                                    examples = @ExampleObject(NOT_FOUND_EXAMPLE))),
-                    @ApiResponse(responseCode = "422", description = "corrupt, or does not fit the model") })
     RestoreResponse restore(@RequestBody(required = false) RestoreRequest request) {
         RestoreReport report = checkpoints.restore(request == null ? null : request.id());
         return new RestoreResponse(report.restored(), report.skipped(), checkpoints.current());
     }
 
     @PostMapping("/checkpoint/reset")
-    @Operation(summary = "Return to the weights the model file came with",
-            responses = @ApiResponse(responseCode = "200", content = @Content(
-                    examples = @ExampleObject("{\"modelSha256\":\"9f2c...\",\"checkpoint\":null,\"step\":0}"))))
     WeightsRef reset() {
         return checkpoints.reset();
     }
@@ -101,40 +74,22 @@ class CheckpointController {
     }
 
     @GetMapping("/checkpoints")
-    @Operation(summary = "List checkpoints, newest first",
-            responses = @ApiResponse(responseCode = "200",
-                    content = @Content(examples = @ExampleObject("{\"checkpoints\":[" + MANIFEST_EXAMPLE
-                            + "],\"current\":\"20250101T120000123Z-s600\"}"))))
     CheckpointList list() {
         return new CheckpointList(checkpoints.list(), checkpoints.current().checkpoint());
     }
 
     @GetMapping("/checkpoints/{id}")
-    @Operation(summary = "One checkpoint's manifest",
-            responses = {
-                    @ApiResponse(responseCode = "200", content = @Content(examples = @ExampleObject(MANIFEST_EXAMPLE))),
-                    @ApiResponse(responseCode = "404", content = @Content(mediaType = "application/problem+json",
-                            examples = @ExampleObject(NOT_FOUND_EXAMPLE))) })
     Manifest get(@PathVariable String id) {
         return checkpoints.manifest(id);
     }
 
     @DeleteMapping("/checkpoints/{id}")
-    @Operation(summary = "Delete a checkpoint", responses = { @ApiResponse(responseCode = "204"), @ApiResponse(
-            responseCode = "404",
-            content = @Content(mediaType = "application/problem+json", examples = @ExampleObject(NOT_FOUND_EXAMPLE))) })
     ResponseEntity<Void> delete(@PathVariable String id) {
         checkpoints.delete(id);
         return ResponseEntity.noContent().build();
     }
 
     @GetMapping(path = "/checkpoints/{id}/file", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
-    @Operation(summary = "Download a checkpoint file (verified first)",
-            description = "The Repr-Digest header carries the SHA-256 (RFC 9530); the ETag is the hex SHA-256.",
-            responses = @ApiResponse(responseCode = "200",
-                    content = @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM_VALUE,
-                            examples = @ExampleObject(summary = "curl -o w.weights .../checkpoints/{id}/file",
-                                    value = "(binary ETWEIGHT file)"))))
     ResponseEntity<byte[]> download(@PathVariable String id) {
         CheckpointService.Download download = checkpoints.download(id);
         Manifest manifest = download.manifest();
@@ -152,18 +107,6 @@ class CheckpointController {
     }
 
     @PutMapping(path = "/checkpoints/{id}/file", consumes = MediaType.APPLICATION_OCTET_STREAM_VALUE)
-    @Operation(summary = "Upload a checkpoint file from another device",
-            description = "The file must decode, pass its checksum and fit this model's weights (else 422).",
-            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(
-                    mediaType = MediaType.APPLICATION_OCTET_STREAM_VALUE,
-                    examples = @ExampleObject(
-                            summary = "curl -X PUT --data-binary @w.weights -H 'Content-Type: application/octet-stream'",
-                            value = "(binary ETWEIGHT file)"))),
-            responses = {
-                    @ApiResponse(responseCode = "201", content = @Content(examples = @ExampleObject(MANIFEST_EXAMPLE))),
-                    @ApiResponse(responseCode = "422", content = @Content(mediaType = "application/problem+json",
-                            examples = @ExampleObject("""
-                                    {"type":"about:blank","title":"Unprocessable Content","status":422,"detail":"the checkpoint does not fit this model: weight 'dense/kernel' must be dense/kernel: float32[784, 128], got float32[784, 64]","instance":"/checkpoints/x/file","field":"dense/kernel"}"""))) })
     ResponseEntity<Manifest> upload(@PathVariable String id, @RequestBody(required = false) byte[] body) {
         Manifest saved = checkpoints.upload(id, body);
         return ResponseEntity.created(URI.create("/checkpoints/" + saved.id())).body(saved);

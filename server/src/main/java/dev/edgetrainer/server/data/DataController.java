@@ -6,10 +6,6 @@ import java.util.List;
 import java.util.Map;
 
 import dev.edgetrainer.server.model.ModelEngine;
-import io.swagger.v3.oas.annotations.Operation;
-import io.swagger.v3.oas.annotations.media.Content;
-import io.swagger.v3.oas.annotations.media.ExampleObject;
-import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -20,12 +16,6 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 @Tag(name = "data")
 class DataController {
-
-    static final String SUMMARY_EXAMPLE = """
-            {"samples":2000,"training":1806,"validation":194,"classes":{"T-shirt/top":500,"Trouser":500,"Pullover":500,
-             "Dress":500,"Coat":0,"Sandal":0,"Shirt":0,"Sneaker":0,"Bag":0,"Ankle boot":0},"otherTargets":0,
-             "bytes":1610060,"segments":1,"maxSamples":10000,"validationFraction":0.1,
-             "lastKept":"2025-01-01T12:00:00.123Z","dir":"/var/lib/edge-trainer/samples","recovered":{"records":0,"bytes":0}}""";
 
     private final SampleStore store;
 
@@ -48,9 +38,6 @@ class DataController {
     }
 
     @GetMapping("/data")
-    @Operation(summary = "The samples this device keeps: counts per class, validation size, bytes",
-            responses = @ApiResponse(responseCode = "200",
-                    content = @Content(examples = @ExampleObject(SUMMARY_EXAMPLE))))
     DataView summary() {
         SampleStore.Summary summary = store.summary();
         Map<String, Integer> classes = new LinkedHashMap<>();
@@ -64,13 +51,6 @@ class DataController {
     }
 
     @DeleteMapping("/data")
-    @Operation(summary = "Forget every kept sample",
-            description = "Durable: a restart does not bring them back. Answers what is left: nothing.",
-            responses = @ApiResponse(responseCode = "200", content = @Content(examples = @ExampleObject("""
-                    {"samples":0,"training":0,"validation":0,"classes":{"T-shirt/top":0,"Trouser":0,"Pullover":0,
-                     "Dress":0,"Coat":0,"Sandal":0,"Shirt":0,"Sneaker":0,"Bag":0,"Ankle boot":0},"otherTargets":0,
-                     "bytes":87,"segments":1,"maxSamples":10000,"validationFraction":0.1,
-                     "dir":"/var/lib/edge-trainer/samples","recovered":{"records":0,"bytes":0}}"""))))
     DataView clear() {
         store.clear();
         return summary();

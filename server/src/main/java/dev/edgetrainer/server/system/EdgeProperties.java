@@ -109,8 +109,9 @@ public record EdgeProperties(@Valid @NotNull @DefaultValue Model model, @Valid @
     }
 
     /**
-     * @param token when set, training and checkpoint endpoints need
-     * {@code Authorization: Bearer <token>}
+     * @param token when set, every endpoint needs {@code Authorization: Bearer <token>}
+     * except the public ones: {@code /infer}, health, info, prometheus, the OpenAPI
+     * document, Swagger UI and the dashboard's static files
      * @param protectInfer require the token for {@code /infer} too
      */
     public record Security(String token, @DefaultValue("false") boolean protectInfer) {
@@ -124,6 +125,14 @@ public record EdgeProperties(@Valid @NotNull @DefaultValue Model model, @Valid @
         @AssertTrue(message = "token must be empty (no authentication) or at least 16 characters")
         boolean isTokenStrong() {
             return !enabled() || token.length() >= 16;
+        }
+
+        // Rejected rather than trimmed: the secret is exactly what was configured, and
+        // HTTP strips whitespace around header values, so this one could never match.
+        @AssertTrue(message = "token must not begin or end with whitespace (HTTP strips it from the Authorization "
+                + "header, so such a token never matches); check the env file or quoting")
+        boolean isTokenWithoutSurroundingWhitespace() {
+            return token == null || token.strip().equals(token);
         }
     }
 

@@ -2,13 +2,18 @@ package dev.edgetrainer.server.system;
 
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
+import io.swagger.v3.oas.models.examples.Example;
 import io.swagger.v3.oas.models.info.Info;
+import io.swagger.v3.oas.models.media.Content;
+import io.swagger.v3.oas.models.media.MediaType;
+import io.swagger.v3.oas.models.responses.ApiResponse;
+import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
 import org.springdoc.core.customizers.OpenApiCustomizer;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.util.AntPathMatcher;
+import org.springframework.http.server.PathContainer;
 
 /**
  * The OpenAPI document at {@code /v3/api-docs}, shown by Swagger UI at
@@ -32,17 +37,30 @@ class OpenApiConfiguration {
                         .description("Needed when edge.security.token is set")));
     }
 
-    /** Marks the operations the bearer token guards, so Swagger UI sends it. */
+    /**
+     * Text and examples from {@code resources/openapi/}; then every operation the
+     * allow-list does not open is marked as needing the token (so Swagger UI sends it)
+     * and documented with its 401.
+     */
     @Bean
-    OpenApiCustomizer bearerOnProtectedPaths() {
-        AntPathMatcher matcher = new AntPathMatcher();
-        return api -> api.getPaths().forEach((path, item) -> {
-            if (WebConfiguration.PROTECTED.stream().anyMatch(pattern -> matcher.match(pattern, path))) {
-                item.readOperations()
-                    .forEach(operation -> operation
-                        .addSecurityItem(new io.swagger.v3.oas.models.security.SecurityRequirement().addList(BEARER)));
-            }
-        });
+    OpenApiCustomizer edgeTrainerOperations(EdgeProperties properties) {
+        OperationDocs docs = new OperationDocs();
+        PublicRequests publicRequests = new PublicRequests(properties.security().protectInfer());
+        return api -> {
+            docs.customise(api);
+            api.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, operation) -> {
+                if (!publicRequests.allows(method.name(), PathContainer.parsePath(path))) {
+                    operation.addSecurityItem(new SecurityRequirement().addList(BEARER))
+                        .getResponses()
+                        .addApiResponse("401",
+                                new ApiResponse()
+                                    .description("no or a wrong bearer token, when edge.security.token is set")
+                                    .content(new Content().addMediaType("application/problem+json",
+                                            new MediaType().addExamples("unauthorized",
+                                                    new Example().$ref("#/components/examples/unauthorized")))));
+                }
+            }));
+        };
     }
 
 }

@@ -1,13 +1,17 @@
 package dev.edgetrainer.server.system;
 
 import java.nio.file.Path;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.core.env.MapPropertySource;
 import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -46,15 +50,29 @@ class EdgePropertiesTests {
                     "edge.limits.max-body=10B | maxBodyInRange", "edge.train.epochs=5000 | epochsWithinMax",
                     "edge.infer.invert=sideways | invert" })
     void aWrongValueStopsStartupNamingIt(String setting, String field) {
-        runner.withPropertyValues(setting).run(context -> {
-            assertThat(context).hasFailed();
-            Throwable failure = context.getStartupFailure();
-            StringBuilder messages = new StringBuilder();
-            for (Throwable t = failure; t != null; t = t.getCause()) {
-                messages.append(t.getMessage()).append('\n');
-            }
-            assertThat(messages.toString()).contains(field);
-        });
+        runner.withPropertyValues(setting).run(context -> assertThat(failure(context)).contains(field));
+    }
+
+    // Set as a property source: withPropertyValues would trim the value.
+    @ParameterizedTest
+    @ValueSource(
+            strings = { "a-long-enough-fleet-token ", " a-long-enough-fleet-token", "a-long-enough-fleet-token\n" })
+    void aTokenWithSurroundingWhitespaceStopsStartupSayingWhy(String token) {
+        runner
+            .withInitializer(context -> context.getEnvironment()
+                .getPropertySources()
+                .addFirst(new MapPropertySource("env", Map.of("edge.security.token", token))))
+            .run(context -> assertThat(failure(context)).contains("edge.security",
+                    "token must not begin or end with whitespace"));
+    }
+
+    private static String failure(AssertableApplicationContext context) {
+        assertThat(context).hasFailed();
+        StringBuilder messages = new StringBuilder();
+        for (Throwable t = context.getStartupFailure(); t != null; t = t.getCause()) {
+            messages.append(t.getMessage()).append('\n');
+        }
+        return messages.toString();
     }
 
 }
