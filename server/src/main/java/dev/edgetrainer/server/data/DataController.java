@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import dev.edgetrainer.server.model.ModelEngine;
+import dev.edgetrainer.server.system.EdgeProperties;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -21,9 +21,9 @@ class DataController {
 
     private final List<String> classNames;
 
-    DataController(SampleStore store, ModelEngine engine) {
+    DataController(SampleStore store, EdgeProperties properties) {
         this.store = store;
-        this.classNames = engine.info().classNames();
+        this.classNames = properties.model().classNames();
     }
 
     /**

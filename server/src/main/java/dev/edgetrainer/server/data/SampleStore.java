@@ -296,10 +296,14 @@ public final class SampleStore {
     }
 
     /**
-     * Drops every sample, durably: a record that raises the low water to the next
-     * sequence number is written first, then the old segments are deleted.
+     * Drops every sample, durably and from the disk: a record that raises the low water
+     * to the next sequence number is written to a new segment first, then every older
+     * segment is deleted.
      */
     public synchronized void clear() {
+        // In a segment of its own, so that every byte of the samples goes with the old
+        // segments.
+        current = null;
         write(Batch.NONE, nextSeq);
         for (Segment segment : new ArrayList<>(segments)) {
             if (segment != current) {
@@ -517,7 +521,8 @@ public final class SampleStore {
      *
      * @param classes live samples per class index, for one-hot targets
      * @param otherTargets live samples whose targets are not one-hot
-     * @param bytes size of the segment files
+     * @param bytes size of the segment files (dropped samples leave the disk with their
+     * whole segment)
      * @param lastKept when the newest live batch was kept; null when none is
      */
     public record Summary(int samples, int training, int validation, int[] classes, int otherTargets, long bytes,
