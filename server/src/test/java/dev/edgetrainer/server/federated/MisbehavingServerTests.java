@@ -3,22 +3,14 @@ package dev.edgetrainer.server.federated;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import com.google.protobuf.ByteString;
 import dev.edgetrainer.server.TestFixtures;
 import dev.edgetrainer.server.federated.proto.ClientMessage;
 import dev.edgetrainer.server.federated.proto.Code;
-import dev.edgetrainer.server.federated.proto.FlowerServiceGrpc;
 import dev.edgetrainer.server.federated.proto.Parameters;
 import dev.edgetrainer.server.federated.proto.Scalar;
 import dev.edgetrainer.server.federated.proto.ServerMessage;
-import io.grpc.Grpc;
-import io.grpc.InsecureServerCredentials;
-import io.grpc.Server;
-import io.grpc.stub.StreamObserver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -26,71 +18,31 @@ import tools.jackson.databind.JsonNode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A server that breaks the protocol, played by a grpc-java server of the test's own (the
- * real Flower server never does these things): an instruction of an unknown kind, a
- * message over {@code edge.federated.max-message-size}, and a server that goes away while
- * the device trains its round. Each is logged and counted, the device reconnects and
- * keeps serving, and its weights never change.
+ * A server that breaks the protocol, played by a {@link ScriptedFlowerServer} (the real
+ * Flower server never does these things): an instruction of an unknown kind, a message
+ * over {@code edge.federated.max-message-size}, and a server that goes away while the
+ * device trains its round. Each is logged and counted, the device reconnects and keeps
+ * serving, and its weights never change.
  */
 class MisbehavingServerTests {
 
     @TempDir
     Path dir;
 
-    /** The device's side of each connection, in order. */
-    private final BlockingQueue<Connection> connections = new LinkedBlockingQueue<>();
-
-    private record Connection(StreamObserver<ServerMessage> toDevice, BlockingQueue<ClientMessage> fromDevice) {
-
-        ClientMessage next() throws InterruptedException {
-            ClientMessage message = fromDevice.poll(60, TimeUnit.SECONDS);
-            assertThat(message).as("the device answered").isNotNull();
-            return message;
-        }
-
-    }
-
-    private Server server(int port) throws Exception {
-        return Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create())
-            .addService(new FlowerServiceGrpc.FlowerServiceImplBase() {
-                @Override
-                public StreamObserver<ClientMessage> join(StreamObserver<ServerMessage> toDevice) {
-                    BlockingQueue<ClientMessage> fromDevice = new LinkedBlockingQueue<>();
-                    connections.add(new Connection(toDevice, fromDevice));
-                    return new StreamObserver<>() {
-                        @Override
-                        public void onNext(ClientMessage message) {
-                            fromDevice.add(message);
-                        }
-
-                        @Override
-                        public void onError(Throwable error) {
-                        }
-
-                        @Override
-                        public void onCompleted() {
-                        }
-                    };
-                }
-            })
-            .build()
-            .start();
-    }
-
     @Test
     void unreadableOrOversizedMessagesAndAServerGoneMidRoundChangeNothing() throws Exception {
         int port = FlowerServer.freePort();
-        Server server = server(port);
+        ScriptedFlowerServer server = new ScriptedFlowerServer(port);
         try (Device device = Device.start(dir.resolve("device"), TestFixtures.writeModel(dir, TestFixtures.SMALL), port,
                 "--edge.federated.max-message-size=64KB")) {
             device.keep(TestFixtures.idxImages(40), TestFixtures.idxLabels(40), "epochs=1");
             JsonNode before = device.infer(TestFixtures.batch(3));
 
             // An instruction of a kind the protocol does not have (field 9).
-            Connection first = connections.poll(60, TimeUnit.SECONDS);
+            ScriptedFlowerServer.Connection first = server.accept();
             first.toDevice().onNext(ServerMessage.parseFrom(new byte[] { 9 << 3 | 2, 0 }));
-            Connection second = connections.poll(60, TimeUnit.SECONDS);
-            assertThat(second).as("the device reconnected after the unreadable instruction").isNotNull();
+            // It reconnects...
+            ScriptedFlowerServer.Connection second = server.accept();
             assertThat(device.federated().get("lastError").get("reason").asString()).isEqualTo("protocol");
 
             // A fit instruction of 100 KB, over the device's 64 KB limit.
@@ -99,8 +51,7 @@ class MisbehavingServerTests {
                     .setFitIns(ServerMessage.FitIns.newBuilder()
                         .setParameters(Parameters.newBuilder().addTensors(ByteString.copyFrom(new byte[100_000]))))
                     .build());
-            Connection third = connections.poll(60, TimeUnit.SECONDS);
-            assertThat(third).as("the device reconnected after the oversized message").isNotNull();
+            ScriptedFlowerServer.Connection third = server.accept();
             assertThat(device.federated().get("lastError").get("message").asString()).contains("max-message-size");
             assertThat(device.metric("edge.federated.failures", "reason:protocol")).isEqualTo(2);
 
@@ -121,7 +72,7 @@ class MisbehavingServerTests {
                     .build());
             device.awaitFederated(v -> v.get("activity").asString().equals("FITTING"), Duration.ofSeconds(60));
             // ...from which the server goes away.
-            server.shutdownNow();
+            server.close();
             JsonNode lost = device.awaitFederated(v -> v.path("lastError").path("reason").asString().equals("lost"),
                     Duration.ofSeconds(60));
             assertThat(lost.get("state").asString()).isIn("WAITING", "CONNECTING");
@@ -134,7 +85,7 @@ class MisbehavingServerTests {
             assertThat(device.get("/actuator/health").getBody().get("status").asString()).isEqualTo("UP");
         }
         finally {
-            server.shutdownNow();
+            server.close();
         }
     }
 
