@@ -11,6 +11,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 import dev.edgetrainer.model.io.Sha256;
 import dev.edgetrainer.model.tensor.Tensor;
@@ -135,10 +137,22 @@ final class RoundHandler {
      */
     Reply handle(ServerMessage message, BooleanSupplier lost) {
         return switch (message.getMsgCase()) {
-            case GET_PARAMETERS_INS -> Reply.of(parameters());
+            case GET_PARAMETERS_INS -> Reply.of(carryOut(FederatedStatus.Activity.SENDING_WEIGHTS, "get_parameters",
+                    refusal -> ClientMessage.newBuilder()
+                        .setGetParametersRes(ClientMessage.GetParametersRes.newBuilder().setStatus(refusal))
+                        .build(),
+                    Code.GET_PARAMETERS_NOT_IMPLEMENTED, this::parameters));
             case GET_PROPERTIES_INS -> Reply.of(properties());
-            case FIT_INS -> Reply.of(fit(message.getFitIns(), lost));
-            case EVALUATE_INS -> Reply.of(evaluate(message.getEvaluateIns()));
+            case FIT_INS -> Reply.of(carryOut(FederatedStatus.Activity.FITTING, "fit",
+                    refusal -> ClientMessage.newBuilder()
+                        .setFitRes(ClientMessage.FitRes.newBuilder().setStatus(refusal))
+                        .build(),
+                    Code.FIT_NOT_IMPLEMENTED, () -> fit(message.getFitIns(), lost)));
+            case EVALUATE_INS -> Reply.of(carryOut(FederatedStatus.Activity.EVALUATING, "evaluate",
+                    refusal -> ClientMessage.newBuilder()
+                        .setEvaluateRes(ClientMessage.EvaluateRes.newBuilder().setStatus(refusal))
+                        .build(),
+                    Code.EVALUATE_NOT_IMPLEMENTED, () -> evaluate(message.getEvaluateIns())));
             case RECONNECT_INS -> new Reply(ClientMessage.newBuilder()
                 .setDisconnectRes(ClientMessage.DisconnectRes.newBuilder().setReason(Reason.ACK))
                 .build(), true, Math.max(0, message.getReconnectIns().getSeconds()));
@@ -155,27 +169,35 @@ final class RoundHandler {
         }
     }
 
-    private ClientMessage parameters() {
-        status.activity(FederatedStatus.Activity.SENDING_WEIGHTS);
+    /**
+     * Carries out an instruction that a non-OK reply answers when it fails (but one whose
+     * connection ended: nobody is left to answer).
+     */
+    private ClientMessage carryOut(FederatedStatus.Activity activity, String instruction,
+            Function<Status, ClientMessage> failedReply, Code failure, Supplier<ClientMessage> work) {
+        status.activity(activity);
         try {
-            ModelWeights weights = checkpoints.weights();
-            SortedMap<String, Tensor> held = ModelEngine
-                .await(engine.submitFollowUp(TaskKind.CHECKPOINT, weights::read));
-            return ClientMessage.newBuilder()
-                .setGetParametersRes(ClientMessage.GetParametersRes.newBuilder()
-                    .setStatus(ok())
-                    .setParameters(ParameterCodec.encode(held)))
-                .build();
+            return work.get();
+        }
+        catch (LostException e) {
+            throw e;
         }
         catch (RuntimeException e) {
-            return ClientMessage.newBuilder()
-                .setGetParametersRes(ClientMessage.GetParametersRes.newBuilder()
-                    .setStatus(failed(Code.GET_PARAMETERS_NOT_IMPLEMENTED, "get_parameters", e)))
-                .build();
+            return failedReply.apply(failed(failure, instruction, e));
         }
         finally {
             status.activity(FederatedStatus.Activity.IDLE);
         }
+    }
+
+    private ClientMessage parameters() {
+        ModelWeights weights = checkpoints.weights();
+        SortedMap<String, Tensor> held = ModelEngine.await(engine.submitFollowUp(TaskKind.CHECKPOINT, weights::read));
+        return ClientMessage.newBuilder()
+            .setGetParametersRes(ClientMessage.GetParametersRes.newBuilder()
+                .setStatus(ok())
+                .setParameters(ParameterCodec.encode(held)))
+            .build();
     }
 
     private ClientMessage properties() {
@@ -193,54 +215,40 @@ final class RoundHandler {
 
     private ClientMessage fit(ServerMessage.FitIns ins, BooleanSupplier lost) {
         long started = System.nanoTime();
-        status.activity(FederatedStatus.Activity.FITTING);
-        try {
-            RoundConfig config = RoundConfig.of(ins.getConfigMap(), settings, maxEpochs);
-            ModelWeights weights = checkpoints.weights();
-            Map<String, Tensor> global = ParameterCodec.decode(ins.getParameters(), specs(weights));
-            // A user's job gets busy-wait to end: neither the adoption nor the round may
-            // change the weights under it.
-            training.awaitIdle(settings.busyWait());
-            // The global weights a fit brings are the aggregate of the round before.
-            consider(weights, global, digest(ins.getParameters()), config.round() == null ? null : config.round() - 1,
-                    null);
-            TrainingData train = samples.load(SampleStore.Split.TRAINING);
-            if (train == null) {
-                throw new NoSamplesException("the device keeps no training samples (POST /train?keep=true)");
-            }
-            RoundTraining round = new RoundTraining(weights, engine, global, train);
-            TrainingService.Handle job = training.startRound(train, config.epochs(), config.batchSize(), round);
-            JobResult result = await(job, lost);
-            if (!result.succeeded()) {
-                throw new TrainingFailedException(result.id(), result.error(), result.nonFiniteLoss());
-            }
-            Duration took = Duration.ofNanos(System.nanoTime() - started);
-            Evaluator.Evaluation measured = round.measured();
-            status.fitted(new FederatedStatus.Fit(config.round(), Instant.now(), took.toMillis(), train.count(),
-                    config.epochs(), finite(result.lastEpochLoss()), measured.accuracy(), result.id()));
-            metrics.fitted(took);
-            log.info("Round {}: trained {} samples for {} epochs in {} ms, loss {}", config.round(), train.count(),
-                    config.epochs(), took.toMillis(), result.lastEpochLoss());
-            return ClientMessage.newBuilder()
-                .setFitRes(ClientMessage.FitRes.newBuilder()
-                    .setStatus(ok())
-                    .setParameters(ParameterCodec.encode(round.trained()))
-                    .setNumExamples(train.count())
-                    .putMetrics("loss", number(result.lastEpochLoss()))
-                    .putMetrics("accuracy", number(measured.accuracy())))
-                .build();
+        RoundConfig config = RoundConfig.of(ins.getConfigMap(), settings, maxEpochs);
+        ModelWeights weights = checkpoints.weights();
+        Map<String, Tensor> global = ParameterCodec.decode(ins.getParameters(), specs(weights));
+        // A user's job gets busy-wait to end: neither the adoption nor the round may
+        // change the weights under it.
+        training.awaitIdle(settings.busyWait());
+        // The global weights a fit brings are the aggregate of the round before.
+        consider(weights, global, digest(ins.getParameters()), config.round() == null ? null : config.round() - 1,
+                null);
+        TrainingData train = samples.load(SampleStore.Split.TRAINING);
+        if (train == null) {
+            throw new NoSamplesException("the device keeps no training samples (POST /train?keep=true)");
         }
-        catch (LostException e) {
-            throw e;
+        RoundTraining round = new RoundTraining(weights, engine, global, train);
+        TrainingService.Handle job = training.startRound(train, config.epochs(), config.batchSize(), round);
+        JobResult result = await(job, lost);
+        if (!result.succeeded()) {
+            throw new TrainingFailedException(result.id(), result.error(), result.nonFiniteLoss());
         }
-        catch (RuntimeException e) {
-            return ClientMessage.newBuilder()
-                .setFitRes(ClientMessage.FitRes.newBuilder().setStatus(failed(Code.FIT_NOT_IMPLEMENTED, "fit", e)))
-                .build();
-        }
-        finally {
-            status.activity(FederatedStatus.Activity.IDLE);
-        }
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        Evaluator.Evaluation measured = round.measured();
+        status.fitted(new FederatedStatus.Fit(config.round(), Instant.now(), took.toMillis(), train.count(),
+                config.epochs(), finite(result.lastEpochLoss()), measured.accuracy(), result.id()));
+        metrics.fitted(took);
+        log.info("Round {}: trained {} samples for {} epochs in {} ms, loss {}", config.round(), train.count(),
+                config.epochs(), took.toMillis(), result.lastEpochLoss());
+        return ClientMessage.newBuilder()
+            .setFitRes(ClientMessage.FitRes.newBuilder()
+                .setStatus(ok())
+                .setParameters(ParameterCodec.encode(round.trained()))
+                .setNumExamples(train.count())
+                .putMetrics("loss", number(result.lastEpochLoss()))
+                .putMetrics("accuracy", number(measured.accuracy())))
+            .build();
     }
 
     /** Waits for the round's job, cancelling it if the connection ends first. */
@@ -280,39 +288,27 @@ final class RoundHandler {
     }
 
     private ClientMessage evaluate(ServerMessage.EvaluateIns ins) {
-        status.activity(FederatedStatus.Activity.EVALUATING);
-        try {
-            RoundConfig config = RoundConfig.of(ins.getConfigMap(), settings, maxEpochs);
-            ModelWeights weights = checkpoints.weights();
-            Map<String, Tensor> global = ParameterCodec.decode(ins.getParameters(), specs(weights));
-            byte[] digest = digest(ins.getParameters());
-            TrainingData validation = samples.load(SampleStore.Split.VALIDATION);
-            if (validation == null) {
-                consider(weights, global, digest, config.round(), null);
-                throw new NoSamplesException("the device keeps no validation samples to evaluate on");
-            }
-            Comparison comparison = compare(weights, global, validation);
-            boolean adopted = consider(weights, global, digest, config.round(), comparison);
-            evaluationMetrics.ownWeightsMeasured(adopted ? comparison.global() : comparison.own());
-            status.evaluated(new FederatedStatus.Evaluation(config.round(), Instant.now(), validation.count(),
-                    comparison.global().loss(), comparison.global().accuracy(), comparison.own().accuracy(), adopted));
-            return ClientMessage.newBuilder()
-                .setEvaluateRes(ClientMessage.EvaluateRes.newBuilder()
-                    .setStatus(ok())
-                    .setLoss((float) comparison.global().loss())
-                    .setNumExamples(validation.count())
-                    .putMetrics("accuracy", number(comparison.global().accuracy())))
-                .build();
+        RoundConfig config = RoundConfig.of(ins.getConfigMap(), settings, maxEpochs);
+        ModelWeights weights = checkpoints.weights();
+        Map<String, Tensor> global = ParameterCodec.decode(ins.getParameters(), specs(weights));
+        byte[] digest = digest(ins.getParameters());
+        TrainingData validation = samples.load(SampleStore.Split.VALIDATION);
+        if (validation == null) {
+            consider(weights, global, digest, config.round(), null);
+            throw new NoSamplesException("the device keeps no validation samples to evaluate on");
         }
-        catch (RuntimeException e) {
-            return ClientMessage.newBuilder()
-                .setEvaluateRes(ClientMessage.EvaluateRes.newBuilder()
-                    .setStatus(failed(Code.EVALUATE_NOT_IMPLEMENTED, "evaluate", e)))
-                .build();
-        }
-        finally {
-            status.activity(FederatedStatus.Activity.IDLE);
-        }
+        Comparison comparison = compare(weights, global, validation);
+        boolean adopted = consider(weights, global, digest, config.round(), comparison);
+        evaluationMetrics.ownWeightsMeasured(adopted ? comparison.global() : comparison.own());
+        status.evaluated(new FederatedStatus.Evaluation(config.round(), Instant.now(), validation.count(),
+                comparison.global().loss(), comparison.global().accuracy(), comparison.own().accuracy(), adopted));
+        return ClientMessage.newBuilder()
+            .setEvaluateRes(ClientMessage.EvaluateRes.newBuilder()
+                .setStatus(ok())
+                .setLoss((float) comparison.global().loss())
+                .setNumExamples(validation.count())
+                .putMetrics("accuracy", number(comparison.global().accuracy())))
+            .build();
     }
 
     /** The device's own weights and the global ones, measured on the same samples. */

@@ -85,6 +85,10 @@ final class Device implements AutoCloseable {
 
     /** Keeps IDX samples: one training request with {@code keep=true}. */
     JsonNode keep(byte[] images, byte[] labels, String query) {
+        return keep(http, images, labels, query);
+    }
+
+    static JsonNode keep(RestClient http, byte[] images, byte[] labels, String query) {
         MultiValueMap<String, Object> parts = RunningServer.parts();
         parts.add("images", RunningServer.file(images, "images"));
         parts.add("labels", RunningServer.file(labels, "labels"));

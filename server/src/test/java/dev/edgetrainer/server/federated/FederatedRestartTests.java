@@ -108,7 +108,7 @@ class FederatedRestartTests {
             RestClient k = RunningServer.client(killedPort, null);
             awaitUp(k, killed);
             a.keep(TestFixtures.idxImages(60), TestFixtures.idxLabels(60), "epochs=1");
-            keep(k, 40);
+            Device.keep(k, TestFixtures.idxImages(40), TestFixtures.idxLabels(40), "epochs=1");
             // K's round waits for a user's job: it is in the middle of the round when
             // killed.
             longJob(k);
@@ -185,20 +185,6 @@ class FederatedRestartTests {
             assertThat(Instant.now()).isBefore(deadline);
             Thread.sleep(50);
         }
-    }
-
-    private static void keep(RestClient client, int count) {
-        MultiValueMap<String, Object> parts = RunningServer.parts();
-        parts.add("images", RunningServer.file(TestFixtures.idxImages(count), "images"));
-        parts.add("labels", RunningServer.file(TestFixtures.idxLabels(count), "labels"));
-        assertThat(client.post()
-            .uri("/train?keep=true")
-            .contentType(MediaType.MULTIPART_FORM_DATA)
-            .body(parts)
-            .retrieve()
-            .toBodilessEntity()
-            .getStatusCode()
-            .value()).isEqualTo(200);
     }
 
     /** Starts a user's training job that runs for minutes; returns its id. */

@@ -6,8 +6,6 @@ import java.util.List;
 
 import com.google.protobuf.ByteString;
 import dev.edgetrainer.server.TestFixtures;
-import dev.edgetrainer.server.federated.proto.ClientMessage;
-import dev.edgetrainer.server.federated.proto.Code;
 import dev.edgetrainer.server.federated.proto.Parameters;
 import dev.edgetrainer.server.federated.proto.Scalar;
 import dev.edgetrainer.server.federated.proto.ServerMessage;
@@ -56,17 +54,11 @@ class MisbehavingServerTests {
             assertThat(device.metric("edge.federated.failures", "reason:protocol")).isEqualTo(2);
 
             // Still a working client: it sends its weights, then trains a long round...
-            third.toDevice()
-                .onNext(ServerMessage.newBuilder()
-                    .setGetParametersIns(ServerMessage.GetParametersIns.getDefaultInstance())
-                    .build());
-            ClientMessage weights = third.next();
-            assertThat(weights.getGetParametersRes().getStatus().getCode()).isEqualTo(Code.OK);
-            assertThat(weights.getGetParametersRes().getParameters().getTensorsCount()).isEqualTo(4);
+            Parameters weights = third.weights();
             third.toDevice()
                 .onNext(ServerMessage.newBuilder()
                     .setFitIns(ServerMessage.FitIns.newBuilder()
-                        .setParameters(weights.getGetParametersRes().getParameters())
+                        .setParameters(weights)
                         .putConfig("epochs", Scalar.newBuilder().setSint64(1000).build())
                         .putConfig("batch_size", Scalar.newBuilder().setSint64(1).build()))
                     .build());

@@ -6,7 +6,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import dev.edgetrainer.server.federated.proto.ClientMessage;
+import dev.edgetrainer.server.federated.proto.Code;
 import dev.edgetrainer.server.federated.proto.FlowerServiceGrpc;
+import dev.edgetrainer.server.federated.proto.Parameters;
 import dev.edgetrainer.server.federated.proto.ServerMessage;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
@@ -65,6 +67,19 @@ final class ScriptedFlowerServer implements AutoCloseable {
             ClientMessage message = fromDevice.poll(60, TimeUnit.SECONDS);
             assertThat(message).as("the device answered").isNotNull();
             return message;
+        }
+
+        /**
+         * Asks the device for its weights; checks it answered OK with its four tensors.
+         */
+        Parameters weights() throws InterruptedException {
+            toDevice.onNext(ServerMessage.newBuilder()
+                .setGetParametersIns(ServerMessage.GetParametersIns.getDefaultInstance())
+                .build());
+            ClientMessage.GetParametersRes answer = next().getGetParametersRes();
+            assertThat(answer.getStatus().getCode()).isEqualTo(Code.OK);
+            assertThat(answer.getParameters().getTensorsCount()).isEqualTo(4);
+            return answer.getParameters();
         }
 
     }
