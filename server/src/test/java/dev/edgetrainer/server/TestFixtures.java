@@ -8,13 +8,17 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 import javax.imageio.ImageIO;
 
 import dev.edgetrainer.model.graph.MlpModelWriter;
 import dev.edgetrainer.model.graph.MlpSpec;
+import dev.edgetrainer.model.tensor.Tensor;
+import dev.edgetrainer.model.tensor.WeightsFile;
 
 /**
  * Small models, images and IDX files made on the spot, so tests need no downloads and
@@ -138,6 +142,19 @@ public final class TestFixtures {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
+    }
+
+    /**
+     * A weights file of {@link #SMALL} with one value changed: a different file that
+     * still fits the model.
+     */
+    public static byte[] variant(byte[] weightsFile, int n) {
+        Map<String, Tensor> weights = new LinkedHashMap<>(WeightsFile.decode(weightsFile));
+        Tensor bias = weights.get("dense/bias");
+        float[] values = bias.floats().clone();
+        values[0] += n + 1;
+        weights.put("dense/bias", Tensor.ofFloats(bias.shape(), values));
+        return WeightsFile.encode(weights);
     }
 
     /** {@code ../shared/models} from the repository root (the directory holding mvnw). */

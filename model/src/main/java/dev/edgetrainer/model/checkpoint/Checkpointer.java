@@ -3,12 +3,12 @@ package dev.edgetrainer.model.checkpoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.edgetrainer.model.io.AtomicFiles;
 import dev.edgetrainer.model.runtime.InvalidInputException;
 import dev.edgetrainer.model.runtime.ModelException;
 import dev.edgetrainer.model.runtime.TrainableModel;
@@ -78,11 +78,17 @@ public final class Checkpointer {
     }
 
     /**
-     * The weights a {@link CheckpointStyle#TENSORS} model saves and restores, by name.
+     * The weights a checkpoint of this model holds: what a
+     * {@link CheckpointStyle#TENSORS} save returns and its restore takes, or what a
+     * {@link CheckpointStyle#PATH} restore reads from the file and returns (its
+     * {@code FlexSave} writes exactly those).
      */
     public List<TensorSpec> weightSpecs() {
-        requireStyle(CheckpointStyle.TENSORS);
-        return save.outputs();
+        return switch (style) {
+            case TENSORS -> restore.inputs();
+            case PATH -> restore.outputs();
+            case NONE -> throw new ModelException("model " + model.source() + " has no checkpoint signatures");
+        };
     }
 
     /** The model's current weights (tensor style). */
@@ -112,29 +118,24 @@ public final class Checkpointer {
         model.run(restore.key(), weights);
     }
 
-    /** Checks weights against this model without restoring them. */
-    public void check(Map<String, Tensor> weights) {
-        requireStyle(CheckpointStyle.TENSORS);
-        check(restore.inputs(), weights);
-    }
-
     /**
-     * Checks that {@code weights} are exactly the {@code expected} ones: the same names,
-     * each with its dtype and shape, float values finite.
+     * Checks weights against this model without restoring them: for a path-style model,
+     * the tensors of a checkpoint file its restore would read.
      * @throws InvalidInputException naming the first weight that does not fit
      */
-    public static void check(List<TensorSpec> expected, Map<String, Tensor> weights) {
+    public void check(Map<String, Tensor> weights) {
+        List<TensorSpec> specs = weightSpecs();
         for (String name : weights.keySet()) {
-            if (expected.stream().noneMatch(spec -> spec.name().equals(name))) {
+            if (specs.stream().noneMatch(spec -> spec.name().equals(name))) {
                 throw new InvalidInputException(name, "the model has no weight '" + name + "'");
             }
         }
-        for (TensorSpec spec : expected) {
+        for (TensorSpec spec : specs) {
             Tensor tensor = weights.get(spec.name());
             if (tensor == null) {
                 throw new InvalidInputException(spec.name(), "weight '" + spec.name() + "' is missing");
             }
-            if (tensor.type() != spec.type() || !Arrays.equals(tensor.shape(), spec.shape())) {
+            if (tensor.type() != spec.type() || !spec.accepts(tensor.shape())) {
                 throw new InvalidInputException(spec.name(),
                         "weight '" + spec.name() + "' must be " + spec + ", got " + tensor);
             }
@@ -164,15 +165,9 @@ public final class Checkpointer {
      */
     public Map<String, Tensor> restoreFrom(Path file) {
         requireStyle(CheckpointStyle.PATH);
-        Path backup;
-        try {
-            // A dot name: the server's checkpoint store treats dot files as leftovers of
-            // interrupted writes.
-            backup = Files.createTempFile(file.toAbsolutePath().getParent(), ".restore-backup-", ".ckpt");
-        }
-        catch (IOException e) {
-            throw new ModelException("cannot back up the weights before restoring " + file + ": " + e.getMessage(), e);
-        }
+        // A temp-file name: whoever owns the directory removes it with the other
+        // leftovers of interrupted writes, should this process die before the finally.
+        Path backup = AtomicFiles.tempFile(file);
         try {
             saveTo(backup);
             try {
@@ -188,7 +183,7 @@ public final class Checkpointer {
                 Files.deleteIfExists(backup);
             }
             catch (IOException ignored) {
-                // a leftover dot file is removed with the other leftovers
+                // a leftover temp file is removed with the other leftovers
             }
         }
     }

@@ -134,6 +134,29 @@ class CheckpointerTests {
     }
 
     @Test
+    void aPathStyleModelChecksAFilesTensorsAgainstWhatItsRestoreReads() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("ckpt");
+        try (TrainableModel flex = TrainableModel.load(SharedModels.require("tutorial-mnist-flex.tflite"))) {
+            Checkpointer checkpointer = Checkpointer.of(flex);
+            java.nio.file.Path file = dir.resolve("own.ckpt");
+            checkpointer.saveTo(file);
+            Map<String, Tensor> own = WeightsFile.decode(java.nio.file.Files.readAllBytes(file));
+
+            checkpointer.check(own);
+            assertThat(checkpointer.weightSpecs()).extracting(s -> s.name())
+                .containsExactlyInAnyOrderElementsOf(own.keySet());
+            Map<String, Tensor> wrong = new java.util.LinkedHashMap<>(own);
+            wrong.put("dense_2/kernel:0", Tensor.ofFloats(new int[] { 12, 10 }, new float[120]));
+            assertThatThrownBy(() -> checkpointer.check(wrong)).isInstanceOfSatisfying(InvalidInputException.class,
+                    e -> assertThat(e.field()).isEqualTo("dense_2/kernel:0"));
+            Map<String, Tensor> extra = new java.util.LinkedHashMap<>(own);
+            extra.put("dense_3/bias:0", Tensor.ofFloats(new int[] { 10 }, new float[10]));
+            assertThatThrownBy(() -> checkpointer.check(extra)).isInstanceOfSatisfying(InvalidInputException.class,
+                    e -> assertThat(e.field()).isEqualTo("dense_3/bias:0"));
+        }
+    }
+
+    @Test
     void modelsWithoutSaveAndRestoreHaveNoCheckpointStyle() {
         byte[] bytes = MlpModelWriter.write(SPEC);
         org.tensorflow.lite.schema.ModelT model = org.tensorflow.lite.schema.ModelT.deserializeFromBinary(bytes);

@@ -3,6 +3,8 @@ package dev.edgetrainer.server.checkpoint;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 import dev.edgetrainer.model.tensor.CorruptCheckpointException;
 import dev.edgetrainer.server.model.ModelEngine;
@@ -15,13 +17,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Puts a checkpoint's weights into the model: one by id, or the newest that verifies and
- * fits. A checkpoint is never half-loaded; every one passed over is reported with the
- * reason (health, {@code edge.restore.failures}).
+ * Puts a checkpoint's weights into the model: one by id, the newest of the device's own
+ * that verifies and fits, or at startup the one recorded as current. A checkpoint is
+ * never half-loaded, nor deleted or replaced while it loads; every one passed over is
+ * reported with the reason (health, {@code edge.restore.failures}).
  */
 final class CheckpointRestorer {
 
     private static final Logger log = LoggerFactory.getLogger(CheckpointRestorer.class);
+
+    /** The device's own checkpoints: a peer's upload is only ever restored by its id. */
+    static final Predicate<Manifest> OWN = manifest -> Retention.pool(manifest.origin()) == Retention.Pool.OWN;
 
     private final ModelState state;
 
@@ -29,10 +35,13 @@ final class CheckpointRestorer {
 
     private final ModelCheckpoints checkpoints;
 
+    private final CurrentCheckpoint current;
+
     CheckpointRestorer(ModelState state, CheckpointStore store, ModelCheckpoints checkpoints) {
         this.state = state;
         this.store = store;
         this.checkpoints = checkpoints;
+        this.current = new CurrentCheckpoint(store, state);
     }
 
     /**
@@ -42,7 +51,7 @@ final class CheckpointRestorer {
     RestoreReport restore(String id, Submitter submitter) {
         CheckpointIds.require(id, "id");
         try {
-            restore(store.require(id), submitter);
+            restoreOne(id, submitter);
         }
         catch (CorruptCheckpointException e) {
             throw new CheckpointRejectedException("id", "checkpoint " + id + " failed verification: " + e.getMessage());
@@ -50,47 +59,107 @@ final class CheckpointRestorer {
         return reported(id, List.of());
     }
 
-    /**
-     * Tries checkpoints newest first. A checkpoint that is corrupt, does not fit or that
-     * the model cannot restore is skipped; a busy or stopping engine is no checkpoint's
-     * fault and ends the attempt.
-     */
+    /** The newest of the device's own checkpoints that verifies and fits. */
     RestoreReport restoreNewest(Submitter submitter) {
+        return restoreNewest(OWN, new ArrayList<>(), submitter);
+    }
+
+    /**
+     * At startup: the checkpoint recorded as current, the original weights if that is
+     * what the record says, else (no record, or the checkpoint fails) the newest own one.
+     */
+    RestoreReport restoreAtStartup(Submitter submitter) {
+        CurrentPointer.Recorded recorded = store.readCurrent();
+        if (recorded.present() && !recorded.usable()) {
+            log.warn("The record of the current checkpoint cannot be used ({}); restoring the newest checkpoint "
+                    + "saved on this device", recorded.problem());
+        }
+        if (recorded.usable() && recorded.checkpoint() == null) {
+            return reported(null, List.of());
+        }
         List<Skipped> skipped = new ArrayList<>();
+        if (recorded.usable()) {
+            String id = recorded.checkpoint();
+            if (tryRestore(id, submitter, skipped)) {
+                return reported(id, skipped);
+            }
+        }
+        RestoreReport report = restoreNewest(OWN.and(m -> !m.id().equals(recorded.checkpoint())), skipped, submitter);
+        if (report.restored() == null && recorded.present()) {
+            // The original weights are what runs now; say so, or every restart tries
+            // again.
+            store.writeCurrent(null);
+        }
+        return report;
+    }
+
+    /**
+     * Tries eligible checkpoints newest first. A checkpoint that is corrupt, does not fit
+     * or that the model cannot restore is skipped; a busy or stopping engine is no
+     * checkpoint's fault and ends the attempt.
+     */
+    private RestoreReport restoreNewest(Predicate<Manifest> eligible, List<Skipped> skipped, Submitter submitter) {
         for (CheckpointStore.Listed listed : store.scan()) {
-            try {
-                if (listed.manifest() == null) {
-                    throw new CorruptCheckpointException(listed.problem());
-                }
-                restore(listed.manifest(), submitter);
+            if (listed.manifest() != null && !eligible.test(listed.manifest())) {
+                continue;
+            }
+            if (listed.manifest() == null) {
+                log.warn("Skipping checkpoint {}: {}", listed.id(), listed.problem());
+                skipped.add(new Skipped(listed.id(), listed.problem()));
+            }
+            else if (tryRestore(listed.id(), submitter, skipped)) {
                 return reported(listed.id(), skipped);
-            }
-            catch (CorruptCheckpointException | CheckpointRejectedException e) {
-                log.warn("Skipping checkpoint {}: {}", listed.id(), e.getMessage());
-                skipped.add(new Skipped(listed.id(), e.getMessage()));
-            }
-            catch (EdgeException e) {
-                throw e;
-            }
-            catch (RuntimeException e) {
-                log.warn("Skipping checkpoint {}: the model could not restore it", listed.id(), e);
-                skipped.add(new Skipped(listed.id(), "the model could not restore it: " + e.getMessage()));
             }
         }
         return reported(null, skipped);
     }
 
-    private void restore(Manifest manifest, Submitter submitter) {
-        if (manifest.style() != checkpoints.style()) {
-            throw new CheckpointRejectedException("id", "checkpoint " + manifest.id() + " is " + manifest.style()
-                    + "-style; this model checkpoints as " + checkpoints.style());
+    private boolean tryRestore(String id, Submitter submitter, List<Skipped> skipped) {
+        try {
+            restoreOne(id, submitter);
+            return true;
         }
-        ModelCheckpoints.Readied weights = checkpoints.read(manifest);
-        ModelEngine.await(submitter.submit(TaskKind.CHECKPOINT, model -> {
-            weights.putInto(model);
-            state.weightsReplaced(manifest.id(), manifest.step() == null ? 0 : manifest.step(), manifest.loss());
-            return null;
-        }));
+        catch (CorruptCheckpointException | CheckpointRejectedException | CheckpointNotFoundException
+                | CheckpointInUseException e) {
+            log.warn("Skipping checkpoint {}: {}", id, e.getMessage());
+            skipped.add(new Skipped(id, e.getMessage()));
+        }
+        catch (EdgeException e) {
+            throw e;
+        }
+        catch (RuntimeException e) {
+            log.warn("Skipping checkpoint {}: the model could not restore it", id, e);
+            skipped.add(new Skipped(id, "the model could not restore it: " + e.getMessage()));
+        }
+        return false;
+    }
+
+    /**
+     * The checkpoint stays pinned until the interpreter has run the restore, even if the
+     * caller stops waiting: it cannot be deleted before it becomes current.
+     */
+    private void restoreOne(String id, Submitter submitter) {
+        CheckpointStore.Pin pin = store.pin(id);
+        CompletableFuture<Void> restored;
+        try {
+            Manifest manifest = pin.manifest();
+            if (manifest.style() != checkpoints.style()) {
+                throw new CheckpointRejectedException("id", "checkpoint " + id + " is " + manifest.style()
+                        + "-style; this model checkpoints as " + checkpoints.style());
+            }
+            ModelCheckpoints.Readied weights = checkpoints.read(manifest);
+            restored = submitter.submit(TaskKind.CHECKPOINT, model -> {
+                current.replace(id, manifest.step() == null ? 0 : manifest.step(), manifest.loss(),
+                        () -> weights.putInto(model));
+                return null;
+            });
+        }
+        catch (RuntimeException e) {
+            pin.close();
+            throw e;
+        }
+        restored.whenComplete((done, failure) -> pin.close());
+        ModelEngine.await(restored);
     }
 
     private RestoreReport reported(String restored, List<Skipped> skipped) {

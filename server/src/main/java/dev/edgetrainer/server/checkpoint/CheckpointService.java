@@ -4,12 +4,12 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Consumer;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 
 import dev.edgetrainer.model.tensor.CorruptCheckpointException;
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.tensor.WeightsFile;
-import dev.edgetrainer.server.model.LoadedModel;
 import dev.edgetrainer.server.model.ModelEngine;
 import dev.edgetrainer.server.model.ModelState.RestoreReport;
 import dev.edgetrainer.server.model.TaskKind;
@@ -24,7 +24,8 @@ import org.springframework.stereotype.Service;
  * The checkpoint operations the API and training offer: save, restore, reset, list,
  * delete, download and upload. Each hands the work to the piece that does it: the model's
  * {@link ModelCheckpoints} style, the {@link CheckpointStore}, the
- * {@link CheckpointRestorer}, the {@link UploadVerifier} and {@link Retention}.
+ * {@link CheckpointRestorer}, {@link CurrentCheckpoint}, the {@link UploadVerifier} and
+ * {@link Retention}.
  */
 @Service
 public class CheckpointService {
@@ -37,15 +38,25 @@ public class CheckpointService {
 
     private final Retention retention;
 
+    private final CurrentCheckpoint current;
+
+    private final UploadVerifier verifier;
+
     /** Empty when the model has no save/restore signatures. */
     private final Optional<ModelCheckpoints> checkpoints;
 
     private final Optional<ModelWeights> weights;
 
-    CheckpointService(ModelEngine engine, CheckpointStore store, EdgeProperties properties) {
+    /**
+     * The store comes first: Spring resolves it, and so locks the directory, before the
+     * model is loaded, so a second server on the directory stops at once.
+     */
+    CheckpointService(CheckpointStore store, ModelEngine engine, EdgeProperties properties) {
         this.engine = engine;
         this.store = store;
-        this.retention = new Retention(store, properties.checkpoint().keep());
+        this.retention = new Retention(store, engine.state()::checkpointId, properties.checkpoint());
+        this.current = new CurrentCheckpoint(store, engine.state());
+        this.verifier = new UploadVerifier(engine);
         this.checkpoints = ModelCheckpoints.forModel(engine, store);
         this.weights = checkpoints.map(ModelWeights::new);
     }
@@ -59,115 +70,40 @@ public class CheckpointService {
         return weights.orElseThrow(CheckpointsUnsupportedException::new);
     }
 
-    /** {@code POST /checkpoint/save}. */
-    Manifest save() {
-        return save(Origin.SAVE, null, engine::submit, model -> {
-        });
-    }
-
     /**
-     * After a training job; the job was admitted already, so this never competes for a
-     * queue slot.
-     */
-    public Manifest saveAfterTraining() {
-        return save(Origin.AUTO_SAVE, null, engine::submitFollowUp, model -> {
-        });
-    }
-
-    /**
-     * Adopts a federated round's global weights: puts them into the model and takes them
-     * out for a checkpoint (origin {@code federated}, with the round) in one task, so the
-     * checkpoint holds exactly what the model serves and a restart keeps it.
-     * @throws CheckpointRejectedException when the weights do not fit; nothing changed
+     * Adopts a federated round's global weights: stores them as a checkpoint (origin
+     * {@code federated}, with the round), then restores that checkpoint like any other,
+     * so the weights served are the checkpoint's and {@code current} names it: a restart
+     * keeps them. Both styles' files are weights files (a path-style model's restore
+     * reads them through this runtime's Restore kernel).
+     * @throws CheckpointRejectedException when the weights do not fit; no checkpoint is
+     * left
      */
     public Manifest adopt(Map<String, Tensor> global, long round) {
-        ModelWeights into = weights();
-        return save(Origin.FEDERATED, round, engine::submitFollowUp, model -> {
-            into.write(model, global);
-            // The weights are no longer those of the last checkpoint; they take the
-            // adoption's id once it is stored.
-            engine.state().weightsReplaced(null, engine.state().step(), null);
-        });
-    }
-
-    private record Taken(ModelCheckpoints.Taken weights, WeightsRef at, double loss) {
-    }
-
-    private Manifest save(Origin origin, Long round, Submitter submitter, Consumer<LoadedModel> before) {
         ModelCheckpoints style = supported();
-        Taken taken = ModelEngine.await(submitter.submit(TaskKind.CHECKPOINT, model -> {
-            before.accept(model);
-            return new Taken(style.takeOut(model), WeightsRef.of(engine), engine.state().loss());
-        }));
         Instant now = Instant.now();
-        long step = taken.at().step();
-        Manifest draft = new Manifest(CheckpointIds.next(now, step, id -> store.find(id).isPresent()), now, null, 0,
-                step, Double.isNaN(taken.loss()) ? null : taken.loss(), engine.info().sha256(), style.style(), origin,
-                round);
-        Manifest saved = taken.weights().store(draft);
-        engine.state().savedAs(saved.id());
+        long step = engine.state().step();
+        Manifest adopted;
+        try (CheckpointStore.Reservation reservation = store.reserveNew(now, step)) {
+            adopted = store.write(reservation, new Manifest(reservation.id(), now, null, 0, step, null,
+                    engine.info().sha256(), style.style(), Origin.FEDERATED, round),
+                    WeightsFile.encode(new TreeMap<>(global)));
+        }
+        try {
+            restorer().restore(adopted.id(), engine::submitFollowUp);
+        }
+        catch (RuntimeException e) {
+            try {
+                store.delete(adopted.id());
+            }
+            catch (RuntimeException notDeleted) {
+                e.addSuppressed(notDeleted);
+            }
+            throw e;
+        }
         retention.prune();
-        log.info("Saved checkpoint {} at step {} ({} bytes)", saved.id(), saved.step(), saved.bytes());
-        return saved;
-    }
-
-    /**
-     * {@code POST /checkpoint/restore}: the given checkpoint, or the newest that verifies
-     * and fits.
-     */
-    RestoreReport restore(String id) {
-        CheckpointRestorer restorer = new CheckpointRestorer(engine.state(), store, supported());
-        if (id != null) {
-            return restorer.restore(id, engine::submit);
-        }
-        RestoreReport report = restorer.restoreNewest(engine::submit);
-        if (report.restored() == null) {
-            throw new CheckpointNotFoundException(report.skipped().isEmpty() ? "there is no checkpoint to restore"
-                    : "no checkpoint verifies: " + report.skipped());
-        }
-        return report;
-    }
-
-    /**
-     * At startup, before requests are taken: the newest checkpoint that verifies and
-     * fits, if any.
-     */
-    RestoreReport restoreNewestAtStartup() {
-        if (checkpoints.isEmpty()) {
-            RestoreReport none = new RestoreReport(Instant.now(), null, List.of());
-            engine.state().restoreReported(none);
-            return none;
-        }
-        return new CheckpointRestorer(engine.state(), store, checkpoints.get()).restoreNewest(engine::submitFollowUp);
-    }
-
-    /** {@code POST /checkpoint/reset}: the weights the model file came with. */
-    WeightsRef reset() {
-        return ModelEngine.await(engine.submit(TaskKind.CHECKPOINT, model -> {
-            model.reset();
-            engine.state().weightsReplaced(null, 0, null);
-            return WeightsRef.of(engine);
-        }));
-    }
-
-    List<Manifest> list() {
-        return store.list();
-    }
-
-    public Manifest manifest(String id) {
-        return store.require(CheckpointIds.require(id, "id"));
-    }
-
-    /** The weights in memory now. */
-    WeightsRef current() {
-        return WeightsRef.of(engine);
-    }
-
-    void delete(String id) {
-        store.delete(CheckpointIds.require(id, "id"));
-    }
-
-    record Download(Manifest manifest, byte[] data) {
+        log.info("Adopted the global weights of round {} as checkpoint {}", round, adopted.id());
+        return adopted;
     }
 
     /**
@@ -178,8 +114,7 @@ public class CheckpointService {
      * @throws CheckpointRejectedException when it fails verification or does not decode
      */
     public Map<String, Tensor> weightsOf(String id) {
-        CheckpointIds.require(id, "id");
-        Manifest manifest = store.require(id);
+        Manifest manifest = manifest(id);
         try {
             return WeightsFile.decode(store.readVerified(manifest));
         }
@@ -188,14 +123,164 @@ public class CheckpointService {
         }
     }
 
+    /** {@code POST /checkpoint/save}. */
+    Manifest save() {
+        return save(Origin.SAVE, engine::submit);
+    }
+
+    /**
+     * After a training job; the job was admitted already, so this never competes for a
+     * queue slot.
+     */
+    public Manifest saveAfterTraining() {
+        return save(Origin.AUTO_SAVE, engine::submitFollowUp);
+    }
+
+    private record Taken(ModelCheckpoints.Taken weights, WeightsRef at, double loss, long replacements) {
+    }
+
+    /**
+     * Takes the weights out on the interpreter thread, stores them off it, then makes the
+     * new checkpoint current on the interpreter thread, unless a restore or reset
+     * replaced the weights meanwhile. A failure at any step leaves no trace of the new
+     * checkpoint.
+     */
+    private Manifest save(Origin origin, Submitter submitter) {
+        ModelCheckpoints style = supported();
+        Taken taken = ModelEngine.await(submitter.submit(TaskKind.CHECKPOINT, model -> new Taken(style.takeOut(model),
+                WeightsRef.of(engine), engine.state().loss(), engine.state().replacements())));
+        Instant now = Instant.now();
+        long step = taken.at().step();
+        CheckpointStore.Reservation reservation = store.reserveNew(now, step);
+        Manifest saved = null;
+        CompletableFuture<Boolean> adopted;
+        try {
+            saved = taken.weights()
+                .store(reservation,
+                        new Manifest(reservation.id(), now, null, 0, step,
+                                Double.isNaN(taken.loss()) ? null : taken.loss(), engine.info().sha256(), style.style(),
+                                origin, null));
+            // Admitted already: the follow-up never competes for a queue slot.
+            adopted = engine.submitFollowUp(TaskKind.CHECKPOINT, model -> {
+                try {
+                    return current.adoptSaved(reservation.id(), taken.replacements());
+                }
+                catch (RuntimeException e) {
+                    store.discard(reservation);
+                    throw e;
+                }
+            });
+        }
+        catch (RuntimeException e) {
+            if (saved != null) {
+                store.discard(reservation);
+            }
+            reservation.close();
+            throw e;
+        }
+        // Held until the adoption ran, even if this request stops waiting for it.
+        adopted.whenComplete((done, failure) -> reservation.close());
+        ModelEngine.await(adopted);
+        retention.prune();
+        log.info("Saved checkpoint {} at step {} ({} bytes)", saved.id(), saved.step(), saved.bytes());
+        return saved;
+    }
+
+    private CheckpointRestorer restorer() {
+        return new CheckpointRestorer(engine.state(), store, supported());
+    }
+
+    /**
+     * {@code POST /checkpoint/restore}: the given checkpoint, or the newest of the
+     * device's own that verifies and fits.
+     */
+    RestoreReport restore(String id) {
+        if (id != null) {
+            return restorer().restore(id, engine::submit);
+        }
+        RestoreReport report = restorer().restoreNewest(engine::submit);
+        if (report.restored() == null) {
+            throw new CheckpointNotFoundException(
+                    report.skipped().isEmpty() ? "there is no checkpoint saved on this device to restore"
+                            : "no checkpoint saved on this device verifies: " + report.skipped());
+        }
+        return report;
+    }
+
+    /**
+     * At startup, before requests are taken: the checkpoint recorded as current, or the
+     * newest own one that verifies and fits.
+     */
+    RestoreReport restoreAtStartup() {
+        if (checkpoints.isEmpty()) {
+            RestoreReport none = new RestoreReport(Instant.now(), null, List.of());
+            engine.state().restoreReported(none);
+            return none;
+        }
+        return restorer().restoreAtStartup(engine::submitFollowUp);
+    }
+
+    /** {@code POST /checkpoint/reset}: the weights the model file came with. */
+    WeightsRef reset() {
+        return ModelEngine.await(engine.submit(TaskKind.CHECKPOINT, model -> {
+            current.replace(null, 0, null, model::reset);
+            return WeightsRef.of(engine);
+        }));
+    }
+
+    /** The usable checkpoints, newest first, and the corrupt ones with the reason. */
+    record Listing(List<Manifest> checkpoints, List<Corrupt> corrupt) {
+    }
+
+    record Corrupt(String id, String problem) {
+    }
+
+    Listing list() {
+        List<CheckpointStore.Listed> all = store.scan();
+        return new Listing(all.stream().map(CheckpointStore.Listed::manifest).filter(m -> m != null).toList(),
+                all.stream().filter(l -> l.manifest() == null).map(l -> new Corrupt(l.id(), l.problem())).toList());
+    }
+
+    /**
+     * @throws CheckpointDamagedException when its manifest cannot be read or its data is
+     * missing
+     */
+    public Manifest manifest(String id) {
+        CheckpointIds.require(id, "id");
+        try {
+            return store.require(id);
+        }
+        catch (CorruptCheckpointException e) {
+            throw new CheckpointDamagedException(id, e.getMessage());
+        }
+    }
+
+    /** The weights in memory now. */
+    WeightsRef current() {
+        return WeightsRef.of(engine);
+    }
+
+    /**
+     * Deletes a checkpoint, a corrupt one too.
+     * @throws CheckpointInUseException for the current checkpoint, or one in use
+     */
+    void delete(String id) {
+        store.delete(CheckpointIds.require(id, "id"));
+    }
+
+    record Download(Manifest manifest, byte[] data) {
+    }
+
     /**
      * A checkpoint's file, after verifying it, so a corrupt file never spreads through
      * the fleet.
+     * @throws PreconditionFailedException when {@code If-Match} names another version
      */
-    Download download(String id) {
+    Download download(String id, Preconditions conditions) {
         CheckpointIds.require(id, "id");
-        try {
-            Manifest manifest = store.require(id);
+        try (CheckpointStore.Pin pin = store.pin(id)) {
+            Manifest manifest = pin.manifest();
+            conditions.check(id, manifest.sha256());
             return new Download(manifest, store.readVerified(manifest));
         }
         catch (CorruptCheckpointException e) {
@@ -204,16 +289,27 @@ public class CheckpointService {
     }
 
     /**
-     * Stores a checkpoint from another device after checking that it decodes and fits
-     * this model.
+     * @param replaced whether it replaced a checkpoint of that id
      */
-    Manifest upload(String id, byte[] data) {
+    record Uploaded(Manifest manifest, boolean replaced) {
+    }
+
+    /**
+     * Stores a checkpoint from another device after checking that it decodes and fits
+     * this model: under a new id, or in place of the version {@code If-Match} names.
+     */
+    Uploaded upload(String id, byte[] data, Preconditions conditions) {
         ModelCheckpoints style = supported();
-        new UploadVerifier(store, style).verify(id, data);
-        Manifest saved = store.write(
-                new Manifest(id, Instant.now(), null, 0, null, null, null, style.style(), Origin.UPLOAD, null), data);
+        UploadVerifier.checkRequest(id, data);
+        Uploaded uploaded;
+        try (CheckpointStore.Reservation reservation = store.reserve(id, conditions)) {
+            verifier.checkContent(data);
+            uploaded = new Uploaded(store.write(reservation,
+                    new Manifest(id, Instant.now(), null, 0, null, null, null, style.style(), Origin.UPLOAD, null),
+                    data), reservation.replaces());
+        }
         retention.prune();
-        return saved;
+        return uploaded;
     }
 
     private ModelCheckpoints supported() {

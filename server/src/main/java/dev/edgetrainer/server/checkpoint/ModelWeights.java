@@ -1,12 +1,12 @@
 package dev.edgetrainer.server.checkpoint;
 
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.Function;
 
-import dev.edgetrainer.model.checkpoint.Checkpointer;
 import dev.edgetrainer.model.runtime.InvalidInputException;
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.tensor.TensorSpec;
@@ -23,21 +23,13 @@ public final class ModelWeights {
 
     private final ModelCheckpoints style;
 
-    private volatile List<TensorSpec> specs;
-
     ModelWeights(ModelCheckpoints style) {
         this.style = style;
     }
 
     /** The weights' names, dtypes and shapes, sorted by name. */
     public List<TensorSpec> specs(LoadedModel model) {
-        if (specs == null) {
-            specs = read(model).entrySet()
-                .stream()
-                .map(e -> new TensorSpec(e.getKey(), e.getValue().type(), e.getValue().shape()))
-                .toList();
-        }
-        return specs;
+        return model.checkpointer().weightSpecs().stream().sorted(Comparator.comparing(TensorSpec::name)).toList();
     }
 
     /** The weights now in the model, copied out and sorted by name. */
@@ -53,7 +45,7 @@ public final class ModelWeights {
      */
     public void write(LoadedModel model, Map<String, Tensor> weights) {
         try {
-            Checkpointer.check(specs(model), weights);
+            model.checkpointer().check(weights);
         }
         catch (InvalidInputException e) {
             throw CheckpointRejectedException.doesNotFit(e.field(), "the weights", e.getMessage());

@@ -16,15 +16,20 @@ import dev.edgetrainer.server.model.LoadedModel;
 
 /**
  * A model that writes and reads its checkpoint file itself
- * ({@code save(checkpoint_path)}). The file's format is the model's own, so only its
- * restore can tell whether it fits.
+ * ({@code save(checkpoint_path)}), in the weights file format of our {@code FlexSave}.
+ * The model's restore has the last word on whether a file fits, and puts the weights back
+ * when it does not.
  */
 final class PathCheckpoints implements ModelCheckpoints {
 
     private final CheckpointStore store;
 
-    PathCheckpoints(CheckpointStore store) {
+    /** What one of the model's checkpoint files takes. */
+    private final long fileBytes;
+
+    PathCheckpoints(CheckpointStore store, long fileBytes) {
         this.store = store;
+        this.fileBytes = fileBytes;
     }
 
     @Override
@@ -35,17 +40,25 @@ final class PathCheckpoints implements ModelCheckpoints {
     @Override
     public Taken takeOut(LoadedModel model) {
         Path temp = store.tempFile();
-        model.checkpointer().saveTo(temp);
-        return draft -> store.commit(draft, temp);
+        try {
+            model.checkpointer().saveTo(temp);
+        }
+        catch (ModelException e) {
+            throw whenFull(e, "save the weights");
+        }
+        return (reservation, draft) -> store.commit(reservation, draft, temp);
     }
 
-    /** Through the model's own save, into a temp file of this runtime's Save kernel. */
+    /** Through the model's own save, into a temp file its Save kernel writes. */
     @Override
     public Map<String, Tensor> read(LoadedModel model) {
         Path temp = store.tempFile();
         try {
             model.checkpointer().saveTo(temp);
             return WeightsFile.decode(Files.readAllBytes(temp));
+        }
+        catch (ModelException e) {
+            throw whenFull(e, "save the weights");
         }
         catch (IOException e) {
             throw new StorageFailedException("cannot read back the weights the model saved", e);
@@ -55,6 +68,7 @@ final class PathCheckpoints implements ModelCheckpoints {
         }
     }
 
+    /** Through a temp file the model's own restore reads. */
     @Override
     public void write(LoadedModel model, Map<String, Tensor> weights) {
         Path temp = store.tempFile();
@@ -70,15 +84,6 @@ final class PathCheckpoints implements ModelCheckpoints {
         }
     }
 
-    private static void deleteQuietly(Path temp) {
-        try {
-            Files.deleteIfExists(temp);
-        }
-        catch (IOException ignored) {
-            // a dot file: the store removes it with the other leftovers at startup
-        }
-    }
-
     @Override
     public Readied read(Manifest manifest) {
         store.readVerified(manifest);
@@ -86,7 +91,7 @@ final class PathCheckpoints implements ModelCheckpoints {
         return model -> restore(model, file, "checkpoint " + manifest.id());
     }
 
-    private static void restore(LoadedModel model, Path file, String checkpoint) {
+    private void restore(LoadedModel model, Path file, String checkpoint) {
         try {
             model.checkpointer().restoreFrom(file);
         }
@@ -97,18 +102,31 @@ final class PathCheckpoints implements ModelCheckpoints {
             throw e;
         }
         catch (ModelException e) {
-            // The model's own restore refused the file (a missing tensor, a wrong dtype
-            // or
-            // shape); the weights were put back, so this is the checkpoint's fault, not
-            // the server's.
-            throw CheckpointRejectedException.doesNotFit("id", checkpoint, e.getMessage());
+            // The backup of the weights the restore writes first may not fit on the disk;
+            // else the model's own restore refused the file (a missing tensor, a wrong
+            // dtype or shape) and put the weights back: the checkpoint's fault.
+            RuntimeException full = whenFull(e, "back up the weights before restoring " + checkpoint);
+            throw full != e ? full : CheckpointRejectedException.doesNotFit("id", checkpoint, e.getMessage());
         }
     }
 
-    @Override
-    public void checkUpload(byte[] data) {
-        // Nothing to check before a restore tries it; the checksum guards it from then
-        // on.
+    private static void deleteQuietly(Path temp) {
+        try {
+            Files.deleteIfExists(temp);
+        }
+        catch (IOException ignored) {
+            // a temp file: the store removes it with the other leftovers at startup
+        }
+    }
+
+    /**
+     * A 507 when the model could not write its file for lack of space; else the model's
+     * own failure.
+     */
+    private RuntimeException whenFull(ModelException e, String what) {
+        long needed = store.space().onDisk(fileBytes);
+        long free = store.space().usable();
+        return free >= 0 && free < needed ? store.space().full(what, needed, free, e) : e;
     }
 
 }

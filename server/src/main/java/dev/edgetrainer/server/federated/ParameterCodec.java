@@ -56,7 +56,7 @@ final class ParameterCodec {
                         + "; only float32 weights can take part in federated rounds");
             }
             Tensor tensor = Npy.decode(parameters.getTensors(i).toByteArray(), field);
-            if (!tensor.hasShape(spec.shape())) {
+            if (!spec.accepts(tensor.shape())) {
                 throw new BadInputException(field, field + " has shape " + java.util.Arrays.toString(tensor.shape())
                         + "; weight '" + spec.name() + "' is " + spec);
             }

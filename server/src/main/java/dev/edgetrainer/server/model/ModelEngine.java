@@ -161,7 +161,7 @@ public final class ModelEngine implements AutoCloseable {
             }
         }
         return ModelInfo.of(source, Sha256.hex(source.bytes()), model.model().signatures(), checkpointer.style(),
-                checkpointer.style() == CheckpointStyle.TENSORS ? checkpointer.weightSpecs() : List.of(), classNames,
+                checkpointer.style() == CheckpointStyle.NONE ? List.of() : checkpointer.weightSpecs(), classNames,
                 missingOps);
     }
 

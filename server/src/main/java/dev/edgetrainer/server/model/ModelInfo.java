@@ -18,7 +18,7 @@ import dev.edgetrainer.model.tensor.TensorSpec;
  * loads, so request threads can check inputs without touching the interpreter.
  *
  * @param train null when the model has no usable {@code train} signature
- * @param weights the weights of a tensor-style model; empty for other styles
+ * @param weights the weights a checkpoint of this model holds; empty when it has none
  * @param missingOps per signature that cannot run here, the custom ops this runtime does
  * not provide
  */

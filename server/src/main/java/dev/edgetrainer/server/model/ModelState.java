@@ -26,6 +26,8 @@ public final class ModelState {
 
     private volatile String checkpointId;
 
+    private volatile long replacements;
+
     private volatile RestoreReport lastRestore;
 
     /** After one train step that was kept. */
@@ -40,6 +42,7 @@ public final class ModelState {
      * original ones (null id).
      */
     public void weightsReplaced(String id, long atStep, Double atLoss) {
+        replacements++;
         checkpointId = id;
         step = atStep;
         loss = atLoss == null ? Double.NaN : atLoss;
@@ -95,6 +98,14 @@ public final class ModelState {
      */
     public String checkpointId() {
         return checkpointId;
+    }
+
+    /**
+     * How often the weights were replaced (restore, reset): a save compares it before and
+     * after storing, to tell whether the weights it stored are still the ones in memory.
+     */
+    public long replacements() {
+        return replacements;
     }
 
     public RestoreReport lastRestore() {

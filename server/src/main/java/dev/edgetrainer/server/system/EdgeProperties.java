@@ -60,12 +60,20 @@ public record EdgeProperties(@Valid @NotNull @DefaultValue Model model, @Valid @
     }
 
     /**
-     * @param dir where checkpoints and their manifests live
-     * @param keep how many checkpoints to keep; older ones are deleted after each save
+     * @param dir where checkpoints and their manifests live; one server at a time (it
+     * holds a lock on it)
+     * @param keep how many of the device's own checkpoints (saves and auto-saves) to
+     * keep; older ones are deleted after each save, never the current one
+     * @param keepUploads how many checkpoints uploaded from other devices to keep,
+     * counted apart so that uploads never push the device's own saves out; never the
+     * current one
+     * @param keepFederated how many adopted federated global models to keep, counted
+     * apart too (a fleet adopts one a round); never the current one
      * @param autoSave save a checkpoint after every training job that finishes
      */
     public record Checkpoint(@NotNull @DefaultValue("./data/checkpoints") Path dir,
-            @Min(1) @Max(10_000) @DefaultValue("5") int keep, @DefaultValue("false") boolean autoSave) {
+            @Min(1) @Max(10_000) @DefaultValue("5") int keep, @Min(1) @Max(10_000) @DefaultValue("5") int keepUploads,
+            @Min(1) @Max(10_000) @DefaultValue("3") int keepFederated, @DefaultValue("false") boolean autoSave) {
     }
 
     /**

@@ -35,6 +35,7 @@ class EdgePropertiesTests {
             assertThat(properties.queue().capacity()).isEqualTo(64);
             assertThat(properties.checkpoint().dir().normalize()).isEqualTo(Path.of("data/checkpoints"));
             assertThat(properties.checkpoint().keep()).isEqualTo(5);
+            assertThat(properties.checkpoint().keepUploads()).isEqualTo(5);
             assertThat(properties.checkpoint().autoSave()).isFalse();
             assertThat(properties.security().enabled()).isFalse();
             assertThat(properties.infer().invert()).isEqualTo(EdgeProperties.Invert.AUTO);
@@ -46,9 +47,9 @@ class EdgePropertiesTests {
     @CsvSource(delimiter = '|',
             value = { "edge.queue.capacity=0 | capacity", "edge.model.top-k=0 | topK",
                     "edge.model.class-names= | classNames", "edge.model.path=/no/such/model.tflite | pathUsable",
-                    "edge.checkpoint.keep=0 | keep", "edge.security.token=short | tokenStrong",
-                    "edge.limits.max-body=10B | maxBodyInRange", "edge.train.epochs=5000 | epochsWithinMax",
-                    "edge.infer.invert=sideways | invert" })
+                    "edge.checkpoint.keep=0 | keep", "edge.checkpoint.keep-uploads=0 | keepUploads",
+                    "edge.security.token=short | tokenStrong", "edge.limits.max-body=10B | maxBodyInRange",
+                    "edge.train.epochs=5000 | epochsWithinMax", "edge.infer.invert=sideways | invert" })
     void aWrongValueStopsStartupNamingIt(String setting, String field) {
         runner.withPropertyValues(setting).run(context -> assertThat(failure(context)).contains(field));
     }
