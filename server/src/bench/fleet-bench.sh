@@ -7,7 +7,7 @@
 #
 # Needs: java 17, curl, wrk, bc, python3 with Flower's Debian packages (../shared/flower/install-deps.sh) and the
 # Fashion-MNIST test set from Debian's dataset-fashion-mnist. Environment: BENCH_PORT (18081), FLOWER_PORT (19192),
-# BENCH_SECONDS per wrk run (10), ROUNDS (12), EPOCHS per round (2). The device keeps the 10000 t10k samples and
+# BENCH_SECONDS per wrk run (10), ROUNDS (30), EPOCHS per round (2). The device keeps the 10000 t10k samples and
 # trains on its ~9000 training samples each round; wrk sends one PNG per request over 4 connections.
 set -euo pipefail
 
@@ -18,7 +18,7 @@ HELPER=$HERE/../test/java/dev/edgetrainer/server/bench/BenchHelper.java
 PORT=${BENCH_PORT:-18081}
 FLOWER_PORT=${FLOWER_PORT:-19192}
 SECONDS_PER_RUN=${BENCH_SECONDS:-10}
-ROUNDS=${ROUNDS:-12}
+ROUNDS=${ROUNDS:-30}
 EPOCHS=${EPOCHS:-2}
 DATASET=/usr/share/datasets/fashion-mnist
 BASE=http://127.0.0.1:$PORT

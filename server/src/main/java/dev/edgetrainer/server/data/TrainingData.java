@@ -43,4 +43,31 @@ public record TrainingData(float[] x, byte[] pixels, float[] y, int count) {
         int size = ySize();
         System.arraycopy(y, index * size, out, offset, size);
     }
+
+    /**
+     * At most {@code limit} samples spread evenly over these (every k-th), copied; these
+     * themselves when there are no more.
+     */
+    public TrainingData spread(int limit) {
+        if (count <= limit) {
+            return this;
+        }
+        int xSize = xSize();
+        int ySize = ySize();
+        float[] ys = new float[limit * ySize];
+        float[] xs = x != null ? new float[limit * xSize] : null;
+        byte[] bytes = x != null ? null : new byte[limit * xSize];
+        for (int i = 0; i < limit; i++) {
+            int from = (int) ((long) i * count / limit);
+            if (xs != null) {
+                System.arraycopy(x, from * xSize, xs, i * xSize, xSize);
+            }
+            else {
+                System.arraycopy(pixels, from * xSize, bytes, i * xSize, xSize);
+            }
+            System.arraycopy(y, from * ySize, ys, i * ySize, ySize);
+        }
+        return new TrainingData(xs, bytes, ys, limit);
+    }
+
 }

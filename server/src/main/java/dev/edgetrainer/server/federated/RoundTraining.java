@@ -23,6 +23,9 @@ import dev.edgetrainer.server.training.JobResult;
  */
 final class RoundTraining implements JobHooks {
 
+    /** Samples the trained weights' accuracy is measured on, at most. */
+    static final int MEASURED = 512;
+
     private final ModelWeights weights;
 
     private final ModelEngine engine;
@@ -70,7 +73,9 @@ final class RoundTraining implements JobHooks {
         try {
             if (result.succeeded()) {
                 trained = weights.read(model);
-                measured = Evaluator.evaluate(model, engine.info(), samples);
+                // On a spread of the samples: this task holds the interpreter, and
+                // /infer waits for it.
+                measured = Evaluator.evaluate(model, engine.info(), samples.spread(MEASURED));
             }
         }
         finally {
@@ -85,7 +90,10 @@ final class RoundTraining implements JobHooks {
         return trained;
     }
 
-    /** The trained weights on the samples they were trained on. */
+    /**
+     * The trained weights on (up to {@link #MEASURED} of) the samples they were trained
+     * on.
+     */
     Evaluator.Evaluation measured() {
         return measured;
     }

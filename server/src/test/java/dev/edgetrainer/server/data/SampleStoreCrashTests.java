@@ -50,7 +50,9 @@ class SampleStoreCrashTests {
                         if (++acks == killAfter) {
                             // Kill in the middle of the next append, or between two.
                             Thread.sleep(random.nextInt(3));
-                            writer.destroyForcibly();
+                            // SIGKILL through the handle: Process.destroyForcibly would
+                            // also close the pipe this reads.
+                            writer.toHandle().destroyForcibly();
                         }
                     }
                 }
