@@ -5,7 +5,7 @@
 #
 #   server/src/bench/fleet-bench.sh [JAR]      (from the repository root; default JAR: server/target/edge-trainer.jar)
 #
-# Needs: java 17, curl, wrk, bc, python3 with Flower's Debian packages (../shared/flower/install-deps.sh) and the
+# Needs: java 17, curl, wrk, python3 with Flower's Debian packages (../shared/flower/install-deps.sh) and the
 # Fashion-MNIST test set from Debian's dataset-fashion-mnist. Environment: BENCH_PORT (18081), FLOWER_PORT (19192),
 # BENCH_SECONDS per wrk run (10), ROUNDS (30), EPOCHS per round (2). The device keeps the 10000 t10k samples and
 # trains on its ~9000 training samples each round; wrk sends one PNG per request over 4 connections.
@@ -34,8 +34,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for tool in java curl wrk bc; do
-    command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y wrk bc)" >&2; exit 1; }
+for tool in java curl wrk; do
+    command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y wrk)" >&2; exit 1; }
 done
 [[ -x $FLOWER/run-server.sh ]] || { echo "missing the Flower server in $FLOWER" >&2; exit 1; }
 [[ -f $DATASET/t10k-images-idx3-ubyte.gz ]] || { echo "missing $DATASET (apt-get install dataset-fashion-mnist)" >&2; exit 1; }
@@ -94,9 +94,9 @@ echo "== results ($(nproc) cores, $(uname -m), load average $(cut -d' ' -f1-3 /p
 echo "/infer p99 outside rounds          : $(p99 outside-1), $(p99 outside-2)"
 echo "/infer p99 during rounds           : $(p99 during-rounds-1), $(p99 during-rounds-2), $(p99 during-rounds-3)"
 echo "/infer runs with non-2xx answers   : $(cat "$WORK"/outside-*.txt "$WORK"/during-rounds-*.txt | grep -c Non-2xx || true)"
-printf 'rounds (the server'"'"'s own clock)    : %s in %s s, %.2f s per round (fit of %s epochs, evaluate)\n' \
-    "${RUN% *}" "${RUN#* }" "$(echo "${RUN#* } / ${RUN% *}" | bc -l)" "$EPOCHS"
-printf 'fit on the device (mean)           : %.2f s\n' "$(echo "$FIT_SECONDS / $FITS" | bc -l)"
-printf 'bytes per round (device)           : %.0f in, %.0f out\n' "$(echo "$BYTES_IN / $FITS" | bc -l)" \
-    "$(echo "$BYTES_OUT / $FITS" | bc -l)"
+# awk, not bc: Prometheus writes large counts as 3.7E7.
+calc() { awk "BEGIN {printf \"%.2f\", $1}"; }
+echo "rounds (the server's own clock)    : ${RUN% *} in ${RUN#* } s, $(calc "${RUN#* } / ${RUN% *}") s per round (fit of $EPOCHS epochs, evaluate)"
+echo "fit on the device (mean)           : $(calc "$FIT_SECONDS / $FITS") s"
+echo "bytes per round (device)           : $(calc "$BYTES_IN / $FITS") in, $(calc "$BYTES_OUT / $FITS") out"
 echo "last evaluation on the device      : $LAST"
