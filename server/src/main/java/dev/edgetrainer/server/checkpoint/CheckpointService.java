@@ -58,7 +58,7 @@ public class CheckpointService {
         this.current = new CurrentCheckpoint(store, engine.state());
         this.verifier = new UploadVerifier(engine);
         this.checkpoints = ModelCheckpoints.forModel(engine, store);
-        this.weights = checkpoints.map(ModelWeights::new);
+        this.weights = checkpoints.map(style -> new ModelWeights(style, current, engine.state()));
     }
 
     /**

@@ -11,6 +11,7 @@ import dev.edgetrainer.model.runtime.InvalidInputException;
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.tensor.TensorSpec;
 import dev.edgetrainer.server.model.LoadedModel;
+import dev.edgetrainer.server.model.ModelState;
 
 /**
  * The hosted model's weights as named tensors, whichever checkpoint style it has: a
@@ -23,8 +24,33 @@ public final class ModelWeights {
 
     private final ModelCheckpoints style;
 
-    ModelWeights(ModelCheckpoints style) {
+    private final CurrentCheckpoint current;
+
+    private final ModelState state;
+
+    ModelWeights(ModelCheckpoints style, CurrentCheckpoint current, ModelState state) {
         this.style = style;
+        this.current = current;
+        this.state = state;
+    }
+
+    /** The weights in the model, and which checkpoint, step and loss they stand at. */
+    public record Held(Map<String, Tensor> weights, String checkpoint, long step, Double loss) {
+    }
+
+    /** Sets the model's weights aside, to {@link #putBack} later. */
+    public Held hold(LoadedModel model) {
+        return new Held(style.read(model), state.checkpointId(), state.step(),
+                Double.isNaN(state.loss()) ? null : state.loss());
+    }
+
+    /**
+     * Puts weights set aside back, with the checkpoint they descend from as
+     * {@code current}, durably: whatever ran on the model since, e.g. a save of the
+     * weights in between, the device is where it was.
+     */
+    public void putBack(LoadedModel model, Held held) {
+        current.replace(held.checkpoint(), held.step(), held.loss(), () -> style.write(model, held.weights()));
     }
 
     /** The weights' names, dtypes and shapes, sorted by name. */

@@ -9,7 +9,6 @@ import dev.edgetrainer.server.data.TrainingData;
 import dev.edgetrainer.server.evaluation.Evaluator;
 import dev.edgetrainer.server.model.LoadedModel;
 import dev.edgetrainer.server.model.ModelEngine;
-import dev.edgetrainer.server.model.ModelState;
 import dev.edgetrainer.server.training.JobHooks;
 import dev.edgetrainer.server.training.JobResult;
 
@@ -35,13 +34,7 @@ final class RoundTraining implements JobHooks {
     private final TrainingData samples;
 
     // Interpreter thread only.
-    private Map<String, Tensor> own;
-
-    private String ownCheckpoint;
-
-    private long ownStep;
-
-    private double ownLoss;
+    private ModelWeights.Held own;
 
     private volatile SortedMap<String, Tensor> trained;
 
@@ -56,13 +49,9 @@ final class RoundTraining implements JobHooks {
 
     @Override
     public void beforeFirstStep(LoadedModel model) {
-        ModelState state = engine.state();
-        Map<String, Tensor> before = weights.read(model);
+        ModelWeights.Held before = weights.hold(model);
         weights.write(model, global);
         own = before;
-        ownCheckpoint = state.checkpointId();
-        ownStep = state.step();
-        ownLoss = state.loss();
     }
 
     @Override
@@ -79,8 +68,7 @@ final class RoundTraining implements JobHooks {
             }
         }
         finally {
-            weights.write(model, own);
-            engine.state().weightsReplaced(ownCheckpoint, ownStep, Double.isNaN(ownLoss) ? null : ownLoss);
+            weights.putBack(model, own);
             own = null;
         }
     }
