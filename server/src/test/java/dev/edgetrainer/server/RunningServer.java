@@ -127,6 +127,17 @@ public abstract class RunningServer {
         return request.retrieve().toEntity(JsonNode.class);
     }
 
+    /** POSTs multipart parts to a server started by {@link #start}. */
+    public static ResponseEntity<JsonNode> postParts(RestClient http, String path,
+            MultiValueMap<String, Object> parts) {
+        return http.post()
+            .uri(path)
+            .contentType(MediaType.MULTIPART_FORM_DATA)
+            .body(parts)
+            .retrieve()
+            .toEntity(JsonNode.class);
+    }
+
     /** {@code PUT /checkpoints/{id}/file} to a server started by {@link #start}. */
     public static ResponseEntity<JsonNode> upload(RestClient http, String id, byte[] file) {
         return http.put()
@@ -135,6 +146,17 @@ public abstract class RunningServer {
             .body(file)
             .retrieve()
             .toEntity(JsonNode.class);
+    }
+
+    /** The details of the {@code model} health component. */
+    public static JsonNode modelHealth(RestClient http) {
+        return http.get()
+            .uri("/actuator/health")
+            .retrieve()
+            .body(JsonNode.class)
+            .get("components")
+            .get("model")
+            .get("details");
     }
 
     /**

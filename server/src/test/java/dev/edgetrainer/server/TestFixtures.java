@@ -35,15 +35,37 @@ public final class TestFixtures {
     }
 
     public static Path writeModel(Path dir, MlpSpec spec) {
+        return writeModel(dir, "model.tflite", MlpModelWriter.write(spec));
+    }
+
+    /** Writes model bytes to {@code dir/name}. */
+    public static Path writeModel(Path dir, String name, byte[] model) {
         try {
             Files.createDirectories(dir);
-            Path file = dir.resolve("model.tflite");
-            Files.write(file, MlpModelWriter.write(spec));
+            Path file = dir.resolve(name);
+            Files.write(file, model);
             return file;
         }
         catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * {@link #SMALL} with every role under the given keys (absent roles left out) and
+     * tensor-style checkpoints, as Flower's models are laid out.
+     */
+    public static byte[] withRoles(Map<MlpModelWriter.Role, String> roles) {
+        return MlpModelWriter.write(SMALL, MlpModelWriter.initialWeights(SMALL), roles);
+    }
+
+    /**
+     * {@link #SMALL} checkpointing through its own {@code save(checkpoint_path)} and
+     * {@code restore(checkpoint_path)}, the path declared with this shape.
+     */
+    public static byte[] pathStyle(int... pathShape) {
+        return MlpModelWriter.write(SMALL, MlpModelWriter.initialWeights(SMALL), MlpModelWriter.defaultSignatures(),
+                MlpModelWriter.Checkpoints.path(pathShape));
     }
 
     /** Deterministic grayscale "garment": light blob on black, like Fashion-MNIST. */

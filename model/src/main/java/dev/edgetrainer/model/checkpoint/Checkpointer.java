@@ -3,6 +3,7 @@ package dev.edgetrainer.model.checkpoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,9 @@ import dev.edgetrainer.model.tensor.TensorSpec;
  * Saves and restores a model's weights through its own signatures, whichever of the two
  * styles it uses. Signature pairs recognised, in order: {@code save}/{@code restore} (the
  * TFLite tutorial), {@code parameters}/{@code restore} (Flower),
- * {@code get_weights}/{@code set_weights} (flutter_litert).
+ * {@code get_weights}/{@code set_weights} (flutter_litert); or any pair named by the
+ * caller. A path-style signature gets its path in the shape it declares ({@code []},
+ * {@code [1]}, {@code [-1]}...).
  */
 public final class Checkpointer {
 
@@ -43,26 +46,78 @@ public final class Checkpointer {
         this.restore = restore;
     }
 
+    /** The first recognised pair of signatures; style NONE when there is none. */
     public static Checkpointer of(TrainableModel model) {
         for (String[] pair : PAIRS) {
             Optional<Signature> save = model.signature(pair[0]);
             Optional<Signature> restore = model.signature(pair[1]);
-            if (save.isEmpty() || restore.isEmpty()) {
-                continue;
-            }
-            if (isPathStyle(save.get()) && isPathStyle(restore.get())) {
-                return new Checkpointer(model, CheckpointStyle.PATH, save.get(), restore.get());
-            }
-            if (save.get().inputs().isEmpty() && !save.get().outputs().isEmpty()
-                    && sameNames(save.get().outputs(), restore.get().inputs())) {
-                return new Checkpointer(model, CheckpointStyle.TENSORS, save.get(), restore.get());
+            if (save.isPresent() && restore.isPresent() && styleOf(save.get(), restore.get()) != CheckpointStyle.NONE) {
+                return of(model, pair[0], pair[1]);
             }
         }
         return new Checkpointer(model, CheckpointStyle.NONE, null, null);
     }
 
+    /**
+     * The pair of signatures named; style NONE when they do not form a checkpoint pair
+     * ({@link #styleOf}).
+     * @throws IllegalArgumentException when the model has no signature of either name
+     */
+    public static Checkpointer of(TrainableModel model, String saveKey, String restoreKey) {
+        Signature save = model.signature(saveKey)
+            .orElseThrow(() -> new IllegalArgumentException("the model has no signature '" + saveKey + "'"));
+        Signature restore = model.signature(restoreKey)
+            .orElseThrow(() -> new IllegalArgumentException("the model has no signature '" + restoreKey + "'"));
+        CheckpointStyle style = styleOf(save, restore);
+        return style == CheckpointStyle.NONE ? new Checkpointer(model, style, null, null)
+                : new Checkpointer(model, style, save, restore);
+    }
+
+    /**
+     * How two signatures checkpoint together: PATH when each takes one path (a string of
+     * one element), TENSORS when save takes nothing and returns the tensors restore
+     * takes, else NONE.
+     */
+    public static CheckpointStyle styleOf(Signature save, Signature restore) {
+        if (isPathStyle(save) && isPathStyle(restore)) {
+            return CheckpointStyle.PATH;
+        }
+        if (save.inputs().isEmpty() && !save.outputs().isEmpty() && sameNames(save.outputs(), restore.inputs())) {
+            return CheckpointStyle.TENSORS;
+        }
+        return CheckpointStyle.NONE;
+    }
+
     private static boolean isPathStyle(Signature signature) {
-        return signature.inputs().size() == 1 && signature.inputs().get(0).type() == DataType.STRING;
+        return signature.inputs().size() == 1 && signature.inputs().get(0).type() == DataType.STRING
+                && Arrays.stream(signature.inputs().get(0).shape()).allMatch(d -> d == 1 || d == -1);
+    }
+
+    /**
+     * One path in the shape a path-style signature declares: a scalar for {@code []}, one
+     * element for {@code [1]} or {@code [-1]}.
+     */
+    private static Tensor path(Signature signature, Path file) {
+        TensorSpec spec = signature.inputs().get(0);
+        int[] shape = spec.shape();
+        Arrays.fill(shape, 1);
+        return Tensor.ofStrings(shape, new String[] { file.toString() });
+    }
+
+    /** The save signature's key; null for style NONE. */
+    public String saveKey() {
+        return save == null ? null : save.key();
+    }
+
+    /** The restore signature's key; null for style NONE. */
+    public String restoreKey() {
+        return restore == null ? null : restore.key();
+    }
+
+    /** The path input of a path-style model, e.g. {@code checkpoint_path: string[1]}. */
+    public TensorSpec pathSpec() {
+        requireStyle(CheckpointStyle.PATH);
+        return save.inputs().get(0);
     }
 
     private static boolean sameNames(List<TensorSpec> outputs, List<TensorSpec> inputs) {
@@ -153,7 +208,7 @@ public final class Checkpointer {
     /** Writes a checkpoint file through the model's own save signature (path style). */
     public void saveTo(Path file) {
         requireStyle(CheckpointStyle.PATH);
-        model.run(save.key(), Map.of(save.inputs().get(0).name(), Tensor.ofString(file.toString())));
+        model.run(save.key(), Map.of(save.inputs().get(0).name(), path(save, file)));
     }
 
     /**
@@ -189,7 +244,7 @@ public final class Checkpointer {
     }
 
     private Map<String, Tensor> runRestore(Path file) {
-        return model.run(restore.key(), Map.of(restore.inputs().get(0).name(), Tensor.ofString(file.toString())));
+        return model.run(restore.key(), Map.of(restore.inputs().get(0).name(), path(restore, file)));
     }
 
     private void requireStyle(CheckpointStyle required) {

@@ -141,7 +141,37 @@ class EdgeModelCliTests {
             .contains("missing: none")
             .containsPattern(
                     "train\\(x: float32\\[-1, 28, 28\\], y: float32\\[-1, 10\\]\\).*\\n\\s+runs in this runtime")
-            .doesNotContain("cannot run");
+            .doesNotContain("cannot run")
+            .contains("EdgeTrainer server: can host this model")
+            .contains("checkpoints: path style, save and restore (path input checkpoint_path: string[])")
+            .contains("output:      probabilities (infer output 'output': 10 values per sample from a SOFTMAX)")
+            .contains("train:       train: x: float32[-1, 28, 28], y: float32[-1, 10] (one-hot) -> loss")
+            .contains("edge.model.class-names=<10 names, in output order>");
+    }
+
+    @Test
+    void inspectSaysHowTheServerHostsAModelAndWhatItsSettingsWouldDo() throws Exception {
+        Path model = dir.resolve("flower.tflite");
+        MlpSpec spec = new MlpSpec(new int[] { 4 }, new int[] { 3 }, 3, 0.1f, 1);
+        Map<MlpModelWriter.Role, String> keys = MlpModelWriter.defaultSignatures();
+        keys.remove(MlpModelWriter.Role.INFER);
+        keys.put(MlpModelWriter.Role.SAVE, "parameters");
+        Files.write(model, MlpModelWriter.write(spec, MlpModelWriter.initialWeights(spec), keys));
+
+        assertThat(run("inspect", model.toString())).isZero();
+        assertThat(out()).contains("EdgeTrainer server: can host this model")
+            .contains("infer:       none: /infer answers 501")
+            .contains("note: no 'infer' signature")
+            .contains("checkpoints: tensors style, parameters and restore")
+            .contains("edge.model.path=" + model);
+
+        assertThat(run("inspect", model.toString(), "--class-names", "a,b", "--train", "fit")).isZero();
+        assertThat(out()).contains("EdgeTrainer server: cannot host this model")
+            .contains("problem: edge.model.signatures.train is 'fit', but the model has no signature 'fit'")
+            .contains("action: Set edge.model.signatures.train to one of [train, parameters, restore]")
+            .doesNotContain("settings:");
+        assertThat(run("inspect", model.toString(), "--output", "sideways")).isEqualTo(2);
+        assertThat(err.toString()).contains("expected one of [probabilities, logits, binary, regression]");
     }
 
     @Test

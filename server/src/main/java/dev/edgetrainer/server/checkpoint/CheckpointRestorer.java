@@ -6,8 +6,12 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 
+import dev.edgetrainer.model.runtime.ModelException;
+import dev.edgetrainer.model.runtime.UnsupportedOpsException;
 import dev.edgetrainer.model.tensor.CorruptCheckpointException;
+import dev.edgetrainer.server.model.LoadedModel;
 import dev.edgetrainer.server.model.ModelEngine;
+import dev.edgetrainer.server.model.ModelFaultException;
 import dev.edgetrainer.server.model.ModelState;
 import dev.edgetrainer.server.model.ModelState.RestoreReport;
 import dev.edgetrainer.server.model.ModelState.Skipped;
@@ -37,11 +41,25 @@ final class CheckpointRestorer {
 
     private final CurrentCheckpoint current;
 
-    CheckpointRestorer(ModelState state, CheckpointStore store, ModelCheckpoints checkpoints) {
+    private final String modelSha256;
+
+    private final String restoreSignature;
+
+    /** The first model fault met while trying checkpoints, if any. */
+    private ModelFaultException fault;
+
+    /**
+     * @param modelSha256 the hosted model file's, to tell its own checkpoints from others
+     * @param restoreSignature the signature that plays the restore role
+     */
+    CheckpointRestorer(ModelState state, CheckpointStore store, ModelCheckpoints checkpoints, String modelSha256,
+            String restoreSignature) {
         this.state = state;
         this.store = store;
         this.checkpoints = checkpoints;
         this.current = new CurrentCheckpoint(store, state);
+        this.modelSha256 = modelSha256;
+        this.restoreSignature = restoreSignature;
     }
 
     /**
@@ -85,9 +103,10 @@ final class CheckpointRestorer {
             }
         }
         RestoreReport report = restoreNewest(OWN.and(m -> !m.id().equals(recorded.checkpoint())), skipped, submitter);
-        if (report.restored() == null && recorded.present()) {
+        if (report.restored() == null && recorded.present() && fault == null) {
             // The original weights are what runs now; say so, or every restart tries
-            // again.
+            // again. Not when the model failed its own restore: the record stays for the
+            // restart after the model is fixed.
             store.writeCurrent(null);
         }
         return report;
@@ -124,6 +143,12 @@ final class CheckpointRestorer {
             log.warn("Skipping checkpoint {}: {}", id, e.getMessage());
             skipped.add(new Skipped(id, e.getMessage()));
         }
+        catch (ModelFaultException e) {
+            // Logged and shown in health as the model's fault; older checkpoints may
+            // still restore.
+            fault = fault == null ? e : fault;
+            skipped.add(new Skipped(id, e.getMessage()));
+        }
         catch (EdgeException e) {
             throw e;
         }
@@ -150,7 +175,7 @@ final class CheckpointRestorer {
             ModelCheckpoints.Readied weights = checkpoints.read(manifest);
             restored = submitter.submit(TaskKind.CHECKPOINT, model -> {
                 current.replace(id, manifest.step() == null ? 0 : manifest.step(), manifest.loss(),
-                        () -> weights.putInto(model));
+                        () -> putInto(model, weights, manifest));
                 return null;
             });
         }
@@ -160,6 +185,44 @@ final class CheckpointRestorer {
         }
         restored.whenComplete((done, failure) -> pin.close());
         ModelEngine.await(restored);
+    }
+
+    /**
+     * A checkpoint this model saved itself that it cannot restore, or a call of the
+     * server's own that the restore signature refuses, is the model's fault (or ours),
+     * never the checkpoint's or the caller's.
+     */
+    private void putInto(LoadedModel model, ModelCheckpoints.Readied weights, Manifest manifest) {
+        try {
+            weights.putInto(model);
+        }
+        catch (CheckpointRejectedException e) {
+            if (savedByThisModel(manifest)) {
+                throw ModelFaultException.raise(state, "restore", restoreSignature,
+                        "checkpoint " + manifest.id() + ", which this model saved itself", e);
+            }
+            throw e;
+        }
+        catch (UnsupportedOpsException e) {
+            throw e;
+        }
+        catch (ModelException e) {
+            throw ModelFaultException.raise(state, "restore", restoreSignature,
+                    "the server's own call for checkpoint " + manifest.id(), e);
+        }
+        state.faultCleared("restore");
+    }
+
+    private boolean savedByThisModel(Manifest manifest) {
+        return manifest.origin() != Origin.UPLOAD && modelSha256.equals(manifest.modelSha256());
+    }
+
+    /**
+     * The first fault of the model's own met by {@link #restoreNewest}; null when
+     * checkpoints were only skipped for their own faults.
+     */
+    ModelFaultException fault() {
+        return fault;
     }
 
     private RestoreReport reported(String restored, List<Skipped> skipped) {

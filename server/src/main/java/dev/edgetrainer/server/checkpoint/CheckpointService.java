@@ -7,10 +7,15 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
+import dev.edgetrainer.model.runtime.ModelException;
+import dev.edgetrainer.model.runtime.UnsupportedOpsException;
 import dev.edgetrainer.model.tensor.CorruptCheckpointException;
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.tensor.WeightsFile;
+import dev.edgetrainer.server.model.LoadedModel;
 import dev.edgetrainer.server.model.ModelEngine;
+import dev.edgetrainer.server.model.ModelFaultException;
+import dev.edgetrainer.server.model.ModelState;
 import dev.edgetrainer.server.model.ModelState.RestoreReport;
 import dev.edgetrainer.server.model.TaskKind;
 import dev.edgetrainer.server.model.WeightsRef;
@@ -147,7 +152,7 @@ public class CheckpointService {
      */
     private Manifest save(Origin origin, Submitter submitter) {
         ModelCheckpoints style = supported();
-        Taken taken = ModelEngine.await(submitter.submit(TaskKind.CHECKPOINT, model -> new Taken(style.takeOut(model),
+        Taken taken = ModelEngine.await(submitter.submit(TaskKind.CHECKPOINT, model -> new Taken(takeOut(style, model),
                 WeightsRef.of(engine), engine.state().loss(), engine.state().replacements())));
         Instant now = Instant.now();
         long step = taken.at().step();
@@ -186,8 +191,29 @@ public class CheckpointService {
         return saved;
     }
 
+    /**
+     * The weights out of the model. The call takes nothing from a request, so a failure
+     * is the model's (or the device's), never the caller's.
+     */
+    private ModelCheckpoints.Taken takeOut(ModelCheckpoints style, LoadedModel model) {
+        ModelCheckpoints.Taken taken;
+        try {
+            taken = style.takeOut(model);
+        }
+        catch (UnsupportedOpsException e) {
+            throw e;
+        }
+        catch (ModelException e) {
+            throw ModelFaultException.raise(engine.state(), "save", engine.info().roles().get("save"),
+                    "the server's own call, which takes nothing from the request", e);
+        }
+        engine.state().faultCleared("save");
+        return taken;
+    }
+
     private CheckpointRestorer restorer() {
-        return new CheckpointRestorer(engine.state(), store, supported());
+        return new CheckpointRestorer(engine.state(), store, supported(), engine.info().sha256(),
+                engine.info().roles().get("restore"));
     }
 
     /**
@@ -195,14 +221,18 @@ public class CheckpointService {
      * device's own that verifies and fits.
      */
     RestoreReport restore(String id) {
+        CheckpointRestorer restorer = restorer();
         if (id != null) {
-            return restorer().restore(id, engine::submit);
+            return restorer.restore(id, engine::submit);
         }
-        RestoreReport report = restorer().restoreNewest(engine::submit);
+        RestoreReport report = restorer.restoreNewest(engine::submit);
         if (report.restored() == null) {
+            if (restorer.fault() != null) {
+                throw restorer.fault();
+            }
             throw new CheckpointNotFoundException(
                     report.skipped().isEmpty() ? "there is no checkpoint saved on this device to restore"
-                            : "no checkpoint saved on this device verifies: " + report.skipped());
+                            : "no checkpoint saved on this device verifies: " + ModelState.describe(report.skipped()));
         }
         return report;
     }

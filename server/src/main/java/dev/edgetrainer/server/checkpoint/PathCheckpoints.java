@@ -95,10 +95,10 @@ final class PathCheckpoints implements ModelCheckpoints {
         try {
             model.checkpointer().restoreFrom(file);
         }
-        catch (InvalidInputException e) {
-            throw CheckpointRejectedException.doesNotFit(e.field(), checkpoint, e.getMessage());
-        }
-        catch (UnsupportedOpsException e) {
+        catch (InvalidInputException | UnsupportedOpsException e) {
+            // The server's own call (the path) did not fit, or the runtime lacks an op:
+            // no
+            // fault of the checkpoint's.
             throw e;
         }
         catch (ModelException e) {

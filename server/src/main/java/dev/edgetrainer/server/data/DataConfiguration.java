@@ -2,6 +2,7 @@ package dev.edgetrainer.server.data;
 
 import java.util.Arrays;
 
+import dev.edgetrainer.model.hosting.HostingPlan.Targets;
 import dev.edgetrainer.server.model.ModelEngine;
 import dev.edgetrainer.server.model.ModelInfo;
 import dev.edgetrainer.server.system.EdgeProperties;
@@ -19,12 +20,13 @@ class DataConfiguration {
     @Bean
     SampleStore sampleStore(ModelEngine engine, EdgeProperties properties) {
         ModelInfo info = engine.info();
-        int xSize = info.trainSpec()
-            .map(train -> sampleSize(train.x().shape()))
-            .orElseGet(() -> sampleSize(info.infer().input().shape()));
-        int ySize = info.trainSpec().map(train -> train.y().dim(1)).orElse(info.classNames().size());
+        int xSize = sampleSize(info.input().shape());
+        // Without a train role nothing can be kept: the store stays empty.
+        int ySize = info.trainSpec().map(ModelInfo.Train::yWidth).orElse(info.output().width());
+        Targets targets = info.trainSpec().map(ModelInfo.Train::targets).orElse(Targets.VALUES);
         EdgeProperties.Data data = properties.data();
-        SampleStore store = new SampleStore(data.dir(), data.maxSamples(), data.validationFraction(), xSize, ySize);
+        SampleStore store = new SampleStore(data.dir(), data.maxSamples(), data.validationFraction(), xSize, ySize,
+                targets, info.classNames());
         store.open();
         return store;
     }

@@ -1,11 +1,8 @@
 package dev.edgetrainer.server.data;
 
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
-import dev.edgetrainer.server.system.EdgeProperties;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -19,11 +16,8 @@ class DataController {
 
     private final SampleStore store;
 
-    private final List<String> classNames;
-
-    DataController(SampleStore store, EdgeProperties properties) {
+    DataController(SampleStore store) {
         this.store = store;
-        this.classNames = properties.model().classNames();
     }
 
     /**
@@ -40,12 +34,7 @@ class DataController {
     @GetMapping("/data")
     DataView summary() {
         SampleStore.Summary summary = store.summary();
-        Map<String, Integer> classes = new LinkedHashMap<>();
-        int[] counts = summary.classes();
-        for (int c = 0; c < counts.length; c++) {
-            classes.put(c < classNames.size() ? classNames.get(c) : Integer.toString(c), counts[c]);
-        }
-        return new DataView(summary.samples(), summary.training(), summary.validation(), classes,
+        return new DataView(summary.samples(), summary.training(), summary.validation(), summary.classes(),
                 summary.otherTargets(), summary.bytes(), summary.segments(), summary.maxSamples(),
                 summary.validationFraction(), summary.lastKept(), store.dir().toString(), summary.recovered());
     }

@@ -72,6 +72,9 @@ final class SampleRecord {
     /**
      * Samples {@code from} (inclusive) to {@code to} of {@code data}, or none: what an
      * append writes.
+     *
+     * @param classes each sample's class index when the targets are one-hot rows, to be
+     * written instead of them; null to write the rows
      */
     record Batch(TrainingData data, int from, int to, short[] classes) {
 
@@ -79,33 +82,6 @@ final class SampleRecord {
 
         int count() {
             return to - from;
-        }
-
-        /** Class index per sample when every target row is one-hot; else null. */
-        static short[] classesOf(TrainingData data, int from, int to) {
-            int width = data.ySize();
-            if (width > Short.MAX_VALUE) {
-                return null;
-            }
-            short[] classes = new short[to - from];
-            float[] y = data.y();
-            for (int i = from; i < to; i++) {
-                int hot = -1;
-                for (int c = 0; c < width; c++) {
-                    float v = y[i * width + c];
-                    if (v == 1f && hot < 0) {
-                        hot = c;
-                    }
-                    else if (v != 0f) {
-                        return null;
-                    }
-                }
-                if (hot < 0) {
-                    return null;
-                }
-                classes[i - from] = (short) hot;
-            }
-            return classes;
         }
 
     }

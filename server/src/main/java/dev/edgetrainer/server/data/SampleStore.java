@@ -11,11 +11,14 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
 
+import dev.edgetrainer.model.hosting.HostingPlan.Targets;
 import dev.edgetrainer.model.io.AtomicFiles;
 import dev.edgetrainer.server.data.SampleRecord.Batch;
 import dev.edgetrainer.server.data.SampleRecord.Head;
@@ -79,6 +82,10 @@ public final class SampleStore {
 
     private final int ySize;
 
+    private final Targets targets;
+
+    private final List<String> classNames;
+
     private final List<Segment> segments = new ArrayList<>();
 
     /** Appends go here; null until the first append after opening. */
@@ -94,12 +101,45 @@ public final class SampleStore {
      * @param xSize values per sample input, {@code ySize} per target row: records of
      * other sizes (kept for another model) are not loaded
      */
-    public SampleStore(Path dir, int maxSamples, double validationFraction, int xSize, int ySize) {
+    public SampleStore(Path dir, int maxSamples, double validationFraction, int xSize, int ySize, Targets targets,
+            List<String> classNames) {
         this.dir = dir.toAbsolutePath().normalize();
         this.maxSamples = maxSamples;
         this.validationFraction = validationFraction;
         this.xSize = xSize;
         this.ySize = ySize;
+        this.targets = targets;
+        this.classNames = List.copyOf(classNames);
+    }
+
+    /**
+     * The class a target row stands for, as the model's targets say; -1 for none (values,
+     * or a row that is no label, e.g. soft targets).
+     */
+    short classOf(float[] y, int offset) {
+        int classes = classNames.size();
+        switch (targets) {
+            case ONE_HOT -> {
+                int hot = -1;
+                for (int c = 0; c < ySize; c++) {
+                    float v = y[offset + c];
+                    if (v == 1f && hot < 0) {
+                        hot = c;
+                    }
+                    else if (v != 0f) {
+                        return -1;
+                    }
+                }
+                return (short) (hot < classes ? hot : -1);
+            }
+            case CLASS_INDEX, PROBABILITY -> {
+                float v = y[offset];
+                return v == Math.rint(v) && v >= 0 && v < classes ? (short) v : -1;
+            }
+            default -> {
+                return -1;
+            }
+        }
     }
 
     /** A record read back at opening: where it is, what it holds. */
@@ -226,15 +266,20 @@ public final class SampleStore {
                 return null;
             }
             in.skip(head.xBytes());
-            short[] classes = null;
-            if (head.yKind() == SampleRecord.CLASS_INDEX) {
-                classes = new short[head.count()];
-                for (int i = 0; i < classes.length; i++) {
+            short[] classes = new short[head.count()];
+            float[] row = new float[head.ySize()];
+            for (int i = 0; i < classes.length; i++) {
+                if (head.yKind() == SampleRecord.CLASS_INDEX) {
                     classes[i] = in.getShort();
                     if (classes[i] < 0 || classes[i] >= head.ySize()) {
                         return null;
                     }
+                    continue;
                 }
+                for (int c = 0; c < row.length; c++) {
+                    row[c] = in.getFloat();
+                }
+                classes[i] = head.ySize() == ySize ? classOf(row, 0) : -1;
             }
             if (!in.verify(crc)) {
                 return null;
@@ -288,9 +333,16 @@ public final class SampleStore {
                     + " values; this store " + "keeps " + xSize + "/" + ySize);
         }
         int from = Math.max(0, data.count() - maxSamples);
-        short[] classes = Batch.classesOf(data, from, data.count());
+        short[] classes = new short[data.count() - from];
+        boolean oneHot = targets == Targets.ONE_HOT;
+        for (int i = 0; i < classes.length; i++) {
+            classes[i] = classOf(data.y(), (from + i) * ySize);
+            oneHot &= classes[i] >= 0;
+        }
         int kept = data.count() - from;
-        write(new Batch(data, from, data.count(), classes), nextSeq + kept);
+        // One-hot rows are written as their class index: a short instead of a row of
+        // floats.
+        write(new Batch(data, from, data.count(), oneHot ? classes : null), nextSeq + kept, classes);
         log.info("Kept {} samples ({} live)", kept, count(Split.ALL));
         return kept;
     }
@@ -304,7 +356,7 @@ public final class SampleStore {
         // In a segment of its own, so that every byte of the samples goes with the old
         // segments.
         current = null;
-        write(Batch.NONE, nextSeq);
+        write(Batch.NONE, nextSeq, new short[0]);
         for (Segment segment : new ArrayList<>(segments)) {
             if (segment != current) {
                 delete(segment);
@@ -313,7 +365,10 @@ public final class SampleStore {
         log.info("Cleared the sample store");
     }
 
-    private void write(Batch batch, long end) {
+    /**
+     * @param classes each sample's class, for the summary
+     */
+    private void write(Batch batch, long end, short[] classes) {
         long newLowWater = Math.max(lowWater, batch.count() == 0 ? end : end - maxSamples);
         long keptAt = System.currentTimeMillis();
         try {
@@ -333,7 +388,7 @@ public final class SampleStore {
                 }
             }
             current.size += SampleRecord.FRAME + head.payloadBytes();
-            current.entries.add(new Entry(before, head, batch.classes(), true));
+            current.entries.add(new Entry(before, head, classes, true));
             nextSeq = end;
             lowWater = newLowWater;
             pruneDropped();
@@ -519,18 +574,19 @@ public final class SampleStore {
     /**
      * What the store holds.
      *
-     * @param classes live samples per class index, for one-hot targets
-     * @param otherTargets live samples whose targets are not one-hot
+     * @param classes live samples per class name (empty for a model without classes)
+     * @param otherTargets live samples whose targets name no class (values, soft targets)
      * @param bytes size of the segment files (dropped samples leave the disk with their
      * whole segment)
      * @param lastKept when the newest live batch was kept; null when none is
      */
-    public record Summary(int samples, int training, int validation, int[] classes, int otherTargets, long bytes,
-            int segments, int maxSamples, double validationFraction, Instant lastKept, Recovered recovered) {
+    public record Summary(int samples, int training, int validation, Map<String, Integer> classes, int otherTargets,
+            long bytes, int segments, int maxSamples, double validationFraction, Instant lastKept,
+            Recovered recovered) {
     }
 
     public synchronized Summary summary() {
-        int[] classes = new int[ySize];
+        int[] counts = new int[classNames.size()];
         int other = 0;
         long bytes = 0;
         long lastKept = -1;
@@ -546,14 +602,19 @@ public final class SampleStore {
                         continue;
                     }
                     lastKept = Math.max(lastKept, head.keptAt());
-                    if (entry.classes() != null && entry.classes()[i] < ySize) {
-                        classes[entry.classes()[i]]++;
+                    short c = entry.classes()[i];
+                    if (c >= 0 && c < counts.length) {
+                        counts[c]++;
                     }
                     else {
                         other++;
                     }
                 }
             }
+        }
+        Map<String, Integer> classes = new LinkedHashMap<>();
+        for (int c = 0; c < counts.length; c++) {
+            classes.put(classNames.get(c), counts[c]);
         }
         int validation = count(Split.VALIDATION);
         int all = count(Split.ALL);

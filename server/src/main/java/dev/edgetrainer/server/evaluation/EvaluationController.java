@@ -39,14 +39,16 @@ class EvaluationController {
 
     /**
      * @param data {@code validation} (the device's held-out samples) or {@code upload}
-     * @param loss mean categorical cross-entropy
+     * @param loss mean cross-entropy (classes), binary cross-entropy, or mean squared
+     * error (regression)
+     * @param accuracy absent for a regression model
      * @param weights which weights were measured
      */
-    record EvaluationView(String data, int samples, double loss, double accuracy, WeightsRef weights) {
+    record EvaluationView(String data, int samples, double loss, Double accuracy, WeightsRef weights) {
 
         static EvaluationView of(EvaluationService.Result result) {
             return new EvaluationView(result.data(), result.evaluation().samples(), result.evaluation().loss(),
-                    result.evaluation().accuracy(), result.weights());
+                    result.evaluation().accuracyOrNull(), result.weights());
         }
     }
 

@@ -40,7 +40,8 @@ final class FederatedStatus {
     /**
      * @param job the training job that ran the local epochs
      * @param loss the mean training loss of the last epoch
-     * @param accuracy of the trained weights on the samples they were trained on
+     * @param accuracy of the trained weights on the samples they were trained on; null
+     * for regression
      */
     record Fit(Long round, Instant at, long durationMs, int examples, int epochs, Double loss, Double accuracy,
             String job) {
@@ -48,10 +49,11 @@ final class FederatedStatus {
 
     /**
      * @param loss of the global weights on the validation samples
-     * @param ownAccuracy of the device's own weights on them, before any adoption
+     * @param ownAccuracy of the device's own weights on them, before any adoption (null
+     * for regression, as {@code accuracy})
      * @param adopted whether the device took the global weights
      */
-    record Evaluation(Long round, Instant at, int examples, double loss, double accuracy, double ownAccuracy,
+    record Evaluation(Long round, Instant at, int examples, double loss, Double accuracy, Double ownAccuracy,
             boolean adopted) {
     }
 

@@ -237,18 +237,19 @@ final class RoundHandler {
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         Evaluator.Evaluation measured = round.measured();
         status.fitted(new FederatedStatus.Fit(config.round(), Instant.now(), took.toMillis(), train.count(),
-                config.epochs(), finite(result.lastEpochLoss()), measured.accuracy(), result.id()));
+                config.epochs(), finite(result.lastEpochLoss()), measured.accuracyOrNull(), result.id()));
         metrics.fitted(took);
         log.info("Round {}: trained {} samples for {} epochs in {} ms, loss {}", config.round(), train.count(),
                 config.epochs(), took.toMillis(), result.lastEpochLoss());
-        return ClientMessage.newBuilder()
-            .setFitRes(ClientMessage.FitRes.newBuilder()
-                .setStatus(ok())
-                .setParameters(ParameterCodec.encode(round.trained()))
-                .setNumExamples(train.count())
-                .putMetrics("loss", number(result.lastEpochLoss()))
-                .putMetrics("accuracy", number(measured.accuracy())))
-            .build();
+        ClientMessage.FitRes.Builder fitted = ClientMessage.FitRes.newBuilder()
+            .setStatus(ok())
+            .setParameters(ParameterCodec.encode(round.trained()))
+            .setNumExamples(train.count())
+            .putMetrics("loss", number(result.lastEpochLoss()));
+        if (measured.accuracyOrNull() != null) {
+            fitted.putMetrics("accuracy", number(measured.accuracy()));
+        }
+        return ClientMessage.newBuilder().setFitRes(fitted).build();
     }
 
     /** Waits for the round's job, cancelling it if the connection ends first. */
@@ -301,23 +302,29 @@ final class RoundHandler {
         boolean adopted = consider(weights, global, digest, config.round(), comparison);
         evaluationMetrics.ownWeightsMeasured(adopted ? comparison.global() : comparison.own());
         status.evaluated(new FederatedStatus.Evaluation(config.round(), Instant.now(), validation.count(),
-                comparison.global().loss(), comparison.global().accuracy(), comparison.own().accuracy(), adopted));
-        return ClientMessage.newBuilder()
-            .setEvaluateRes(ClientMessage.EvaluateRes.newBuilder()
-                .setStatus(ok())
-                .setLoss((float) comparison.global().loss())
-                .setNumExamples(validation.count())
-                .putMetrics("accuracy", number(comparison.global().accuracy())))
-            .build();
+                comparison.global().loss(), comparison.global().accuracyOrNull(), comparison.own().accuracyOrNull(),
+                adopted));
+        ClientMessage.EvaluateRes.Builder evaluated = ClientMessage.EvaluateRes.newBuilder()
+            .setStatus(ok())
+            .setLoss((float) comparison.global().loss())
+            .setNumExamples(validation.count());
+        if (comparison.global().accuracyOrNull() != null) {
+            evaluated.putMetrics("accuracy", number(comparison.global().accuracy()));
+        }
+        return ClientMessage.newBuilder().setEvaluateRes(evaluated).build();
     }
 
     /** The device's own weights and the global ones, measured on the same samples. */
     private record Comparison(Evaluator.Evaluation own, Evaluator.Evaluation global) {
 
         /**
-         * At least as good: more accurate, or as accurate with no higher loss.
+         * At least as good: more accurate, or as accurate with no higher loss (for
+         * regression, which has no accuracy: no higher loss).
          */
         boolean globalAsGood() {
+            if (global.accuracyOrNull() == null) {
+                return global.loss() <= own.loss();
+            }
             return global.accuracy() > own.accuracy()
                     || global.accuracy() == own.accuracy() && global.loss() <= own.loss();
         }

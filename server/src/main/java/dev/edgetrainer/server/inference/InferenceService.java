@@ -6,11 +6,15 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.IntStream;
 
+import dev.edgetrainer.model.hosting.OutputKind;
+import dev.edgetrainer.model.runtime.InvalidInputException;
+import dev.edgetrainer.model.runtime.ModelException;
+import dev.edgetrainer.model.runtime.UnsupportedOpsException;
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.server.model.BatchInference;
-import dev.edgetrainer.server.model.BatchInference.Outputs;
 import dev.edgetrainer.server.model.JsonTensors;
 import dev.edgetrainer.server.model.ModelEngine;
+import dev.edgetrainer.server.model.ModelFaultException;
 import dev.edgetrainer.server.model.ModelInfo;
 import dev.edgetrainer.server.model.TaskKind;
 import dev.edgetrainer.server.model.WeightsRef;
@@ -25,7 +29,9 @@ import org.springframework.stereotype.Service;
 /**
  * Decodes and checks samples on the request thread, then runs one {@code infer} task per
  * request on the interpreter thread. Decoding in parallel outside the interpreter thread
- * keeps its time for the model alone.
+ * keeps its time for the model alone. Answers follow the model's output kind: classes
+ * with probabilities (from probabilities, logits or one binary probability and the
+ * threshold), or regression values.
  */
 @Service
 class InferenceService {
@@ -51,16 +57,25 @@ class InferenceService {
         this.decoder = ImageDecoder.forModel(info, properties.limits().maxImagePixels()).orElse(null);
     }
 
+    /**
+     * The infer role.
+     * @throws NotInferableException when the model has none
+     */
+    private ModelInfo.Infer spec() {
+        return info.requireInfer();
+    }
+
     /** The decoder for this model's input. */
     ImageDecoder decoder() {
         if (decoder == null) {
             throw new UnsupportedContentException("Content-Type",
-                    "this model takes " + info.infer().input() + ", not images; send JSON {\"x\": ...}");
+                    "this model takes " + spec().input() + ", not images; send JSON {\"x\": ...}");
         }
         return decoder;
     }
 
     InferenceResponse images(List<byte[]> images, String invert, Integer top) {
+        spec();
         if (images.isEmpty()) {
             throw new BadInputException("image", "no image was sent");
         }
@@ -77,8 +92,9 @@ class InferenceService {
     }
 
     InferenceResponse tensors(JsonNode x, Integer top) {
+        ModelInfo.Infer spec = spec();
         long sampleSize = Arrays.stream(info.sampleShape()).asLongStream().reduce(1, Math::multiplyExact);
-        Tensor batch = JsonTensors.batch(JsonTensors.parse(x, "x", sampleSize * maxSamples), info.infer().input(), "x");
+        Tensor batch = JsonTensors.batch(JsonTensors.parse(x, "x", sampleSize * maxSamples), spec.input(), "x");
         checkCount(batch.shape()[0], "x");
         return run(batch, top);
     }
@@ -91,7 +107,7 @@ class InferenceService {
     }
 
     private int[] prependBatch(int n) {
-        int[] shape = info.infer().input().shape();
+        int[] shape = spec().input().shape();
         shape[0] = n;
         return shape;
     }
@@ -101,29 +117,55 @@ class InferenceService {
         if (k < 1) {
             throw new BadInputException("top", "top must be at least 1, got " + k);
         }
-        int ranked = Math.min(k, info.classNames().size());
+        ModelInfo.Output output = info.output();
+        int ranked = Math.min(k, output.classes());
+        ModelInfo.Infer spec = spec();
         return ModelEngine.await(engine.submit(TaskKind.INFER, model -> {
-            Outputs outputs = BatchInference.run(model, info, batch);
-            return new InferenceResponse(predictions(outputs, ranked), WeightsRef.of(engine));
+            BatchInference.Outputs outputs;
+            try {
+                outputs = BatchInference.run(model, info, batch);
+            }
+            catch (InvalidInputException | UnsupportedOpsException e) {
+                throw e;
+            }
+            catch (ModelException e) {
+                throw ModelFaultException.raise(engine.state(), "infer", spec.signature(),
+                        "input that fits its declared shape " + spec.input(), e);
+            }
+            engine.state().faultCleared("infer");
+            return new InferenceResponse(output.kind().setting(),
+                    output.kind() == OutputKind.BINARY ? output.threshold() : null, predictions(outputs, ranked),
+                    WeightsRef.of(engine));
         }));
     }
 
-    private List<InferenceResponse.Prediction> predictions(Outputs outputs, int ranked) {
-        int classes = info.classNames().size();
+    private List<InferenceResponse.Prediction> predictions(BatchInference.Outputs outputs, int ranked) {
+        ModelInfo.Output output = info.output();
         List<InferenceResponse.Prediction> predictions = new ArrayList<>(outputs.count());
         for (int i = 0; i < outputs.count(); i++) {
-            float[] p = Arrays.copyOfRange(outputs.probabilities(), i * classes, (i + 1) * classes);
-            float[] logits = outputs.logits() == null ? null
-                    : Arrays.copyOfRange(outputs.logits(), i * classes, (i + 1) * classes);
-            List<InferenceResponse.Ranked> top = IntStream.range(0, classes)
-                .boxed()
-                .sorted(Comparator.comparingDouble(c -> -p[c]))
-                .limit(ranked)
-                .map(c -> new InferenceResponse.Ranked(c, info.classNames().get(c), p[c]))
-                .toList();
-            predictions.add(new InferenceResponse.Prediction(i, top.get(0).label(), p, logits, top));
+            float[] values = outputs.values(i);
+            if (!output.isClassifier()) {
+                predictions.add(InferenceResponse.Prediction.values(values));
+                continue;
+            }
+            float[] probabilities = output.classProbabilities(values);
+            // Logits as the model gives them: the output itself when it is logits.
+            float[] logits = output.kind() == OutputKind.LOGITS ? values : outputs.logits(i);
+            predictions.add(classified(probabilities, logits, output.predictedClass(probabilities), ranked));
         }
         return predictions;
+    }
+
+    private InferenceResponse.Prediction classified(float[] probabilities, float[] logits, int predicted, int ranked) {
+        List<String> names = info.classNames();
+        List<InferenceResponse.Ranked> top = IntStream.range(0, probabilities.length)
+            .boxed()
+            .sorted(Comparator.comparingDouble(c -> -probabilities[c]))
+            .limit(ranked)
+            .map(c -> new InferenceResponse.Ranked(c, names.get(c), probabilities[c]))
+            .toList();
+        return new InferenceResponse.Prediction(names.get(predicted), predicted, probabilities[predicted],
+                probabilities, logits, top, null);
     }
 
 }

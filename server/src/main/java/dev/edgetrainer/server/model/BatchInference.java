@@ -1,14 +1,16 @@
 package dev.edgetrainer.server.model;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.server.system.BadInputException;
 
 /**
- * The model's {@code infer} signature on a batch of samples: at once, or sample by sample
- * for a model whose batch size is fixed at 1. Interpreter thread only.
+ * The model's infer role on a batch of samples: at once, or sample by sample for a model
+ * whose batch size is fixed at 1. Interpreter thread only.
  */
 public final class BatchInference {
 
@@ -16,18 +18,36 @@ public final class BatchInference {
     }
 
     /**
-     * Per sample, row-major: the probabilities (or the only output) and, when the model
-     * returns them, the logits.
+     * Per sample, row-major: the output read (what {@link ModelInfo.Output#kind()} says:
+     * probabilities, logits, the binary probability or values) and, when the model
+     * returns them beside it, the logits.
      */
-    public record Outputs(float[] probabilities, float[] logits, int count) {
+    public record Outputs(float[] values, float[] logits, int count) {
+
+        /** Sample {@code i}'s values. */
+        public float[] values(int i) {
+            int width = values.length / count;
+            return Arrays.copyOfRange(values, i * width, (i + 1) * width);
+        }
+
+        /** Sample {@code i}'s logits, or null. */
+        public float[] logits(int i) {
+            if (logits == null) {
+                return null;
+            }
+            int width = logits.length / count;
+            return Arrays.copyOfRange(logits, i * width, (i + 1) * width);
+        }
+
     }
 
     /**
+     * @throws NotInferableException when the model has no infer role
      * @throws BadInputException when the model takes batches of a fixed size other than
      * this batch's or 1
      */
     public static Outputs run(LoadedModel model, ModelInfo info, Tensor batch) {
-        ModelInfo.Infer spec = info.infer();
+        ModelInfo.Infer spec = info.requireInfer();
         int n = batch.shape()[0];
         int fixed = info.fixedBatch();
         if (fixed < 0 || fixed == n) {
@@ -38,21 +58,26 @@ public final class BatchInference {
         if (fixed != 1) {
             throw new BadInputException("x", "this model takes batches of exactly " + fixed + " samples, got " + n);
         }
-        int classes = info.classNames().size();
         int size = batch.elementCount() / n;
-        float[] probabilities = new float[n * classes];
-        float[] logits = spec.logits() == null ? null : new float[n * classes];
+        List<Outputs> singles = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             int[] shape = batch.shape();
             shape[0] = 1;
-            Tensor one = Tensor.ofFloats(shape, Arrays.copyOfRange(batch.floats(), i * size, (i + 1) * size));
-            Outputs single = run(model, info, one);
-            System.arraycopy(single.probabilities(), 0, probabilities, i * classes, classes);
-            if (logits != null) {
-                System.arraycopy(single.logits(), 0, logits, i * classes, classes);
-            }
+            singles.add(run(model, info,
+                    Tensor.ofFloats(shape, Arrays.copyOfRange(batch.floats(), i * size, (i + 1) * size))));
         }
-        return new Outputs(probabilities, logits, n);
+        return new Outputs(concat(singles.stream().map(Outputs::values).toList()),
+                spec.logits() == null ? null : concat(singles.stream().map(Outputs::logits).toList()), n);
+    }
+
+    private static float[] concat(List<float[]> parts) {
+        float[] all = new float[parts.stream().mapToInt(part -> part.length).sum()];
+        int at = 0;
+        for (float[] part : parts) {
+            System.arraycopy(part, 0, all, at, part.length);
+            at += part.length;
+        }
+        return all;
     }
 
 }

@@ -59,6 +59,9 @@ final class EngineMetrics implements MeterBinder {
         Gauge.builder("edge.train.step", state, ModelState::step)
             .description("Train steps the current weights have taken")
             .register(registry);
+        Gauge.builder("edge.model.faults", state, s -> s.faults().size())
+            .description("Roles whose signature failed on the server's own call; the health details name them")
+            .register(registry);
         FunctionCounter.builder("edge.restore.failures", state, ModelState::restoreFailures)
             .description("Checkpoints skipped on restore because they failed verification or did not fit")
             .register(registry);

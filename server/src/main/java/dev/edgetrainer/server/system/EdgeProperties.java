@@ -4,14 +4,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
+import dev.edgetrainer.model.hosting.HostingSettings;
+import dev.edgetrainer.model.hosting.OutputKind;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
-import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -27,25 +29,53 @@ import org.springframework.validation.annotation.Validated;
 public record EdgeProperties(@Valid @NotNull @DefaultValue Model model, @Valid @NotNull @DefaultValue Queue queue,
         @Valid @NotNull @DefaultValue Checkpoint checkpoint, @Valid @NotNull @DefaultValue Train train,
         @Valid @NotNull @DefaultValue Infer infer, @Valid @NotNull @DefaultValue Security security,
-        @Valid @NotNull @DefaultValue Limits limits, @Valid @NotNull @DefaultValue Data data,
-        @Valid @NotNull @DefaultValue Federated federated) {
+        @Valid @NotNull @DefaultValue Limits limits, @Valid @NotNull @DefaultValue Device device,
+        @Valid @NotNull @DefaultValue Data data, @Valid @NotNull @DefaultValue Federated federated) {
 
     /** The classpath resource served when {@code edge.model.path} is not set. */
     public static final String BUNDLED_MODEL = "models/fashion-mnist.tflite";
 
     /**
      * @param path a {@code .tflite} file to host instead of the bundled model
-     * @param classNames one name per output of the model's {@code infer} signature
+     * @param classNames one name per class of the model's output, in output order (two
+     * for a binary output, none for regression); unset: the Fashion-MNIST names for a
+     * model of 10 classes (the bundled model's), else the class indices
      * @param topK how many best classes each prediction lists
+     * @param output what the output's values are; unset: derived from the model (a
+     * softmax output is probabilities, other outputs of several values logits, one
+     * sigmoid value binary, one other value regression unless two class names are set)
+     * @param threshold a binary model's probability from which the second class is
+     * predicted
+     * @param signatures which signature plays each role; unset: the usual names
      */
-    public record Model(Path path, @NotEmpty @DefaultValue( {
-            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-            "Ankle boot" }) List<String> classNames, @Min(1) @Max(100) @DefaultValue("3") int topK){
+    public record Model(Path path, List<String> classNames, @Min(1) @Max(100) @DefaultValue("3") int topK,
+            OutputKind output,
+            @DecimalMin(value = "0", inclusive = false) @DecimalMax(value = "1",
+                    inclusive = false) @DefaultValue("0.5") double threshold,
+            @Valid @NotNull @DefaultValue Signatures signatures) {
 
-        @AssertTrue(message = "must name an existing .tflite file")
-        boolean isPathUsable() {
-            return path == null || (path.toString().endsWith(".tflite") && path.toFile().isFile());
+        /** The bundled model's classes: Fashion-MNIST's, in label order. */
+        public static final List<String> FASHION_MNIST_CLASSES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress",
+                "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+
+        public Model {
+            classNames = classNames == null ? List.of() : List.copyOf(classNames);
         }
+
+        /** What the model's hosting plan is worked out from. */
+        public HostingSettings hosting() {
+            return new HostingSettings(signatures.infer(), signatures.train(), signatures.save(), signatures.restore(),
+                    output, classNames, FASHION_MNIST_CLASSES);
+        }
+
+    }
+
+    /**
+     * The signature that plays each role, for models that name them otherwise (e.g.
+     * Flower's {@code parameters} as save). Each must exist and fit its role, or the
+     * server does not start.
+     */
+    public record Signatures(String infer, String train, String save, String restore) {
     }
 
     /**
@@ -155,6 +185,18 @@ public record EdgeProperties(@Valid @NotNull @DefaultValue Model model, @Valid @
         @AssertTrue(message = "max-body must be between 1KB and 2GB")
         boolean isMaxBodyInRange() {
             return maxBody != null && maxBody.toBytes() >= 1024 && maxBody.toBytes() <= Integer.MAX_VALUE;
+        }
+    }
+
+    /**
+     * @param id the device's name in a fleet, tagged on every metric; the host name when
+     * not set (Kubernetes passes the node's name)
+     */
+    public record Device(@Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9._-]{0,252}",
+            message = "must be 1-253 letters, digits, '.', '_' or '-', starting with a letter or digit") String id) {
+
+        public Device {
+            id = (id == null || id.isBlank()) ? DeviceIdentity.hostName() : id;
         }
     }
 

@@ -8,9 +8,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 import dev.edgetrainer.model.checkpoint.CheckpointStyle;
+import dev.edgetrainer.model.runtime.InvalidInputException;
+import dev.edgetrainer.model.runtime.ModelException;
+import dev.edgetrainer.model.runtime.UnsupportedOpsException;
 import dev.edgetrainer.server.data.TrainingData;
 import dev.edgetrainer.server.model.LoadedModel;
 import dev.edgetrainer.server.model.ModelEngine;
+import dev.edgetrainer.server.model.ModelFaultException;
 import dev.edgetrainer.server.model.ModelInfo;
 import dev.edgetrainer.server.model.TaskKind;
 import dev.edgetrainer.server.model.WeightsRef;
@@ -145,10 +149,26 @@ final class TrainingJob {
         try {
             stepLoss = train(model, inEpoch);
         }
+        catch (UnsupportedOpsException | InvalidInputException e) {
+            finish(model, Status.FAILED, "step " + (step + 1) + " failed: " + e.getMessage());
+            return null;
+        }
+        catch (ModelException e) {
+            // The batch was checked against the signature's declared inputs: whatever the
+            // model reports now is its own defect, not the caller's data.
+            finish(model, Status.FAILED,
+                    "step " + (step + 1) + " failed: "
+                            + ModelFaultException
+                                .raise(engine.state(), "train", spec.signature(),
+                                        "a batch that fits its declared inputs (" + spec.x() + ", " + spec.y() + ")", e)
+                                .getMessage());
+            return null;
+        }
         catch (RuntimeException e) {
             finish(model, Status.FAILED, "step " + (step + 1) + " failed: " + e.getMessage());
             return null;
         }
+        engine.state().faultCleared("train");
         if (!Float.isFinite(stepLoss)) {
             nonFinite = true;
             boolean undone = guard.undo(model.checkpointer(), inEpoch, replayed -> train(model, replayed));

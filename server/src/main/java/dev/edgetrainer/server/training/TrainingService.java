@@ -229,7 +229,12 @@ public class TrainingService {
         if (view.durationMs() != null && view.step() > 0 && view.durationMs() > 0) {
             nanosPerSample = view.durationMs() * 1e6 / ((double) job.samples * Math.max(1, view.epoch()));
         }
-        log.info("Training job {} {} after {} steps, loss {}", job.id, view.status(), view.step(), view.loss());
+        if (job.status() == TrainingJob.Status.FAILED) {
+            log.warn("Training job {} FAILED after {} steps: {}", job.id, view.step(), view.error());
+        }
+        else {
+            log.info("Training job {} {} after {} steps, loss {}", job.id, view.status(), view.step(), view.loss());
+        }
         finisher.execute(() -> {
             if (autoSave && job.status() == TrainingJob.Status.SUCCEEDED && !FEDERATED.equals(job.origin)) {
                 try {

@@ -165,6 +165,13 @@ class CheckpointEndToEndTests extends RunningServer {
 
         assertProblem(post("/checkpoint/restore", Map.of("id", id)), 422, "id");
         assertProblem(get("/checkpoints/" + id + "/file"), 409, "id");
+        ResponseEntity<JsonNode> newest = post("/checkpoint/restore", null);
+        assertProblem(newest, 404, "id");
+        // Each skipped checkpoint in words, not as a Java record.
+        assertThat(newest.getBody().get("detail").asString())
+            .startsWith("no checkpoint saved on this device verifies: " + id + " (")
+            .contains("SHA-256")
+            .doesNotContain("Skipped[");
         assertThat(probabilities(TestFixtures.png(1))).isEqualTo(original);
     }
 

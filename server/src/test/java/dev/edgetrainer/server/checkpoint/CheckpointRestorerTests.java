@@ -51,7 +51,7 @@ class CheckpointRestorerTests {
     void open() {
         store = new CheckpointStore(dir, JsonMapper.builder().build(), state::checkpointId);
         store.open();
-        restorer = new CheckpointRestorer(state, store, new PathCheckpoints(store, 3));
+        restorer = new CheckpointRestorer(state, store, new PathCheckpoints(store, 3), "model-sha", "restore");
     }
 
     @AfterEach

@@ -2,6 +2,8 @@ package dev.edgetrainer.server.data;
 
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
@@ -20,9 +22,16 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 @WebMvcTest(DataController.class)
 class DataControllerTests {
 
-    private static final SampleStore.Summary SUMMARY = new SampleStore.Summary(12, 10, 2,
-            new int[] { 5, 7, 0, 0, 0, 0, 0, 0, 0, 0 }, 0, 9500, 1, 10_000, 0.1, Instant.EPOCH,
-            new SampleStore.Recovered(1, 40));
+    private static final Map<String, Integer> CLASSES = new LinkedHashMap<>();
+
+    static {
+        CLASSES.put("T-shirt/top", 5);
+        CLASSES.put("Trouser", 7);
+        CLASSES.put("Ankle boot", 0);
+    }
+
+    private static final SampleStore.Summary SUMMARY = new SampleStore.Summary(12, 10, 2, CLASSES, 0, 9500, 1, 10_000,
+            0.1, Instant.EPOCH, new SampleStore.Recovered(1, 40));
 
     @Autowired
     MockMvc mvc;

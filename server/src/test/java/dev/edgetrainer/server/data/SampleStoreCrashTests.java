@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
+import dev.edgetrainer.model.hosting.HostingPlan.Targets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,7 +64,7 @@ class SampleStoreCrashTests {
             assertThat(writer.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(lastAcknowledged).as("the writer kept batches before it was killed").isPositive();
 
-            SampleStore store = new SampleStore(dir, 1_000_000, 0, 6, 4);
+            SampleStore store = new SampleStore(dir, 1_000_000, 0, 6, 4, Targets.ONE_HOT, SampleStoreTests.CLASSES);
             store.open();
             List<Integer> loaded = SampleStoreTests.loadedBatches(store);
             assertThat(loaded).as("every acknowledged batch, whole, in order")
@@ -82,7 +83,8 @@ class SampleStoreCrashTests {
     public static final class Writer {
 
         public static void main(String[] args) {
-            SampleStore store = new SampleStore(Path.of(args[0]), 1_000_000, 0, 6, 4);
+            SampleStore store = new SampleStore(Path.of(args[0]), 1_000_000, 0, 6, 4, Targets.ONE_HOT,
+                    SampleStoreTests.CLASSES);
             store.open();
             for (int batch = Integer.parseInt(args[1]);; batch++) {
                 store.append(SampleStoreTests.pixels(batch, batch));

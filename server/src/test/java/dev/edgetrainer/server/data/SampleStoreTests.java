@@ -6,8 +6,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
+import dev.edgetrainer.model.hosting.HostingPlan.Targets;
 import dev.edgetrainer.server.data.SampleStore.Split;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,6 +28,8 @@ class SampleStoreTests {
 
     private static final int Y = 4;
 
+    static final List<String> CLASSES = List.of("a", "b", "c", "d");
+
     /** A segment's header: magic, version, number, checksum. */
     private static final int HEADER = 24;
 
@@ -33,7 +37,7 @@ class SampleStoreTests {
     Path dir;
 
     private SampleStore open(int max, double validation) {
-        SampleStore store = new SampleStore(dir, max, validation, X, Y);
+        SampleStore store = new SampleStore(dir, max, validation, X, Y, Targets.ONE_HOT, CLASSES);
         store.open();
         return store;
     }
@@ -149,7 +153,8 @@ class SampleStoreTests {
         store.append(floats(3, false));
         SampleStore.Summary summary = store.summary();
         assertThat(summary.samples()).isEqualTo(11);
-        assertThat(summary.classes()).containsExactly(2, 2, 2, 2);
+        assertThat(summary.classes()).containsExactly(Map.entry("a", 2), Map.entry("b", 2), Map.entry("c", 2),
+                Map.entry("d", 2));
         assertThat(summary.otherTargets()).isEqualTo(3);
         assertThat(summary.validation() + summary.training()).isEqualTo(11);
         assertThat(summary.bytes()).isEqualTo(segments().stream().mapToLong(SampleStoreTests::size).sum());
@@ -189,7 +194,7 @@ class SampleStoreTests {
         assertThatThrownBy(() -> store.append(TrainingData.ofFloats(new float[5], new float[4], 1)))
             .isInstanceOf(IllegalArgumentException.class);
         store.append(pixels(1, 2));
-        assertThat(new SampleStore(dir, 10, 0, X + 1, Y)).satisfies(SampleStore::open)
+        assertThat(new SampleStore(dir, 10, 0, X + 1, Y, Targets.ONE_HOT, CLASSES)).satisfies(SampleStore::open)
             .extracting(s -> s.load(Split.ALL))
             .isNull();
     }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 
+import dev.edgetrainer.model.hosting.HostingPlan.Targets;
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.server.EdgeTrainerApplication;
 import dev.edgetrainer.server.RunningServer;
@@ -133,7 +134,8 @@ class FederatedRestartTests {
             killed.destroyForcibly();
             a.close();
         }
-        SampleStore samples = new SampleStore(dir.resolve("k").resolve("samples"), 10_000, 0.1, 784, 10);
+        SampleStore samples = new SampleStore(dir.resolve("k").resolve("samples"), 10_000, 0.1, 784, 10,
+                Targets.ONE_HOT, List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"));
         samples.open();
         assertThat(samples.size(SampleStore.Split.ALL)).as("the killed device's samples survived").isEqualTo(40);
     }

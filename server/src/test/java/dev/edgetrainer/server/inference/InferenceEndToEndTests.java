@@ -25,8 +25,11 @@ class InferenceEndToEndTests extends RunningServer {
         ResponseEntity<JsonNode> response = postBytes("/infer?top=4", TestFixtures.png(1), MediaType.IMAGE_PNG);
 
         assertThat(response.getStatusCode().value()).isEqualTo(200);
+        assertThat(response.getBody().get("output").asString()).isEqualTo("probabilities");
         JsonNode prediction = response.getBody().get("predictions").get(0);
-        assertThat(prediction.get("index").asInt()).isZero();
+        // No sample position: predictions come in input order, and an "index" beside the
+        // label read as the class's.
+        assertThat(prediction.has("index")).isFalse();
         assertThat(prediction.get("probabilities")).hasSize(10);
         assertThat(prediction.get("logits")).hasSize(10);
         double sum = prediction.get("probabilities").valueStream().mapToDouble(JsonNode::asDouble).sum();
@@ -36,6 +39,10 @@ class InferenceEndToEndTests extends RunningServer {
         assertThat(top.get(0).get("probability").asDouble())
             .isGreaterThanOrEqualTo(top.get(1).get("probability").asDouble());
         assertThat(prediction.get("label").asString()).isEqualTo(top.get(0).get("label").asString());
+        assertThat(prediction.get("classIndex").asInt()).isEqualTo(top.get(0).get("index").asInt());
+        assertThat(prediction.get("probability").asDouble()).isEqualTo(top.get(0).get("probability").asDouble());
+        assertThat(prediction.get("probabilities").get(prediction.get("classIndex").asInt()).asDouble())
+            .isEqualTo(prediction.get("probability").asDouble());
         JsonNode weights = response.getBody().get("weights");
         assertThat(weights.get("modelSha256").asString()).isEqualTo(Sha256.hex(Files.readAllBytes(MODEL)));
         assertThat(weights.get("step").asLong()).isZero();
@@ -52,7 +59,7 @@ class InferenceEndToEndTests extends RunningServer {
         assertThat(response.getStatusCode().value()).isEqualTo(200);
         JsonNode predictions = response.getBody().get("predictions");
         assertThat(predictions).hasSize(2);
-        assertThat(predictions.get(1).get("index").asInt()).isEqualTo(1);
+        assertThat(predictions.get(1).has("index")).isFalse();
         List<Double> alone = probabilities(TestFixtures.png(2));
         for (int i = 0; i < 10; i++) {
             // A batch of two may take other kernels than a batch of one: equal up to

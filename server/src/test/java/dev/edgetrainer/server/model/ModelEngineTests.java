@@ -28,7 +28,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ModelEngineTests {
 
-    private static final List<String> CLASSES = List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+    private static final EdgeProperties.Model SETTINGS = settings(List.of());
+
+    static EdgeProperties.Model settings(List<String> classNames) {
+        return new EdgeProperties.Model(null, classNames, 3, null, 0.5,
+                new EdgeProperties.Signatures(null, null, null, null));
+    }
 
     @TempDir
     Path dir;
@@ -38,7 +43,7 @@ class ModelEngineTests {
     private ModelEngine engine(int capacity, Duration shutdownTimeout) throws Exception {
         Path model = TestFixtures.writeModel(dir, TestFixtures.SMALL);
         ModelState state = new ModelState();
-        engine = new ModelEngine(new ModelSource(model.toString(), Files.readAllBytes(model)), CLASSES,
+        engine = new ModelEngine(new ModelSource(model.toString(), Files.readAllBytes(model)), SETTINGS,
                 new EdgeProperties.Queue(capacity, Duration.ofSeconds(2), shutdownTimeout), state,
                 new EngineMetrics(state));
         return engine;
@@ -160,11 +165,13 @@ class ModelEngineTests {
         Path model = TestFixtures.writeModel(dir, TestFixtures.SMALL);
         ModelState state = new ModelState();
 
-        assertThatThrownBy(() -> new ModelEngine(new ModelSource("m", Files.readAllBytes(model)), List.of("a", "b"),
-                new EdgeProperties.Queue(4, Duration.ofSeconds(1), Duration.ofSeconds(1)), state,
-                new EngineMetrics(state)))
-            .isInstanceOf(IllegalStateException.class)
-            .hasMessageContaining("edge.model.class-names has 2 names");
+        assertThatThrownBy(() -> new ModelEngine(new ModelSource("m", Files.readAllBytes(model)),
+                settings(List.of("a", "b")), new EdgeProperties.Queue(4, Duration.ofSeconds(1), Duration.ofSeconds(1)),
+                state, new EngineMetrics(state)))
+            .isInstanceOfSatisfying(ModelHostingException.class, e -> {
+                assertThat(e.getMessage()).contains("edge.model.class-names lists 2 names (a, b)");
+                assertThat(e.action()).contains("Set edge.model.class-names to 10 names");
+            });
     }
 
     @Test
@@ -172,10 +179,12 @@ class ModelEngineTests {
         ModelState state = new ModelState();
 
         assertThatThrownBy(() -> new ModelEngine(new ModelSource("junk.tflite", new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 }),
-                CLASSES, new EdgeProperties.Queue(4, Duration.ofSeconds(1), Duration.ofSeconds(1)), state,
+                SETTINGS, new EdgeProperties.Queue(4, Duration.ofSeconds(1), Duration.ofSeconds(1)), state,
                 new EngineMetrics(state)))
-            .isInstanceOf(IllegalStateException.class)
-            .hasMessageContaining("cannot host model junk.tflite");
+            .isInstanceOfSatisfying(ModelHostingException.class, e -> {
+                assertThat(e.getMessage()).startsWith("The model junk.tflite cannot be loaded: ");
+                assertThat(e.action()).contains("complete TensorFlow Lite flatbuffer");
+            });
     }
 
 }

@@ -193,13 +193,7 @@ class TutorialModelTests {
         Files.write(model, withCustomOpInTrain(MlpModelWriter.write(TestFixtures.SMALL), "MyCustomOp"));
         try (ConfigurableApplicationContext server = RunningServer.start(model, dir.resolve("checkpoints"))) {
             RestClient http = RunningServer.client(RunningServer.port(server), null);
-            JsonNode details = http.get()
-                .uri("/actuator/health")
-                .retrieve()
-                .body(JsonNode.class)
-                .get("components")
-                .get("model")
-                .get("details");
+            JsonNode details = RunningServer.modelHealth(http);
             assertThat(details.get("missingOps").get("train").get(0).asString()).isEqualTo("MyCustomOp");
 
             ResponseEntity<JsonNode> inferred = http.post()

@@ -30,7 +30,11 @@ class EdgePropertiesTests {
         runner.run(context -> {
             EdgeProperties properties = context.getBean(EdgeProperties.class);
             assertThat(properties.model().path()).isNull();
-            assertThat(properties.model().classNames()).hasSize(10).startsWith("T-shirt/top").endsWith("Ankle boot");
+            assertThat(properties.model().classNames()).isEmpty();
+            assertThat(properties.model().output()).isNull();
+            assertThat(properties.model().threshold()).isEqualTo(0.5);
+            assertThat(properties.model().signatures())
+                .isEqualTo(new EdgeProperties.Signatures(null, null, null, null));
             assertThat(properties.model().topK()).isEqualTo(3);
             assertThat(properties.queue().capacity()).isEqualTo(64);
             assertThat(properties.checkpoint().dir().normalize()).isEqualTo(Path.of("data/checkpoints"));
@@ -46,7 +50,7 @@ class EdgePropertiesTests {
     @ParameterizedTest
     @CsvSource(delimiter = '|',
             value = { "edge.queue.capacity=0 | capacity", "edge.model.top-k=0 | topK",
-                    "edge.model.class-names= | classNames", "edge.model.path=/no/such/model.tflite | pathUsable",
+                    "edge.model.threshold=1 | threshold", "edge.model.output=sideways | output",
                     "edge.checkpoint.keep=0 | keep", "edge.checkpoint.keep-uploads=0 | keepUploads",
                     "edge.security.token=short | tokenStrong", "edge.limits.max-body=10B | maxBodyInRange",
                     "edge.train.epochs=5000 | epochsWithinMax", "edge.infer.invert=sideways | invert" })
