@@ -27,13 +27,18 @@ class FederatedEndToEndTests extends RunningServer {
     @Test
     void theFleetMetersAreScrapedBeforeAnyRound() {
         String scrape = http.get().uri(uri("/actuator/prometheus")).retrieve().body(String.class);
-        assertThat(scrape).contains("edge_federated_rounds_total 0.0", "edge_federated_connected 0.0",
-                "edge_federated_failures_total{reason=\"unavailable\"} 0.0",
-                "edge_federated_failures_total{reason=\"invalid_input\"} 0.0",
-                "edge_federated_bytes_total{direction=\"in\"} 0.0", "edge_federated_bytes_total{direction=\"out\"} 0.0",
-                "edge_federated_round_duration_seconds_count 0", "edge_federated_round_duration_seconds_bucket",
-                "edge_evaluate_accuracy ", "edge_evaluate_loss ", "edge_data_samples ",
-                "edge_data_validation_samples ");
+        // Every series also carries the device's name (edge.device.id).
+        for (String series : new String[] { "edge_federated_rounds_total\\{[^}]*\\} 0.0",
+                "edge_federated_connected\\{[^}]*\\} 0.0",
+                "edge_federated_failures_total\\{[^}]*reason=\"unavailable\"[^}]*\\} 0.0",
+                "edge_federated_failures_total\\{[^}]*reason=\"invalid_input\"[^}]*\\} 0.0",
+                "edge_federated_bytes_total\\{[^}]*direction=\"in\"[^}]*\\} 0.0",
+                "edge_federated_bytes_total\\{[^}]*direction=\"out\"[^}]*\\} 0.0",
+                "edge_federated_round_duration_seconds_count\\{[^}]*\\} 0",
+                "edge_federated_round_duration_seconds_bucket\\{", "edge_evaluate_accuracy\\{", "edge_evaluate_loss\\{",
+                "edge_data_samples\\{", "edge_data_validation_samples\\{" }) {
+            assertThat(scrape).as(series).containsPattern("(?m)^" + series);
+        }
     }
 
 }
