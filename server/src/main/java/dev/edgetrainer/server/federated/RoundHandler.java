@@ -235,9 +235,9 @@ final class RoundHandler {
             throw new TrainingFailedException(result.id(), result.error(), result.nonFiniteLoss());
         }
         Duration took = Duration.ofNanos(System.nanoTime() - started);
-        Evaluator.Evaluation measured = round.measured();
+        Double accuracy = round.measured() == null ? null : round.measured().accuracyOrNull();
         status.fitted(new FederatedStatus.Fit(config.round(), Instant.now(), took.toMillis(), train.count(),
-                config.epochs(), finite(result.lastEpochLoss()), measured.accuracyOrNull(), result.id()));
+                config.epochs(), finite(result.lastEpochLoss()), accuracy, result.id()));
         metrics.fitted(took);
         log.info("Round {}: trained {} samples for {} epochs in {} ms, loss {}", config.round(), train.count(),
                 config.epochs(), took.toMillis(), result.lastEpochLoss());
@@ -246,8 +246,8 @@ final class RoundHandler {
             .setParameters(ParameterCodec.encode(round.trained()))
             .setNumExamples(train.count())
             .putMetrics("loss", number(result.lastEpochLoss()));
-        if (measured.accuracyOrNull() != null) {
-            fitted.putMetrics("accuracy", number(measured.accuracy()));
+        if (accuracy != null) {
+            fitted.putMetrics("accuracy", number(accuracy));
         }
         return ClientMessage.newBuilder().setFitRes(fitted).build();
     }
@@ -294,8 +294,10 @@ final class RoundHandler {
         Map<String, Tensor> global = ParameterCodec.decode(ins.getParameters(), specs(weights));
         byte[] digest = digest(ins.getParameters());
         TrainingData validation = samples.load(SampleStore.Split.VALIDATION);
-        if (validation == null) {
+        if (validation == null || engine.info().inferSpec().isEmpty()) {
+            // Nothing to measure with: the adoption goes on, the evaluation is refused.
             consider(weights, global, digest, config.round(), null);
+            engine.info().requireInfer();
             throw new NoSamplesException("the device keeps no validation samples to evaluate on");
         }
         Comparison comparison = compare(weights, global, validation);
@@ -334,7 +336,9 @@ final class RoundHandler {
     /**
      * Adopts the global weights when the policy says so and the device does not hold them
      * already.
-     * @param comparison null when there are no validation samples to compare on yet
+     * @param comparison null when there is none yet; none can be made without validation
+     * samples or an infer role, and then {@code if-better} adopts (nothing speaks against
+     * the global weights)
      * @return whether the device holds the global weights now
      */
     private boolean consider(ModelWeights weights, Map<String, Tensor> global, byte[] digest, Long round,
@@ -343,7 +347,8 @@ final class RoundHandler {
             return true;
         }
         if (settings.adopt() == EdgeProperties.Adopt.IF_BETTER) {
-            TrainingData validation = comparison != null ? null : samples.load(SampleStore.Split.VALIDATION);
+            TrainingData validation = comparison != null || engine.info().inferSpec().isEmpty() ? null
+                    : samples.load(SampleStore.Split.VALIDATION);
             Comparison measured = comparison != null ? comparison
                     : validation == null ? null : compare(weights, global, validation);
             if (measured != null && !measured.globalAsGood()) {

@@ -63,8 +63,10 @@ final class RoundTraining implements JobHooks {
             if (result.succeeded()) {
                 trained = weights.read(model);
                 // On a spread of the samples: this task holds the interpreter, and
-                // /infer waits for it.
-                measured = Evaluator.evaluate(model, engine.info(), samples.spread(MEASURED));
+                // /infer waits for it. A model without an infer role cannot be measured.
+                if (engine.info().inferSpec().isPresent()) {
+                    measured = Evaluator.evaluate(model, engine.info(), samples.spread(MEASURED));
+                }
             }
         }
         finally {
