@@ -24,6 +24,7 @@ import org.tensorflow.lite.schema.GatherOptionsT;
 import org.tensorflow.lite.schema.GreaterOptionsT;
 import org.tensorflow.lite.schema.LogSoftmaxOptionsT;
 import org.tensorflow.lite.schema.MaximumMinimumOptionsT;
+import org.tensorflow.lite.schema.MetadataT;
 import org.tensorflow.lite.schema.ModelT;
 import org.tensorflow.lite.schema.MulOptionsT;
 import org.tensorflow.lite.schema.NegOptionsT;
@@ -69,6 +70,8 @@ final class GraphBuilder {
 
     private final List<SignatureDefT> signatures = new ArrayList<>();
 
+    private final List<MetadataT> metadata = new ArrayList<>();
+
     Subgraph subgraph(String name) {
         return new Subgraph(name);
     }
@@ -81,7 +84,22 @@ final class GraphBuilder {
         model.setBuffers(buffers.toArray(BufferT[]::new));
         model.setSubgraphs(subgraphs.toArray(SubGraphT[]::new));
         model.setSignatureDefs(signatures.toArray(SignatureDefT[]::new));
+        if (!metadata.isEmpty()) {
+            // Only when there is some: models without metadata keep their bytes.
+            model.setMetadata(metadata.toArray(MetadataT[]::new));
+        }
         return model.serializeToBinary();
+    }
+
+    /**
+     * A {@code Model.metadata} entry: a named buffer the interpreter ignores and readers
+     * of the file may use.
+     */
+    void metadata(String name, byte[] data) {
+        MetadataT entry = new MetadataT();
+        entry.setName(name);
+        entry.setBuffer(buffer(data));
+        metadata.add(entry);
     }
 
     private int opcode(int builtin) {

@@ -126,6 +126,14 @@ public final class MlpModelWriter {
     }
 
     /**
+     * A model whose variables start from pretrained weights and which carries how they
+     * were trained (see {@link PretrainingHistory}).
+     */
+    public static byte[] write(MlpSpec spec, Map<String, float[]> weights, PretrainingHistory history) {
+        return write(spec, weights, defaultSignatures(), Checkpoints.tensors(), history);
+    }
+
+    /**
      * A model with only the roles in {@code signatures}, each under its key there, e.g.
      * {@code SAVE -> "parameters"}.
      * @throws IllegalArgumentException when no role is given, or a key is empty or used
@@ -141,6 +149,14 @@ public final class MlpModelWriter {
      */
     public static byte[] write(MlpSpec spec, Map<String, float[]> weights, Map<Role, String> signatures,
             Checkpoints checkpoints) {
+        return write(spec, weights, signatures, checkpoints, null);
+    }
+
+    /**
+     * @param history null to write none
+     */
+    private static byte[] write(MlpSpec spec, Map<String, float[]> weights, Map<Role, String> signatures,
+            Checkpoints checkpoints, PretrainingHistory history) {
         checkKeys(signatures);
         for (MlpSpec.Variable variable : spec.variables()) {
             float[] values = weights.get(variable.name());
@@ -191,6 +207,9 @@ public final class MlpModelWriter {
                 }
             }
         });
+        if (history != null) {
+            builder.metadata(PretrainingHistory.METADATA_NAME, history.toJson());
+        }
         byte[] model = builder.build();
         ModelValidator.validate(model);
         return model;

@@ -17,6 +17,7 @@ import dev.edgetrainer.model.data.SyntheticImages;
 import dev.edgetrainer.model.flex.FlexOpModels;
 import dev.edgetrainer.model.graph.MlpModelWriter;
 import dev.edgetrainer.model.graph.MlpSpec;
+import dev.edgetrainer.model.graph.PretrainingHistory;
 import dev.edgetrainer.model.runtime.SharedModels;
 import dev.edgetrainer.model.runtime.TrainableModel;
 import dev.edgetrainer.model.tensor.Tensor;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.lite.schema.TensorType;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 class EdgeModelCliTests {
 
@@ -205,6 +207,13 @@ class EdgeModelCliTests {
         double accuracy = number(printed, "test accuracy: ([0-9.]+)");
         assertThat(accuracy).isGreaterThan(0.9);
         assertThat(ImageIO.read(plot.toFile()).getWidth()).isEqualTo(800);
+        // The loss curve travels with the model file, for the server's dashboard.
+        PretrainingHistory history = PretrainingHistory.read(Files.readAllBytes(model)).orElseThrow();
+        assertThat(history.samples()).isEqualTo(600);
+        assertThat(history.batchSize()).isEqualTo(50);
+        assertThat(history.epochLosses()).hasSize(10);
+        assertThat(history.epochLosses().get(9)).isCloseTo(number(printed, "Finished 10 epochs\\s+loss: ([0-9.]+)"),
+                within(0.0005));
 
         assertThat(run("evaluate", "--model", model.toString(), "--data", data.toString())).isZero();
         assertThat(number(out(), "accuracy: ([0-9.]+)")).isEqualTo(accuracy);

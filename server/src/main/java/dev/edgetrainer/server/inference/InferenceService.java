@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.IntStream;
 
 import dev.edgetrainer.model.hosting.OutputKind;
@@ -48,8 +49,11 @@ class InferenceService {
 
     private final ImageDecoder decoder;
 
-    InferenceService(ModelEngine engine, EdgeProperties properties) {
+    private final RecentSamples recent;
+
+    InferenceService(ModelEngine engine, RecentSamples recent, EdgeProperties properties) {
         this.engine = engine;
+        this.recent = recent;
         this.info = engine.info();
         this.defaultTop = properties.model().topK();
         this.maxSamples = properties.infer().maxSamples();
@@ -88,7 +92,7 @@ class InferenceService {
             String field = images.size() == 1 ? "image" : "image[" + i + "]";
             System.arraycopy(imageDecoder.decode(images.get(i), field, mode), 0, batch, i * size, size);
         }
-        return run(Tensor.ofFloats(prependBatch(images.size()), batch), top);
+        return keep(run(Tensor.ofFloats(prependBatch(images.size()), batch), top), batch);
     }
 
     InferenceResponse tensors(JsonNode x, Integer top) {
@@ -96,7 +100,48 @@ class InferenceService {
         long sampleSize = Arrays.stream(info.sampleShape()).asLongStream().reduce(1, Math::multiplyExact);
         Tensor batch = JsonTensors.batch(JsonTensors.parse(x, "x", sampleSize * maxSamples), spec.input(), "x");
         checkCount(batch.shape()[0], "x");
-        return run(batch, top);
+        return keep(run(batch, top), batch.floats());
+    }
+
+    /** Answered samples join the dashboard's recent ones; refused ones never do. */
+    private InferenceResponse keep(InferenceResponse answer, float[] batch) {
+        int count = answer.predictions().size();
+        int size = batch.length / count;
+        recent.record(RecentSamples.Source.INFER, count,
+                (index, out, offset) -> System.arraycopy(batch, index * size, out, offset, size), index -> -1);
+        return answer;
+    }
+
+    /**
+     * The recent samples with what the current weights make of them: one inference of all
+     * of them, so the grid shows what the model knows now.
+     */
+    RecentSamplesResponse recent() {
+        List<RecentSamples.Sample> samples = recent.newestFirst();
+        if (samples.isEmpty()) {
+            return new RecentSamplesResponse(recent.keepsImages(), List.of(), null);
+        }
+        int size = samples.get(0).pixels().length;
+        float[] batch = new float[samples.size() * size];
+        for (int i = 0; i < samples.size(); i++) {
+            System.arraycopy(samples.get(i).input(), 0, batch, i * size, size);
+        }
+        InferenceResponse answer = run(Tensor.ofFloats(prependBatch(samples.size()), batch), 1, TaskKind.DASHBOARD);
+        List<RecentSamplesResponse.RecentSample> views = new ArrayList<>(samples.size());
+        for (int i = 0; i < samples.size(); i++) {
+            RecentSamples.Sample sample = samples.get(i);
+            InferenceResponse.Prediction prediction = answer.predictions().get(i);
+            // A classifier's predicted class (binary ones by the threshold); a regression
+            // model's values instead.
+            InferenceResponse.Ranked predicted = prediction.classIndex() == null ? null : new InferenceResponse.Ranked(
+                    prediction.classIndex(), prediction.label(), prediction.probability());
+            RecentSamplesResponse.Truth truth = sample.label() < 0 ? null
+                    : new RecentSamplesResponse.Truth(sample.label(), info.classNames().get(sample.label()));
+            views.add(new RecentSamplesResponse.RecentSample(sample.pngDataUrl(),
+                    sample.source().name().toLowerCase(Locale.ROOT), sample.at(), predicted, prediction.values(), truth,
+                    truth == null || predicted == null ? null : truth.index() == predicted.index()));
+        }
+        return new RecentSamplesResponse(true, views, answer.weights());
     }
 
     private void checkCount(int count, String field) {
@@ -113,6 +158,10 @@ class InferenceService {
     }
 
     private InferenceResponse run(Tensor batch, Integer top) {
+        return run(batch, top, TaskKind.INFER);
+    }
+
+    private InferenceResponse run(Tensor batch, Integer top, TaskKind kind) {
         int k = top == null ? defaultTop : top;
         if (k < 1) {
             throw new BadInputException("top", "top must be at least 1, got " + k);
@@ -120,7 +169,7 @@ class InferenceService {
         ModelInfo.Output output = info.output();
         int ranked = Math.min(k, output.classes());
         ModelInfo.Infer spec = spec();
-        return ModelEngine.await(engine.submit(TaskKind.INFER, model -> {
+        return ModelEngine.await(engine.submit(kind, model -> {
             BatchInference.Outputs outputs;
             try {
                 outputs = BatchInference.run(model, info, batch);

@@ -10,6 +10,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 
 /**
  * The model's meters: latency per task kind (from submission to answer, queue wait
@@ -40,6 +42,9 @@ final class EngineMetrics implements MeterBinder {
                 Timer.builder(meta[0])
                     .description(meta[1])
                     .publishPercentileHistogram()
+                    // Computed here for the dashboard over a decaying window; Prometheus
+                    // keeps getting only the histogram.
+                    .publishPercentiles(0.5, 0.99)
                     .minimumExpectedValue(Duration.ofMillis(1))
                     .maximumExpectedValue(Duration.ofSeconds(30))
                     .register(registry)));
@@ -65,6 +70,38 @@ final class EngineMetrics implements MeterBinder {
         FunctionCounter.builder("edge.restore.failures", state, ModelState::restoreFailures)
             .description("Checkpoints skipped on restore because they failed verification or did not fit")
             .register(registry);
+    }
+
+    /**
+     * Median and 99th percentile of one kind of task over the last few minutes (the
+     * timers' decaying window), and how many ran since startup.
+     */
+    Latency latency(TaskKind kind) {
+        Timer timer = timers.get(kind);
+        if (timer == null) {
+            return new Latency(0, null, null);
+        }
+        HistogramSnapshot snapshot = timer.takeSnapshot();
+        Double p50 = null;
+        Double p99 = null;
+        for (ValueAtPercentile value : snapshot.percentileValues()) {
+            // 0 means no task in the window, not an instant one.
+            Double millis = value.value() > 0 ? value.value(TimeUnit.MILLISECONDS) : null;
+            if (value.percentile() == 0.5) {
+                p50 = millis;
+            }
+            else if (value.percentile() == 0.99) {
+                p99 = millis;
+            }
+        }
+        return new Latency(snapshot.count(), p50, p99);
+    }
+
+    /**
+     * @param count tasks since startup
+     * @param p50Ms null when none ran recently
+     */
+    record Latency(long count, Double p50Ms, Double p99Ms) {
     }
 
     void record(TaskKind kind, long nanos) {

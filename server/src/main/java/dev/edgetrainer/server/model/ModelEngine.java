@@ -15,6 +15,8 @@ import java.util.concurrent.TimeoutException;
 
 import dev.edgetrainer.model.checkpoint.CheckpointStyle;
 import dev.edgetrainer.model.checkpoint.Checkpointer;
+import dev.edgetrainer.model.graph.InvalidModelException;
+import dev.edgetrainer.model.graph.PretrainingHistory;
 import dev.edgetrainer.model.io.Sha256;
 import dev.edgetrainer.model.runtime.ModelException;
 import dev.edgetrainer.model.tensor.Signature;
@@ -199,8 +201,23 @@ public final class ModelEngine implements AutoCloseable {
             }
         }
         return ModelInfo.of(source, Sha256.hex(source.bytes()), model.plan(),
-                checkpointer.style() == CheckpointStyle.NONE ? List.of() : checkpointer.weightSpecs(), missingOps,
-                threshold);
+                checkpointer.style() == CheckpointStyle.NONE ? List.of() : checkpointer.weightSpecs(),
+                model.model().inspection().customOpsBySignature(), missingOps, threshold, pretraining(source));
+    }
+
+    /**
+     * The pretraining history the file carries. One it cannot read costs the loss curve,
+     * not the model: it is logged and left out.
+     */
+    private static PretrainingHistory pretraining(ModelSource source) {
+        try {
+            return PretrainingHistory.read(source.bytes()).orElse(null);
+        }
+        catch (InvalidModelException e) {
+            log.warn("{} carries a pretraining history that cannot be read, so none is shown: {}", source.name(),
+                    e.getMessage());
+            return null;
+        }
     }
 
     private void runTasks(LoadedModel model) {

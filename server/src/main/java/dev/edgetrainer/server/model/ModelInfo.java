@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import dev.edgetrainer.model.checkpoint.CheckpointStyle;
+import dev.edgetrainer.model.graph.PretrainingHistory;
 import dev.edgetrainer.model.hosting.HostingPlan;
 import dev.edgetrainer.model.hosting.HostingPlan.Targets;
 import dev.edgetrainer.model.hosting.OutputKind;
@@ -30,10 +31,14 @@ import dev.edgetrainer.model.tensor.TensorSpec;
  * @param roles the signature key playing each role (infer, train, save, restore), null
  * for a role not served
  * @param absent per role not served ({@code infer}, {@code train}, {@code save}), why
+ * @param customOps per signature, the custom (e.g. Flex) ops it needs
+ * @param pretraining how the file's weights were pretrained, when it says so; null
+ * otherwise
  */
 public record ModelInfo(String source, String sha256, long bytes, List<Signature> signatures,
         CheckpointStyle checkpointStyle, List<TensorSpec> weights, Infer infer, Train train, Output output,
-        Map<String, String> roles, Map<String, Set<String>> missingOps, Map<String, String> absent) {
+        Map<String, String> roles, Map<String, Set<String>> missingOps, Map<String, String> absent,
+        Map<String, Set<String>> customOps, PretrainingHistory pretraining) {
 
     public ModelInfo {
         signatures = List.copyOf(signatures);
@@ -41,6 +46,7 @@ public record ModelInfo(String source, String sha256, long bytes, List<Signature
         roles = Collections.unmodifiableMap(new LinkedHashMap<>(roles));
         missingOps = Collections.unmodifiableMap(new TreeMap<>(missingOps));
         absent = Collections.unmodifiableMap(new LinkedHashMap<>(absent));
+        customOps = Collections.unmodifiableMap(new TreeMap<>(customOps));
     }
 
     /**
@@ -187,6 +193,17 @@ public record ModelInfo(String source, String sha256, long bytes, List<Signature
         return Arrays.copyOfRange(shape, 1, shape.length);
     }
 
+    /**
+     * Rows and columns when one sample is a grayscale image ({@code [h, w]} or
+     * {@code [h, w, 1]}); empty for other inputs.
+     */
+    public Optional<int[]> imageSize() {
+        int[] sample = sampleShape();
+        boolean image = (sample.length == 2 || (sample.length == 3 && sample[2] == 1)) && sample[0] > 0
+                && sample[1] > 0;
+        return image ? Optional.of(new int[] { sample[0], sample[1] }) : Optional.empty();
+    }
+
     /** The batch size the infer role insists on, or -1 when it takes any. */
     public int fixedBatch() {
         return infer.input().dim(0);
@@ -194,7 +211,8 @@ public record ModelInfo(String source, String sha256, long bytes, List<Signature
 
     /** The hosted form of a plan without problems. */
     static ModelInfo of(ModelSource source, String sha256, HostingPlan plan, List<TensorSpec> weights,
-            Map<String, Set<String>> missingOps, double threshold) {
+            Map<String, Set<String>> customOps, Map<String, Set<String>> missingOps, double threshold,
+            PretrainingHistory pretraining) {
         Infer infer = plan.infer()
             .map(role -> new Infer(role.signature(), role.input(), role.output().name(), role.logits()))
             .orElse(null);
@@ -213,8 +231,8 @@ public record ModelInfo(String source, String sha256, long bytes, List<Signature
         }
         return new ModelInfo(source.name(), sha256, source.bytes().length, plan.signatures(),
                 plan.checkpoints().style(), weights, infer, train,
-                new Output(planned.kind(), planned.width(), planned.classNames(), threshold), roles, missingOps,
-                absent);
+                new Output(planned.kind(), planned.width(), planned.classNames(), threshold), roles, missingOps, absent,
+                customOps, pretraining);
     }
 
 }

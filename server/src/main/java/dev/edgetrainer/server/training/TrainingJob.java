@@ -70,6 +70,8 @@ final class TrainingJob {
 
     private volatile Integer kept;
 
+    private final LossHistory history;
+
     private volatile Status status = Status.QUEUED;
 
     private volatile boolean cancelRequested;
@@ -100,11 +102,12 @@ final class TrainingJob {
     private double epochLossSum;
 
     TrainingJob(String id, String origin, TrainingData data, TrainingOptions options, int batchSize, ModelEngine engine,
-            ModelInfo.Train spec, boolean guard, JobHooks hooks, Consumer<TrainingJob> onFinish) {
+            ModelInfo.Train spec, boolean guard, JobHooks hooks, LossHistory history, Consumer<TrainingJob> onFinish) {
         this.onFinish = onFinish;
         this.origin = origin;
         this.hooks = hooks;
         this.toKeep = options.keep() ? data : null;
+        this.history = history;
         this.id = id;
         this.samples = data.count();
         this.options = options;
@@ -180,6 +183,7 @@ final class TrainingJob {
         }
         int size = sampler.size(inEpoch);
         engine.state().stepDone(size, stepLoss);
+        history.record(engine.state().step(), stepLoss, Instant.now());
         loss = stepLoss;
         epochLossSum += (double) stepLoss * size;
         step++;

@@ -19,6 +19,7 @@ import dev.edgetrainer.model.runtime.UnsupportedOpsException;
 import dev.edgetrainer.server.checkpoint.CheckpointService;
 import dev.edgetrainer.server.data.SampleStore;
 import dev.edgetrainer.server.data.TrainingData;
+import dev.edgetrainer.server.inference.RecentSamples;
 import dev.edgetrainer.server.model.ModelEngine;
 import dev.edgetrainer.server.model.ModelInfo;
 import dev.edgetrainer.server.model.TaskKind;
@@ -51,6 +52,10 @@ public class TrainingService {
 
     private final SampleStore samples;
 
+    private final LossHistory history;
+
+    private final RecentSamples recent;
+
     private final EdgeProperties.Train settings;
 
     private final boolean autoSave;
@@ -71,8 +76,11 @@ public class TrainingService {
      */
     private volatile double nanosPerSample;
 
-    TrainingService(ModelEngine engine, CheckpointService checkpoints, SampleStore samples, EdgeProperties properties) {
+    TrainingService(ModelEngine engine, CheckpointService checkpoints, SampleStore samples, LossHistory history,
+            RecentSamples recent, EdgeProperties properties) {
         this.engine = engine;
+        this.history = history;
+        this.recent = recent;
         this.checkpoints = checkpoints;
         this.samples = samples;
         this.settings = properties.train();
@@ -149,8 +157,10 @@ public class TrainingService {
                     + data.count() + " is not a multiple of it");
         }
         TrainingJob job = new TrainingJob(UUID.randomUUID().toString(), origin, data, options, batchSize, engine, spec,
-                settings.guardNonFinite(), hooks, this::finished);
+                settings.guardNonFinite(), hooks, history, this::finished);
         engine.submit(TaskKind.TRAIN_STEP, job::step);
+        recent.record(RecentSamples.Source.TRAIN, data.count(), data::copyX,
+                index -> data.label(index, spec.targets()));
         active = job;
         jobs.put(job.id, job);
         forgetOldJobs();
