@@ -8,17 +8,13 @@ import java.util.Locale;
 import java.util.stream.IntStream;
 
 import dev.edgetrainer.model.hosting.OutputKind;
-import dev.edgetrainer.model.runtime.InvalidInputException;
-import dev.edgetrainer.model.runtime.ModelException;
-import dev.edgetrainer.model.runtime.UnsupportedOpsException;
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.server.model.BatchInference;
+import dev.edgetrainer.server.model.InferBatcher;
 import dev.edgetrainer.server.model.JsonTensors;
 import dev.edgetrainer.server.model.ModelEngine;
-import dev.edgetrainer.server.model.ModelFaultException;
 import dev.edgetrainer.server.model.ModelInfo;
 import dev.edgetrainer.server.model.TaskKind;
-import dev.edgetrainer.server.model.WeightsRef;
 import dev.edgetrainer.server.system.BadInputException;
 import dev.edgetrainer.server.system.EdgeProperties;
 import dev.edgetrainer.server.system.EdgeProperties.Invert;
@@ -28,16 +24,17 @@ import tools.jackson.databind.JsonNode;
 import org.springframework.stereotype.Service;
 
 /**
- * Decodes and checks samples on the request thread, then runs one {@code infer} task per
- * request on the interpreter thread. Decoding in parallel outside the interpreter thread
- * keeps its time for the model alone. Answers follow the model's output kind: classes
- * with probabilities (from probabilities, logits or one binary probability and the
- * threshold), or regression values.
+ * Decodes and checks samples on the request thread, has the interpreter thread run
+ * {@code infer} on them (merged with other waiting requests by {@link InferBatcher}), and
+ * turns the outputs into predictions back on the request thread. Decoding and ranking in
+ * parallel outside the interpreter thread keeps its time for the model alone. Answers
+ * follow the model's output kind: classes with probabilities (from probabilities, logits
+ * or one binary probability and the threshold), or regression values.
  */
 @Service
 class InferenceService {
 
-    private final ModelEngine engine;
+    private final InferBatcher batcher;
 
     private final ModelInfo info;
 
@@ -51,8 +48,8 @@ class InferenceService {
 
     private final RecentSamples recent;
 
-    InferenceService(ModelEngine engine, RecentSamples recent, EdgeProperties properties) {
-        this.engine = engine;
+    InferenceService(ModelEngine engine, InferBatcher batcher, RecentSamples recent, EdgeProperties properties) {
+        this.batcher = batcher;
         this.recent = recent;
         this.info = engine.info();
         this.defaultTop = properties.model().topK();
@@ -168,24 +165,10 @@ class InferenceService {
         }
         ModelInfo.Output output = info.output();
         int ranked = Math.min(k, output.classes());
-        ModelInfo.Infer spec = spec();
-        return ModelEngine.await(engine.submit(kind, model -> {
-            BatchInference.Outputs outputs;
-            try {
-                outputs = BatchInference.run(model, info, batch);
-            }
-            catch (InvalidInputException | UnsupportedOpsException e) {
-                throw e;
-            }
-            catch (ModelException e) {
-                throw ModelFaultException.raise(engine.state(), "infer", spec.signature(),
-                        "input that fits its declared shape " + spec.input(), e);
-            }
-            engine.state().faultCleared("infer");
-            return new InferenceResponse(output.kind().setting(),
-                    output.kind() == OutputKind.BINARY ? output.threshold() : null, predictions(outputs, ranked),
-                    WeightsRef.of(engine));
-        }));
+        InferBatcher.Rows rows = ModelEngine.await(batcher.infer(batch, kind));
+        return new InferenceResponse(output.kind().setting(),
+                output.kind() == OutputKind.BINARY ? output.threshold() : null, predictions(rows.outputs(), ranked),
+                rows.weights());
     }
 
     private List<InferenceResponse.Prediction> predictions(BatchInference.Outputs outputs, int ranked) {

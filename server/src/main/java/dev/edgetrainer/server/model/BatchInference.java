@@ -10,7 +10,8 @@ import dev.edgetrainer.server.system.BadInputException;
 
 /**
  * The model's infer role on a batch of samples: at once, or sample by sample for a model
- * whose batch size is fixed at 1. Interpreter thread only.
+ * whose batch size is fixed at 1. Interpreter thread only; requests reach it through
+ * {@link InferBatcher}.
  */
 public final class BatchInference {
 
@@ -37,6 +38,16 @@ public final class BatchInference {
             }
             int width = logits.length / count;
             return Arrays.copyOfRange(logits, i * width, (i + 1) * width);
+        }
+
+        /** Samples {@code from} (inclusive) to {@code to}, as outputs of their own. */
+        public Outputs rows(int from, int to) {
+            return new Outputs(slice(values, from, to), logits == null ? null : slice(logits, from, to), to - from);
+        }
+
+        private float[] slice(float[] all, int from, int to) {
+            int width = all.length / count;
+            return Arrays.copyOfRange(all, from * width, to * width);
         }
 
     }

@@ -5,6 +5,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -31,6 +32,8 @@ final class EngineMetrics implements MeterBinder {
 
     private volatile Map<TaskKind, Timer> timers = Map.of();
 
+    private volatile DistributionSummary inferSamples;
+
     EngineMetrics(ModelState state) {
         this.state = state;
     }
@@ -49,6 +52,11 @@ final class EngineMetrics implements MeterBinder {
                     .maximumExpectedValue(Duration.ofSeconds(30))
                     .register(registry)));
         timers = bound;
+        inferSamples = DistributionSummary.builder("edge.infer.batch.samples")
+            .description("Samples in each call of the model's infer signature: one request's, or several requests "
+                    + "merged while they waited for the interpreter")
+            .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256)
+            .register(registry);
         Gauge.builder("edge.queue.depth", state, ModelState::queueDepth)
             .description("Tasks waiting for the interpreter thread")
             .register(registry);
@@ -70,6 +78,13 @@ final class EngineMetrics implements MeterBinder {
         FunctionCounter.builder("edge.restore.failures", state, ModelState::restoreFailures)
             .description("Checkpoints skipped on restore because they failed verification or did not fit")
             .register(registry);
+    }
+
+    void inferCall(int samples) {
+        DistributionSummary summary = inferSamples;
+        if (summary != null) {
+            summary.record(samples);
+        }
     }
 
     /**

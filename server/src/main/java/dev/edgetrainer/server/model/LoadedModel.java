@@ -18,6 +18,8 @@ public final class LoadedModel implements AutoCloseable {
 
     private final HostingPlan plan;
 
+    private final TrainableModel.Options options;
+
     private TrainableModel model;
 
     private Checkpointer checkpointer;
@@ -26,10 +28,11 @@ public final class LoadedModel implements AutoCloseable {
      * @throws dev.edgetrainer.model.runtime.ModelException when the file is not a model
      * TFLite loads
      */
-    LoadedModel(ModelSource source, HostingSettings settings, Thread owner) {
+    LoadedModel(ModelSource source, HostingSettings settings, TrainableModel.Options options, Thread owner) {
         this.source = source;
+        this.options = options;
         this.owner = owner;
-        this.model = TrainableModel.load(source.bytes(), source.name());
+        this.model = TrainableModel.load(source.bytes(), source.name(), options);
         try {
             this.plan = HostingPlan.of(model, settings);
         }
@@ -62,7 +65,7 @@ public final class LoadedModel implements AutoCloseable {
     public void reset() {
         checkThread();
         model.close();
-        model = TrainableModel.load(source.bytes(), source.name());
+        model = TrainableModel.load(source.bytes(), source.name(), options);
         checkpointer = plan.checkpointer(model);
     }
 

@@ -31,6 +31,11 @@ class ModelConfiguration {
                 metrics);
     }
 
+    @Bean
+    InferBatcher inferBatcher(ModelEngine engine, EngineMetrics metrics, EdgeProperties properties) {
+        return new InferBatcher(engine, metrics, properties.infer().batching());
+    }
+
     /**
      * @throws ModelHostingException when {@code edge.model.path} names no readable file
      */

@@ -19,6 +19,7 @@ import dev.edgetrainer.model.graph.InvalidModelException;
 import dev.edgetrainer.model.graph.PretrainingHistory;
 import dev.edgetrainer.model.io.Sha256;
 import dev.edgetrainer.model.runtime.ModelException;
+import dev.edgetrainer.model.runtime.TrainableModel;
 import dev.edgetrainer.model.tensor.Signature;
 import dev.edgetrainer.server.system.EdgeProperties;
 import org.slf4j.Logger;
@@ -125,11 +126,23 @@ public final class ModelEngine implements AutoCloseable {
      * @throws EngineStoppingException when the engine is shutting down
      */
     public <T> CompletableFuture<T> submit(TaskKind kind, ModelTask<T> work) {
+        return admit(kind, work, true);
+    }
+
+    /**
+     * As {@link #submit}, for a task that times its answer itself because it may answer
+     * its request before it runs ({@link InferBatcher}).
+     */
+    <T> CompletableFuture<T> submitUntimed(TaskKind kind, ModelTask<T> work) {
+        return admit(kind, work, false);
+    }
+
+    private <T> CompletableFuture<T> admit(TaskKind kind, ModelTask<T> work, boolean timed) {
         if (!permits.tryAcquire()) {
             state.rejected();
             throw new QueueFullException(settings.capacity(), settings.retryAfter());
         }
-        return enqueue(new Task<>(kind, work, permits));
+        return enqueue(new Task<>(kind, work, permits, timed));
     }
 
     /**
@@ -138,7 +151,7 @@ public final class ModelEngine implements AutoCloseable {
      * server cannot strand a job half way.
      */
     public <T> CompletableFuture<T> submitFollowUp(TaskKind kind, ModelTask<T> work) {
-        return enqueue(new Task<>(kind, work, null));
+        return enqueue(new Task<>(kind, work, null, true));
     }
 
     private <T> CompletableFuture<T> enqueue(Task<T> task) {
@@ -162,7 +175,8 @@ public final class ModelEngine implements AutoCloseable {
     private void serve(ModelSource source, EdgeProperties.Model settings, CompletableFuture<ModelInfo> loaded) {
         LoadedModel model;
         try {
-            model = new LoadedModel(source, settings.hosting(), Thread.currentThread());
+            model = new LoadedModel(source, settings.hosting(), new TrainableModel.Options(settings.threads()),
+                    Thread.currentThread());
         }
         catch (Throwable e) {
             loaded.completeExceptionally(e);
@@ -300,7 +314,7 @@ public final class ModelEngine implements AutoCloseable {
 
     private static final class Task<T> {
 
-        static final Task<Void> STOP = new Task<>(null, model -> null, null);
+        static final Task<Void> STOP = new Task<>(null, model -> null, null, false);
 
         final TaskKind kind;
 
@@ -310,19 +324,24 @@ public final class ModelEngine implements AutoCloseable {
 
         final long queuedAt = System.nanoTime();
 
+        final boolean timed;
+
         private Semaphore permit;
 
-        Task(TaskKind kind, ModelTask<T> work, Semaphore permit) {
+        Task(TaskKind kind, ModelTask<T> work, Semaphore permit, boolean timed) {
             this.kind = kind;
             this.work = work;
             this.permit = permit;
+            this.timed = timed;
         }
 
         void runOn(LoadedModel model, EngineMetrics metrics) {
             release();
             try {
                 T result = work.run(model);
-                metrics.record(kind, System.nanoTime() - queuedAt);
+                if (timed) {
+                    metrics.record(kind, System.nanoTime() - queuedAt);
+                }
                 future.complete(result);
             }
             catch (Throwable e) {

@@ -47,6 +47,13 @@ public final class ModelState {
     }
 
     /**
+     * The last {@code steps} kept steps were undone: the weights went back before them.
+     */
+    public void stepsUndone(int steps) {
+        step -= steps;
+    }
+
+    /**
      * The weights were replaced: by a checkpoint (its id, step and loss) or by the
      * original ones (null id).
      */

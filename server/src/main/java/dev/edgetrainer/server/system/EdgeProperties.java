@@ -47,12 +47,18 @@ public record EdgeProperties(@Valid @NotNull @DefaultValue Model model, @Valid @
      * @param threshold a binary model's probability from which the second class is
      * predicted
      * @param signatures which signature plays each role; unset: the usual names
+     * @param threads TFLite's own threads within one model call (the interpreter is still
+     * called from one thread); unset: the available cores, at most
+     * {@link #DEFAULT_MAX_THREADS}
      */
     public record Model(Path path, List<String> classNames, @Min(1) @Max(100) @DefaultValue("3") int topK,
             OutputKind output,
             @DecimalMin(value = "0", inclusive = false) @DecimalMax(value = "1",
                     inclusive = false) @DefaultValue("0.5") double threshold,
-            @Valid @NotNull @DefaultValue Signatures signatures) {
+            @Valid @NotNull @DefaultValue Signatures signatures, @Min(1) @Max(64) Integer threads) {
+
+        /** The default's cap, so that on bigger machines the HTTP threads keep cores. */
+        public static final int DEFAULT_MAX_THREADS = 4;
 
         /** The bundled model's classes: Fashion-MNIST's, in label order. */
         public static final List<String> FASHION_MNIST_CLASSES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress",
@@ -60,6 +66,8 @@ public record EdgeProperties(@Valid @NotNull @DefaultValue Model model, @Valid @
 
         public Model {
             classNames = classNames == null ? List.of() : List.copyOf(classNames);
+            threads = threads == null ? Math.min(Runtime.getRuntime().availableProcessors(), DEFAULT_MAX_THREADS)
+                    : threads;
         }
 
         /** What the model's hosting plan is worked out from. */
@@ -130,9 +138,30 @@ public record EdgeProperties(@Valid @NotNull @DefaultValue Model model, @Valid @
     /**
      * @param invert whether images are inverted to light-on-dark before inference
      * @param maxSamples most samples (images or tensors) one request may carry
+     * @param batching merging of concurrent requests into one model call
      */
     public record Infer(@NotNull @DefaultValue("AUTO") Invert invert,
-            @Min(1) @Max(100_000) @DefaultValue("256") int maxSamples) {
+            @Min(1) @Max(100_000) @DefaultValue("256") int maxSamples,
+            @Valid @NotNull @DefaultValue Batching batching) {
+    }
+
+    /**
+     * Micro-batching: requests waiting for the interpreter at the same time run as one
+     * batched {@code infer} call, each getting its own rows of the outputs back.
+     *
+     * @param enabled merge waiting requests; off, each request is its own call
+     * @param maxBatch most samples in one merged call; a request with more runs alone
+     * @param maxWait how long the first request of a batch may wait for others before the
+     * batch queues for the interpreter; 0 merges only what arrives while the interpreter
+     * is busy anyway, so an idle server adds no latency
+     */
+    public record Batching(@DefaultValue("true") boolean enabled,
+            @Min(1) @Max(100_000) @DefaultValue("64") int maxBatch, @NotNull @DefaultValue("0ms") Duration maxWait) {
+
+        @AssertTrue(message = "max-wait must be between 0 and 1s")
+        boolean isMaxWaitInRange() {
+            return maxWait != null && !maxWait.isNegative() && maxWait.compareTo(Duration.ofSeconds(1)) <= 0;
+        }
     }
 
     /**

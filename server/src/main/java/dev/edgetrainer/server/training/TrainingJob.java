@@ -174,13 +174,22 @@ final class TrainingJob {
         engine.state().faultCleared("train");
         if (!Float.isFinite(stepLoss)) {
             nonFinite = true;
-            boolean undone = guard.undo(model.checkpointer(), inEpoch, replayed -> train(model, replayed));
+            NonFiniteGuard.Undo undo = guard.undo(model.checkpointer(), inEpoch, replayed -> train(model, replayed));
+            String outcome = switch (undo) {
+                case EXACT -> "; the weights were put back as they were before that step";
+                case SNAPSHOT -> {
+                    int lost = guard.lostSteps(inEpoch);
+                    engine.state().stepsUndone(lost);
+                    yield "; replaying the " + lost + " steps since the last snapshot did not reproduce their "
+                            + "losses, so the weights were put back as they were before step " + (step + 1 - lost);
+                }
+                case OFF -> "; this model's weights cannot be snapshotted, so that step could not be undone";
+            };
             finish(model, Status.FAILED,
-                    "step " + (step + 1) + " (epoch " + (epoch + 1) + ") produced loss " + stepLoss + (undone
-                            ? "; the weights were put back as they were before that step"
-                            : "; this model's weights cannot be snapshotted, so that step could not be undone"));
+                    "step " + (step + 1) + " (epoch " + (epoch + 1) + ") produced loss " + stepLoss + outcome);
             return null;
         }
+        guard.afterStep(inEpoch, stepLoss);
         int size = sampler.size(inEpoch);
         engine.state().stepDone(size, stepLoss);
         history.record(engine.state().step(), stepLoss, Instant.now());

@@ -40,7 +40,7 @@ class ModelEngineTests {
 
     static EdgeProperties.Model settings(List<String> classNames) {
         return new EdgeProperties.Model(null, classNames, 3, null, 0.5,
-                new EdgeProperties.Signatures(null, null, null, null));
+                new EdgeProperties.Signatures(null, null, null, null), 1);
     }
 
     @TempDir

@@ -44,7 +44,17 @@ class EdgePropertiesTests {
             assertThat(properties.security().enabled()).isFalse();
             assertThat(properties.infer().invert()).isEqualTo(EdgeProperties.Invert.AUTO);
             assertThat(properties.limits().maxBody()).isEqualTo(DataSize.ofMegabytes(16));
+            assertThat(properties.model().threads()).isEqualTo(Math.min(Runtime.getRuntime().availableProcessors(), 4));
+            assertThat(properties.infer().batching().enabled()).isTrue();
+            assertThat(properties.infer().batching().maxBatch()).isEqualTo(64);
+            assertThat(properties.infer().batching().maxWait()).isZero();
         });
+    }
+
+    @Test
+    void threadsCanBeSetBeyondTheDefaultsCap() {
+        runner.withPropertyValues("edge.model.threads=8")
+            .run(context -> assertThat(context.getBean(EdgeProperties.class).model().threads()).isEqualTo(8));
     }
 
     @ParameterizedTest
@@ -53,7 +63,10 @@ class EdgePropertiesTests {
                     "edge.model.threshold=1 | threshold", "edge.model.output=sideways | output",
                     "edge.checkpoint.keep=0 | keep", "edge.checkpoint.keep-uploads=0 | keepUploads",
                     "edge.security.token=short | tokenStrong", "edge.limits.max-body=10B | maxBodyInRange",
-                    "edge.train.epochs=5000 | epochsWithinMax", "edge.infer.invert=sideways | invert" })
+                    "edge.train.epochs=5000 | epochsWithinMax", "edge.infer.invert=sideways | invert",
+                    "edge.model.threads=0 | threads", "edge.model.threads=65 | threads",
+                    "edge.infer.batching.max-batch=0 | maxBatch", "edge.infer.batching.max-wait=2s | maxWaitInRange",
+                    "edge.infer.batching.max-wait=-1ms | maxWaitInRange" })
     void aWrongValueStopsStartupNamingIt(String setting, String field) {
         runner.withPropertyValues(setting).run(context -> assertThat(failure(context)).contains(field));
     }
