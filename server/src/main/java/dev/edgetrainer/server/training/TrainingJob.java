@@ -11,12 +11,15 @@ import dev.edgetrainer.model.checkpoint.CheckpointStyle;
 import dev.edgetrainer.model.runtime.InvalidInputException;
 import dev.edgetrainer.model.runtime.ModelException;
 import dev.edgetrainer.model.runtime.UnsupportedOpsException;
+import dev.edgetrainer.server.data.TrainingData;
 import dev.edgetrainer.server.model.LoadedModel;
 import dev.edgetrainer.server.model.ModelEngine;
 import dev.edgetrainer.server.model.ModelFaultException;
 import dev.edgetrainer.server.model.ModelInfo;
 import dev.edgetrainer.server.model.TaskKind;
 import dev.edgetrainer.server.model.WeightsRef;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One posted batch trained for some epochs, one train step per interpreter task: each
@@ -24,6 +27,8 @@ import dev.edgetrainer.server.model.WeightsRef;
  * between steps. Progress is written on the interpreter thread and read by anyone.
  */
 final class TrainingJob {
+
+    private static final Logger log = LoggerFactory.getLogger(TrainingJob.class);
 
     enum Status {
 
@@ -52,6 +57,18 @@ final class TrainingJob {
     private final List<Double> epochLosses = new ArrayList<>();
 
     private final Consumer<TrainingJob> onFinish;
+
+    private final JobHooks hooks;
+
+    /**
+     * Who started the job: {@code request} ({@code POST /train}) or {@code federated}.
+     */
+    final String origin;
+
+    /** The samples to keep once the job succeeds; null when they are not to be kept. */
+    private volatile TrainingData toKeep;
+
+    private volatile Integer kept;
 
     private final LossHistory history;
 
@@ -84,9 +101,12 @@ final class TrainingJob {
 
     private double epochLossSum;
 
-    TrainingJob(String id, TrainingData data, TrainingOptions options, int batchSize, ModelEngine engine,
-            ModelInfo.Train spec, boolean guard, LossHistory history, Consumer<TrainingJob> onFinish) {
+    TrainingJob(String id, String origin, TrainingData data, TrainingOptions options, int batchSize, ModelEngine engine,
+            ModelInfo.Train spec, boolean guard, JobHooks hooks, LossHistory history, Consumer<TrainingJob> onFinish) {
         this.onFinish = onFinish;
+        this.origin = origin;
+        this.hooks = hooks;
+        this.toKeep = options.keep() ? data : null;
         this.history = history;
         this.id = id;
         this.samples = data.count();
@@ -109,12 +129,19 @@ final class TrainingJob {
      */
     Void step(LoadedModel model) {
         if (cancelRequested) {
-            finish(Status.CANCELLED, "cancelled after " + step + " of " + totalSteps() + " steps");
+            finish(model, Status.CANCELLED, "cancelled after " + step + " of " + totalSteps() + " steps");
             return null;
         }
         if (startedAt == null) {
             startedAt = Instant.now();
             status = Status.RUNNING;
+            try {
+                hooks.beforeFirstStep(model);
+            }
+            catch (RuntimeException e) {
+                finish(model, Status.FAILED, "could not start: " + e.getMessage());
+                return null;
+            }
         }
         int inEpoch = step % stepsPerEpoch;
         if (inEpoch == 0 && options.shuffle()) {
@@ -126,13 +153,13 @@ final class TrainingJob {
             stepLoss = train(model, inEpoch);
         }
         catch (UnsupportedOpsException | InvalidInputException e) {
-            finish(Status.FAILED, "step " + (step + 1) + " failed: " + e.getMessage());
+            finish(model, Status.FAILED, "step " + (step + 1) + " failed: " + e.getMessage());
             return null;
         }
         catch (ModelException e) {
             // The batch was checked against the signature's declared inputs: whatever the
             // model reports now is its own defect, not the caller's data.
-            finish(Status.FAILED,
+            finish(model, Status.FAILED,
                     "step " + (step + 1) + " failed: "
                             + ModelFaultException
                                 .raise(engine.state(), "train", spec.signature(),
@@ -141,7 +168,7 @@ final class TrainingJob {
             return null;
         }
         catch (RuntimeException e) {
-            finish(Status.FAILED, "step " + (step + 1) + " failed: " + e.getMessage());
+            finish(model, Status.FAILED, "step " + (step + 1) + " failed: " + e.getMessage());
             return null;
         }
         engine.state().faultCleared("train");
@@ -158,7 +185,7 @@ final class TrainingJob {
                 }
                 case OFF -> "; this model's weights cannot be snapshotted, so that step could not be undone";
             };
-            finish(Status.FAILED,
+            finish(model, Status.FAILED,
                     "step " + (step + 1) + " (epoch " + (epoch + 1) + ") produced loss " + stepLoss + outcome);
             return null;
         }
@@ -177,14 +204,14 @@ final class TrainingJob {
             epoch++;
         }
         if (step == totalSteps()) {
-            finish(Status.SUCCEEDED, null);
+            finish(model, Status.SUCCEEDED, null);
             return null;
         }
         try {
             engine.submitFollowUp(TaskKind.TRAIN_STEP, this::step);
         }
         catch (RuntimeException e) {
-            finish(Status.FAILED, "stopped after " + step + " steps: " + e.getMessage());
+            finish(model, Status.FAILED, "stopped after " + step + " steps: " + e.getMessage());
         }
         return null;
     }
@@ -201,9 +228,17 @@ final class TrainingJob {
      * Runs on the interpreter thread; the auto-save (if any) completes {@link #done}
      * later.
      */
-    private void finish(Status outcome, String message) {
+    private void finish(LoadedModel model, Status outcome, String message) {
         status = outcome;
         error = message;
+        try {
+            hooks.afterEnd(model, result());
+        }
+        catch (RuntimeException e) {
+            log.error("Training job {}: the work after its end failed", id, e);
+            status = Status.FAILED;
+            error = (message == null ? "" : message + "; ") + "the work after the job failed: " + e.getMessage();
+        }
         weights = WeightsRef.of(engine);
         sampler.release();
         guard.release();
@@ -212,6 +247,28 @@ final class TrainingJob {
             startedAt = finishedAt;
         }
         onFinish.accept(this);
+    }
+
+    JobResult result() {
+        synchronized (epochLosses) {
+            return new JobResult(id, status == Status.SUCCEEDED, error, nonFinite, epochLosses, samples, step);
+        }
+    }
+
+    /** The samples to keep, once; null when there are none to keep. */
+    TrainingData takeSamplesToKeep() {
+        TrainingData data = toKeep;
+        toKeep = null;
+        return status == Status.SUCCEEDED ? data : null;
+    }
+
+    void kept(int count) {
+        kept = count;
+    }
+
+    void failedToKeep(String message) {
+        kept = 0;
+        error = "trained, but the samples could not be kept: " + message;
     }
 
     void cancel() {
@@ -249,9 +306,9 @@ final class TrainingJob {
         }
         Instant end = finishedAt != null ? finishedAt : Instant.now();
         Long duration = startedAt == null ? null : Duration.between(startedAt, end).toMillis();
-        return new JobView(id, status, cancelRequested && !isFinished(), epoch, options.epochs(), step, totalSteps(),
-                samples, batchSize, Double.isNaN(loss) ? null : loss, losses, createdAt, startedAt, finishedAt,
-                duration, error, checkpoint, weights);
+        return new JobView(id, origin, status, cancelRequested && !isFinished(), epoch, options.epochs(), step,
+                totalSteps(), samples, batchSize, Double.isNaN(loss) ? null : loss, losses, createdAt, startedAt,
+                finishedAt, duration, error, checkpoint, kept, weights);
     }
 
 }
