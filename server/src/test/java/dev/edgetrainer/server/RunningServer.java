@@ -148,6 +148,16 @@ public abstract class RunningServer {
             .toEntity(JsonNode.class);
     }
 
+    /**
+     * The probabilities a server started by {@link #start} gives for one JSON sample now.
+     */
+    public static JsonNode probabilities(RestClient http) {
+        return post(http, "/infer", Map.of("x", List.of(TestFixtures.sample(1)))).getBody()
+            .get("predictions")
+            .get(0)
+            .get("probabilities");
+    }
+
     /** The details of the {@code model} health component. */
     public static JsonNode modelHealth(RestClient http) {
         return http.get()

@@ -4,6 +4,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
@@ -20,6 +21,11 @@ class WebConfiguration implements WebMvcConfigurer {
      * checkpoint id check and is answered with a problem (400) instead of Tomcat's HTML
      * error page. Ids never contain a slash.
      */
+    @Override
+    public void addInterceptors(InterceptorRegistry registry) {
+        registry.addInterceptor(new ConcreteContentTypes());
+    }
+
     @Bean
     TomcatConnectorCustomizer encodedSlashesReachTheIdCheck() {
         return connector -> connector.setEncodedSolidusHandling("passthrough");

@@ -56,14 +56,6 @@ class StorageFullTests {
         disk.leaveFree(pages);
     }
 
-    private JsonNode probabilities() {
-        return RunningServer.post(http, "/infer", Map.of("x", List.of(TestFixtures.sample(1))))
-            .getBody()
-            .get("predictions")
-            .get(0)
-            .get("probabilities");
-    }
-
     private JsonNode list() {
         return http.get().uri("/checkpoints").retrieve().body(JsonNode.class);
     }
@@ -86,7 +78,7 @@ class StorageFullTests {
         assertThat(list.get("checkpoints").valueStream().map(c -> c.get("id").asString()))
             .containsExactlyInAnyOrderElementsOf(ids);
         assertThat(list.get("current").asString()).isEqualTo(ids.get(ids.size() - 1));
-        assertThat(probabilities()).isEqualTo(answers);
+        assertThat(RunningServer.probabilities(http)).isEqualTo(answers);
         try (var files = Files.list(checkpoints)) {
             assertThat(files.map(p -> p.getFileName().toString()))
                 .filteredOn(n -> n.endsWith(".weights") || n.endsWith(".tmp"))
@@ -108,7 +100,7 @@ class StorageFullTests {
             String newer = RunningServer.post(http, "/checkpoint/save", null).getBody().get("id").asString();
             List<String> ids = List.of(older, newer);
             RunningServer.post(http, "/train", Map.of("x", TestFixtures.batch(4), "y", TestFixtures.labels(4)));
-            JsonNode answers = probabilities();
+            JsonNode answers = RunningServer.probabilities(http);
 
             // No room for the data file.
             leaveFree(0);

@@ -39,16 +39,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code kill -9} of a real server process (the deployment's JVM settings) at random
- * moments while clients save checkpoints, run auto-saving training jobs, upload and
- * replace checkpoints and restore or reset. Each round picks the kind of request to kill
- * the server in, waits until one is on its way and kills after a random delay; all kinds
- * run throughout. After every restart: health UP, the restore reported nothing skipped,
- * the current checkpoint is one the requests before the crash may have left current
- * ({@link CrashLedger}), the weights in memory are exactly that checkpoint's (a save's
- * SHA-256 equals it), every acknowledged checkpoint is there with the SHA-256 it was
- * answered with, and the files agree with the listing ({@link StoreAudit}: no temp file,
- * no orphan). {@code -Dedge.crash.rounds=N} (50 by default), {@code -Dedge.crash.seed=S}
- * to replay a run's choices.
+ * moments while clients save checkpoints, run auto-saving training jobs, keep samples
+ * ({@code keep=true}), upload and replace checkpoints, restore or reset, and delete. Each
+ * round picks the kind of request to kill the server in, waits until one is on its way
+ * and kills after a random delay; all kinds run throughout. After every restart: health
+ * UP, the restore reported nothing skipped, the current checkpoint is one the requests
+ * before the crash may have left current ({@link CrashLedger}), the weights in memory are
+ * exactly that checkpoint's (a save's SHA-256 equals it), every acknowledged checkpoint
+ * is there with the SHA-256 it was answered with, and the files agree with the listing
+ * ({@link StoreAudit}: no temp file, no orphan); every sample kept with 200 is there, a
+ * cut-off keep kept its whole batch or nothing. Two servers ({@code -Dedge.crash.lanes})
+ * crash side by side on their own directories, so one starts while the other works.
+ * {@code -Dedge.crash.rounds=N} (50 by default), {@code -Dedge.crash.seed=S} with
+ * {@code -Dedge.crash.lanes=1} to replay a lane's choices.
  */
 @Tag("torture")
 class CrashTests {
@@ -69,6 +72,9 @@ class CrashTests {
         .concat(ForkedServer.DEPLOYMENT_JVM.stream(), Stream.of("-Dspring.aot.enabled=true", "-XX:TieredStopAtLevel=1"))
         .toList();
 
+    /** Samples a kept training request carries. */
+    private static final int KEPT_BATCH = 4;
+
     /** Acknowledged checkpoints kept; more are deleted. */
     private static final int KEPT = 24;
 
@@ -81,6 +87,11 @@ class CrashTests {
         TRAINING(800),
         /** A one-step synchronous training job: mostly its auto-save. */
         AUTO_SAVE(60),
+        /**
+         * A one-step job that keeps its samples ({@code keep=true}): an append to the
+         * sample store.
+         */
+        KEEP(60),
         /** {@code PUT /checkpoints/{id}/file}, new ids and replacements. */
         UPLOAD(60),
         /** {@code POST /checkpoint/restore} and {@code /reset}. */
@@ -130,9 +141,10 @@ class CrashTests {
         lanes.forEach(lane -> lane.killedIn.forEach((kind, count) -> killedIn.merge(kind, count.get(), Integer::sum)));
         System.out.printf(
                 "CrashTests: %d kill -9 survived in %d s (%d lanes, seed %d); killed while in flight: %s; "
-                        + "acknowledged checkpoints %d, lost 0; leftovers removed at startup %d%n",
+                        + "acknowledged checkpoints %d, kept samples %d, lost 0; leftovers removed at startup %d%n",
                 CRASHES, seconds, LANES, SEED, killedIn,
                 lanes.stream().mapToInt(lane -> lane.ledger.checkpoints().size()).sum(),
+                lanes.stream().mapToLong(lane -> lane.keptBefore).sum(),
                 lanes.stream().mapToInt(lane -> lane.removedAtStartup).sum());
         if (CRASHES >= LANES * Kind.values().length) {
             for (Kind kind : Kind.values()) {
@@ -163,6 +175,17 @@ class CrashTests {
 
         private final AtomicLong uploads = new AtomicLong();
 
+        /** Samples in the store at the last restart. */
+        private long keptBefore;
+
+        /** Samples whose keeping was acknowledged (200 with {@code kept}) since. */
+        private final AtomicLong keptAcknowledged = new AtomicLong();
+
+        /**
+         * Batches of samples whose keeping the kill cut off: kept whole or not at all.
+         */
+        private final AtomicLong keepsCutOff = new AtomicLong();
+
         private String originalSha;
 
         private byte[] peerFile;
@@ -184,7 +207,8 @@ class CrashTests {
             Path checkpoints = dir.resolve("ckpt");
             String[] args = { "--edge.checkpoint.dir=" + checkpoints, "--edge.checkpoint.keep=10000",
                     "--edge.checkpoint.keep-uploads=10000", "--edge.checkpoint.auto-save=true",
-                    "--edge.train.sync-timeout=60s" };
+                    "--edge.train.sync-timeout=60s", "--edge.data.dir=" + dir.resolve("samples"),
+                    "--edge.data.max-samples=10000000" };
             ledger.restartedWith(CrashLedger.ORIGINAL, System.nanoTime());
             for (int round = 0; round <= crashes; round++) {
                 try (ForkedServer server = ForkedServer.start(dir, JVM, args)) {
@@ -295,6 +319,19 @@ class CrashTests {
          */
         private void train(RestClient http, Random random) throws InterruptedException {
             long sent = System.nanoTime();
+            if (random.nextInt(3) == 0) {
+                ResponseEntity<JsonNode> job = send(Kind.KEEP,
+                        () -> RunningServer.post(http, "/train?batchSize=4&keep=true",
+                                Map.of("x", TestFixtures.batch(KEPT_BATCH), "y", TestFixtures.labels(KEPT_BATCH))));
+                if (job == null) {
+                    keepsCutOff.incrementAndGet();
+                }
+                else if (job.getStatusCode().value() == 200 && job.getBody().path("kept").asInt() == KEPT_BATCH) {
+                    keptAcknowledged.addAndGet(KEPT_BATCH);
+                }
+                recordAutoSave(http, job, sent);
+                return;
+            }
             if (random.nextBoolean()) {
                 ResponseEntity<JsonNode> job = send(Kind.AUTO_SAVE, () -> RunningServer.post(http, "/train?batchSize=4",
                         Map.of("x", TestFixtures.batch(4), "y", TestFixtures.labels(4))));
@@ -417,6 +454,25 @@ class CrashTests {
             }
         }
 
+        /**
+         * Every sample whose keeping was acknowledged is there, and of the requests the
+         * kill cut off each kept its whole batch or nothing; no temp file is left.
+         */
+        private void assertSamplesIntact(RestClient http, String when) {
+            long samples = http.get().uri("/data").retrieve().body(JsonNode.class).get("samples").asLong();
+            long unknown = samples - keptBefore - keptAcknowledged.get();
+            assertThat(unknown)
+                .as(when + ": %d samples kept, %d before the crash, %d acknowledged since, %d batches cut off", samples,
+                        keptBefore, keptAcknowledged.get(), keepsCutOff.get())
+                .isBetween(0L, KEPT_BATCH * keepsCutOff.get());
+            assertThat(unknown % KEPT_BATCH).as(when + ": kept samples come in whole batches").isZero();
+            assertThat(StoreAudit.tempFiles(dir.resolve("samples"))).as(when + ": temp files of the sample store")
+                .isEmpty();
+            keptBefore = samples;
+            keptAcknowledged.set(0);
+            keepsCutOff.set(0);
+        }
+
         private void assertRestartIntact(RestClient http, Path checkpoints, String when) {
             JsonNode health = http.get().uri("/actuator/health").retrieve().body(JsonNode.class);
             assertThat(health.get("status").asString()).as(when + ": " + health).isEqualTo("UP");
@@ -428,6 +484,8 @@ class CrashTests {
                 .get("removedAtStartup")
                 .get("files")
                 .asInt();
+
+            assertSamplesIntact(http, when);
 
             JsonNode listing = http.get().uri("/checkpoints").retrieve().body(JsonNode.class);
             assertThat(listing.get("corrupt")).as(when + ": corrupt checkpoints").isEmpty();

@@ -65,10 +65,16 @@ final class HostileRequests {
 
     /**
      * A tensor of any shape and depth, elements anything from {@link #number}: mostly not
-     * the model's input.
+     * the model's input. At most about 20,000 elements (a body of a few hundred KB):
+     * bigger bodies are the bombs' part.
      */
     static String anyTensor(Random random, int depth) {
-        if (depth == 0 || random.nextInt(6) == 0) {
+        return anyTensor(random, depth, new int[] { 20_000 });
+    }
+
+    private static String anyTensor(Random random, int depth, int[] budget) {
+        if (depth == 0 || budget[0] <= 0 || random.nextInt(6) == 0) {
+            budget[0]--;
             return number(random);
         }
         int length = switch (random.nextInt(5)) {
@@ -76,7 +82,7 @@ final class HostileRequests {
             case 1 -> SIDE + random.nextInt(3) - 1;
             default -> random.nextInt(6);
         };
-        return array(length, i -> anyTensor(random, depth - 1));
+        return array(length, i -> anyTensor(random, depth - 1, budget));
     }
 
     /**
@@ -136,11 +142,11 @@ final class HostileRequests {
      */
     static byte[] damagedImage(Random random) {
         byte[] image = image(random);
+        int[] size = sizeFields(image);
         switch (random.nextInt(4)) {
             case 0 -> {
                 for (int i = 0; i < 1 + random.nextInt(4); i++) {
-                    int at = random.nextInt(Math.min(image.length, 64));
-                    image[at] ^= (byte) (1 << random.nextInt(8));
+                    flipOutside(image, random.nextInt(Math.min(image.length, 64)), size, random);
                 }
                 return image;
             }
@@ -154,11 +160,27 @@ final class HostileRequests {
             }
             default -> {
                 for (int i = 0; i < 1 + random.nextInt(16); i++) {
-                    image[random.nextInt(image.length)] ^= (byte) (1 << random.nextInt(8));
+                    flipOutside(image, random.nextInt(image.length), size, random);
                 }
                 return image;
             }
         }
+    }
+
+    /**
+     * Flips a bit at {@code at} unless it is one of the size fields: a flip there is the
+     * bombs' part ({@link #hugeHeader}).
+     */
+    private static void flipOutside(byte[] image, int at, int[] size, Random random) {
+        if (at < size[0] || at >= size[1]) {
+            image[at] ^= (byte) (1 << random.nextInt(8));
+        }
+    }
+
+    /** [from, to) of the width and height: a PNG's IHDR, a JPEG's SOF. */
+    private static int[] sizeFields(byte[] image) {
+        int at = image[0] == (byte) 0x89 ? 16 : Math.max(0, indexOf(image, (byte) 0xC0) + 3);
+        return new int[] { at, at + 8 };
     }
 
     /**
@@ -168,9 +190,11 @@ final class HostileRequests {
      */
     static byte[] hugeHeader(Random random) {
         byte[] image = image(random);
-        int at = image[0] == (byte) 0x89 ? 16 : Math.max(0, indexOf(image, (byte) 0xC0) + 5);
-        for (int i = 0; i < 4 && at + i < image.length; i++) {
-            image[at + i] = (byte) (random.nextBoolean() ? 0xFF : 0);
+        int[] size = sizeFields(image);
+        for (int at = size[0]; at < size[1] && at < image.length; at++) {
+            if (random.nextBoolean()) {
+                image[at] = (byte) (random.nextBoolean() ? 0xFF : 0);
+            }
         }
         return image;
     }

@@ -100,7 +100,7 @@ class IoErrorTests {
                 train();
                 id = RunningServer.post(http, "/checkpoint/save", null).getBody().get("id").asString();
                 file = http.get().uri("/checkpoints/" + id + "/file").retrieve().body(byte[].class);
-                answers = probabilities();
+                answers = RunningServer.probabilities(http);
             }
             disk.readOnly(true);
             try (ConfigurableApplicationContext server = RunningServer.start(model, checkpoints)) {
@@ -108,7 +108,7 @@ class IoErrorTests {
                 JsonNode health = checkpointsHealth();
                 assertThat(health.get("status").asString()).as(health.toString()).isEqualTo("DOWN");
                 assertThat(health.get("details").get("problem").asString()).contains(checkpoints.toString());
-                assertThat(probabilities()).as("inference goes on").isNotNull();
+                assertThat(RunningServer.probabilities(http)).as("inference goes on").isNotNull();
                 assertOurFailure(RunningServer.post(http, "/checkpoint/save", null), checkpoints);
                 assertOurFailure(RunningServer.upload(http, "from-peer", TestFixtures.variant(file, 1)), checkpoints);
                 assertOurFailure(RunningServer.post(http, "/checkpoint/restore", Map.of("id", id)), checkpoints);
@@ -117,7 +117,7 @@ class IoErrorTests {
                 assertThat(RunningServer.post(http, "/checkpoint/restore", Map.of("id", id)).getStatusCode().value())
                     .as("restore once the directory is writable again, without a restart")
                     .isEqualTo(200);
-                assertThat(probabilities()).isEqualTo(answers);
+                assertThat(RunningServer.probabilities(http)).isEqualTo(answers);
                 assertThat(RunningServer.post(http, "/checkpoint/save", null).getStatusCode().value()).isEqualTo(201);
                 assertThat(checkpointsHealth().get("status").asString()).isEqualTo("UP");
                 assertNoTempFiles(checkpoints);
@@ -134,14 +134,14 @@ class IoErrorTests {
             train();
             String id = RunningServer.post(http, "/checkpoint/save", null).getBody().get("id").asString();
             train();
-            JsonNode answers = probabilities();
+            JsonNode answers = RunningServer.probabilities(http);
 
             FileSystemUtils.deleteRecursively(checkpoints);
 
             ResponseEntity<JsonNode> restore = RunningServer.post(http, "/checkpoint/restore", Map.of("id", id));
             assertThat(restore.getStatusCode().value()).as("restoring a checkpoint that is gone: " + restore.getBody())
                 .isIn(404, 409, 422, 500);
-            assertThat(probabilities()).as("the weights after the directory went").isEqualTo(answers);
+            assertThat(RunningServer.probabilities(http)).as("the weights after the directory went").isEqualTo(answers);
             ResponseEntity<JsonNode> save = RunningServer.post(http, "/checkpoint/save", null);
             assertThat(save.getStatusCode().value()).as("a save after the directory went: " + save.getBody())
                 .isEqualTo(201);
@@ -149,11 +149,11 @@ class IoErrorTests {
             assertThat(ids()).doesNotContain(id).contains(again);
             assertThat(current()).isEqualTo(again);
             assertThat(checkpointsHealth().get("status").asString()).isEqualTo("UP");
-            assertThat(probabilities()).isEqualTo(answers);
+            assertThat(RunningServer.probabilities(http)).isEqualTo(answers);
         }
         try (ConfigurableApplicationContext server = RunningServer.start(model, checkpoints)) {
             http = RunningServer.client(RunningServer.port(server), null);
-            assertThat(probabilities()).as("restored after a restart").isNotNull();
+            assertThat(RunningServer.probabilities(http)).as("restored after a restart").isNotNull();
             assertThat(RunningServer.modelHealth(http).get("lastRestore").get("skipped")).isEmpty();
         }
     }
@@ -163,14 +163,6 @@ class IoErrorTests {
                 Map.of("x", TestFixtures.batch(4), "y", TestFixtures.labels(4)));
         assertThat(job.getStatusCode().value()).as(String.valueOf(job.getBody())).isEqualTo(200);
         return job.getBody();
-    }
-
-    private JsonNode probabilities() {
-        return RunningServer.post(http, "/infer", Map.of("x", List.of(TestFixtures.sample(1))))
-            .getBody()
-            .get("predictions")
-            .get(0)
-            .get("probabilities");
     }
 
     private List<String> ids() {

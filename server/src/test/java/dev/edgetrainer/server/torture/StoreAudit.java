@@ -71,6 +71,14 @@ final class StoreAudit {
         return new Found(listed.size(), data.size(), bytes);
     }
 
+    /** The temp files in {@code dir} (none when it does not exist). */
+    static List<String> tempFiles(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        return files(dir).stream().map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".tmp")).toList();
+    }
+
     private static List<Path> files(Path dir) {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(Files::isRegularFile).toList();
