@@ -87,6 +87,7 @@ final class CheckpointRestorer {
         }
         ModelCheckpoints.Readied weights = checkpoints.read(manifest);
         ModelEngine.await(submitter.submit(TaskKind.CHECKPOINT, model -> {
+            state.requireNoRunningJob("restoring checkpoint " + manifest.id());
             weights.putInto(model);
             state.weightsReplaced(manifest.id(), manifest.step() == null ? 0 : manifest.step(), manifest.loss());
             return null;

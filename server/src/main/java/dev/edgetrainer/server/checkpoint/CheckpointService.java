@@ -1,5 +1,6 @@
 package dev.edgetrainer.server.checkpoint;
 
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -106,10 +107,20 @@ public class CheckpointService {
     /** {@code POST /checkpoint/reset}: the weights the model file came with. */
     WeightsRef reset() {
         return ModelEngine.await(engine.submit(TaskKind.CHECKPOINT, model -> {
+            engine.state().requireNoRunningJob("resetting the weights");
             model.reset();
             engine.state().weightsReplaced(null, 0, null);
             return WeightsRef.of(engine);
         }));
+    }
+
+    /**
+     * A temp file in the checkpoint directory, for a path-style model to write its
+     * weights to (a training job's snapshot); deleted by its user, or as a leftover at
+     * startup.
+     */
+    public Path scratchFile() {
+        return store.tempFile();
     }
 
     List<Manifest> list() {

@@ -18,7 +18,6 @@ import dev.edgetrainer.server.system.BadInputException;
 import dev.edgetrainer.server.system.EdgeProperties;
 import dev.edgetrainer.server.system.EdgeProperties.Invert;
 import dev.edgetrainer.server.system.UnsupportedContentException;
-import tools.jackson.databind.JsonNode;
 
 import org.springframework.stereotype.Service;
 
@@ -76,9 +75,8 @@ class InferenceService {
         return run(Tensor.ofFloats(prependBatch(images.size()), batch), top);
     }
 
-    InferenceResponse tensors(JsonNode x, Integer top) {
-        long sampleSize = Arrays.stream(info.sampleShape()).asLongStream().reduce(1, Math::multiplyExact);
-        Tensor batch = JsonTensors.batch(JsonTensors.parse(x, "x", sampleSize * maxSamples), info.infer().input(), "x");
+    InferenceResponse tensors(JsonTensors.Parsed x, Integer top) {
+        Tensor batch = JsonTensors.batch(x, info.infer().input(), "x");
         checkCount(batch.shape()[0], "x");
         return run(batch, top);
     }

@@ -2,14 +2,16 @@ package dev.edgetrainer.server.training;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.Method;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.edgetrainer.server.model.JsonTensors;
 import dev.edgetrainer.server.system.BadInputException;
+import dev.edgetrainer.server.system.BodyGate;
 import dev.edgetrainer.server.system.EdgeProperties;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import tools.jackson.databind.JsonNode;
 
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -30,7 +32,7 @@ import org.springframework.web.multipart.MultipartFile;
  */
 @RestController
 @Tag(name = "training")
-class TrainingController {
+class TrainingController implements BodyGate {
 
     private final TrainingService training;
 
@@ -44,11 +46,18 @@ class TrainingController {
         this.defaults = properties.train();
     }
 
+    /** Its handlers with a body all start a job: none may while one runs. */
+    @Override
+    public void beforeBody(Method handler) {
+        training.refuseWhileRunning();
+    }
+
     /**
      * @param x one sample or a batch in the model's input shape
      * @param y one class index per sample, or one target row (one-hot) per sample
      */
-    record TrainRequest(JsonNode x, JsonNode y, Integer epochs, Integer batchSize, Boolean shuffle, Boolean async) {
+    record TrainRequest(JsonTensors.Parsed x, JsonTensors.Parsed y, Integer epochs, Integer batchSize, Boolean shuffle,
+            Boolean async) {
     }
 
     @PostMapping(path = "/train", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -99,7 +108,7 @@ class TrainingController {
             return ResponseEntity.accepted().location(URI.create("/train/jobs/" + view.id())).body(view);
         }
         if (job.status() == TrainingJob.Status.FAILED) {
-            throw new TrainingFailedException(job.id, job.error(), job.producedNonFiniteLoss());
+            throw new TrainingFailedException(job.id, job.error(), job.blewUp());
         }
         return ResponseEntity.ok(job.view());
     }

@@ -1,25 +1,36 @@
 package dev.edgetrainer.server.training;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
-import dev.edgetrainer.model.checkpoint.CheckpointStyle;
 import dev.edgetrainer.server.model.LoadedModel;
 import dev.edgetrainer.server.model.ModelEngine;
 import dev.edgetrainer.server.model.ModelInfo;
 import dev.edgetrainer.server.model.TaskKind;
 import dev.edgetrainer.server.model.WeightsRef;
+import dev.edgetrainer.server.system.RequestMemory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One posted batch trained for some epochs, one train step per interpreter task: each
  * step queues the next, so inferences interleave with training and a cancel takes effect
- * between steps. Progress is written on the interpreter thread and read by anyone.
+ * between steps. All or nothing: before its first step the job copies the weights
+ * ({@link WeightsSnapshot}) and marks itself running in the {@code ModelState} (so a
+ * restore or reset waits for it to end rather than be undone by it); a job that fails (a
+ * step that throws or blows up, see {@link BlowUpCheck}) puts that copy back. A job
+ * cancelled by its user keeps the steps it took. Progress is written on the interpreter
+ * thread and read by anyone.
  */
 final class TrainingJob {
+
+    private static final Logger log = LoggerFactory.getLogger(TrainingJob.class);
 
     enum Status {
 
@@ -65,7 +76,7 @@ final class TrainingJob {
 
     private volatile String error;
 
-    private volatile boolean nonFinite;
+    private volatile boolean blewUp;
 
     private volatile WeightsRef weights;
 
@@ -74,12 +85,28 @@ final class TrainingJob {
     // Interpreter thread only.
     private final BatchSampler sampler;
 
-    private final NonFiniteGuard guard;
+    private final BlowUpCheck blowUp;
+
+    private final Supplier<Path> scratchFile;
+
+    /** The heap its samples and snapshot take, returned when it ends. */
+    private final RequestMemory.Reservation memory;
+
+    private WeightsSnapshot snapshot;
+
+    private double maxAbsBefore;
+
+    private long stepBefore;
+
+    private double lossBefore;
 
     private double epochLossSum;
 
+    /**
+     * @param scratchFile where a path-style model may write its snapshot
+     */
     TrainingJob(String id, TrainingData data, TrainingOptions options, int batchSize, ModelEngine engine,
-            ModelInfo.Train spec, boolean guard, Consumer<TrainingJob> onFinish) {
+            ModelInfo.Train spec, Limits limits, Consumer<TrainingJob> onFinish) {
         this.onFinish = onFinish;
         this.id = id;
         this.samples = data.count();
@@ -89,7 +116,17 @@ final class TrainingJob {
         this.spec = spec;
         this.sampler = new BatchSampler(data, spec, batchSize, id.hashCode());
         this.stepsPerEpoch = sampler.stepsPerEpoch();
-        this.guard = new NonFiniteGuard(guard && engine.info().checkpointStyle() == CheckpointStyle.TENSORS);
+        this.blowUp = new BlowUpCheck(limits.blowUpFactor());
+        this.scratchFile = limits.scratchFile();
+        this.memory = limits.memory();
+    }
+
+    /**
+     * @param blowUpFactor see {@link BlowUpCheck}
+     * @param scratchFile where a path-style model may write its snapshot
+     * @param memory the heap the job's samples and snapshot take, returned when it ends
+     */
+    record Limits(double blowUpFactor, Supplier<Path> scratchFile, RequestMemory.Reservation memory) {
     }
 
     int totalSteps() {
@@ -102,33 +139,28 @@ final class TrainingJob {
      */
     Void step(LoadedModel model) {
         if (cancelRequested) {
-            finish(Status.CANCELLED, "cancelled after " + step + " of " + totalSteps() + " steps");
+            finish(Status.CANCELLED, "cancelled after " + step + " of " + totalSteps() + " steps; the weights keep the "
+                    + step + " steps taken", false);
             return null;
         }
-        if (startedAt == null) {
-            startedAt = Instant.now();
-            status = Status.RUNNING;
+        if (startedAt == null && !begin(model)) {
+            return null;
         }
         int inEpoch = step % stepsPerEpoch;
         if (inEpoch == 0 && options.shuffle()) {
             sampler.shuffle();
         }
-        guard.beforeStep(model.checkpointer(), inEpoch);
         float stepLoss;
         try {
             stepLoss = train(model, inEpoch);
         }
         catch (RuntimeException e) {
-            finish(Status.FAILED, "step " + (step + 1) + " failed: " + e.getMessage());
+            fail(model, "step " + (step + 1) + " failed: " + e.getMessage(), false);
             return null;
         }
-        if (!Float.isFinite(stepLoss)) {
-            nonFinite = true;
-            boolean undone = guard.undo(model.checkpointer(), inEpoch, replayed -> train(model, replayed));
-            finish(Status.FAILED,
-                    "step " + (step + 1) + " (epoch " + (epoch + 1) + ") produced loss " + stepLoss + (undone
-                            ? "; the weights were put back as they were before that step"
-                            : "; this model's weights cannot be snapshotted, so that step could not be undone"));
+        String blown = blowUp.afterStep(stepLoss);
+        if (blown != null) {
+            fail(model, "step " + (step + 1) + " (epoch " + (epoch + 1) + ") " + blown, true);
             return null;
         }
         int size = sampler.size(inEpoch);
@@ -144,16 +176,65 @@ final class TrainingJob {
             epoch++;
         }
         if (step == totalSteps()) {
-            finish(Status.SUCCEEDED, null);
+            String weightsBlown = blowUp.afterJob(maxAbsBefore, snapshot.maxAbsNow(model));
+            if (weightsBlown != null) {
+                fail(model, "the job " + weightsBlown, true);
+            }
+            else {
+                finish(Status.SUCCEEDED, null, false);
+            }
             return null;
         }
         try {
             engine.submitFollowUp(TaskKind.TRAIN_STEP, this::step);
         }
         catch (RuntimeException e) {
-            finish(Status.FAILED, "stopped after " + step + " steps: " + e.getMessage());
+            fail(model, "stopped after " + step + " steps: " + e.getMessage(), false);
         }
         return null;
+    }
+
+    /**
+     * Before the first step: the weights become the job's, and a copy of them is taken.
+     * @return false when the copy failed and the job with it
+     */
+    private boolean begin(LoadedModel model) {
+        startedAt = Instant.now();
+        status = Status.RUNNING;
+        stepBefore = engine.state().step();
+        lossBefore = engine.state().loss();
+        engine.state().jobStarted(id);
+        try {
+            snapshot = WeightsSnapshot.take(model, scratchFile);
+            maxAbsBefore = snapshot.maxAbs();
+            return true;
+        }
+        catch (RuntimeException e) {
+            finish(Status.FAILED,
+                    "the weights could not be copied before the first step, so nothing was trained: " + e.getMessage(),
+                    false);
+            return false;
+        }
+    }
+
+    /** Ends the job as failed, with the weights put back as they were before it. */
+    private void fail(LoadedModel model, String why, boolean blown) {
+        blewUp = blown;
+        if (!snapshot.canRestore()) {
+            finish(Status.FAILED,
+                    why + "; this model's weights cannot be copied, so the " + step + " steps taken before stay",
+                    false);
+            return;
+        }
+        try {
+            snapshot.restore(model);
+        }
+        catch (RuntimeException e) {
+            log.error("Training job {} failed and its weights could not be put back", id, e);
+            finish(Status.FAILED, why + "; putting the weights back failed too: " + e.getMessage(), false);
+            return;
+        }
+        finish(Status.FAILED, why + "; the weights were put back as they were before the job", true);
     }
 
     /**
@@ -168,12 +249,18 @@ final class TrainingJob {
      * Runs on the interpreter thread; the auto-save (if any) completes {@link #done}
      * later.
      */
-    private void finish(Status outcome, String message) {
+    private void finish(Status outcome, String message, boolean rolledBack) {
+        if (startedAt != null) {
+            engine.state().jobEnded(id, rolledBack, stepBefore, lossBefore);
+        }
         status = outcome;
         error = message;
         weights = WeightsRef.of(engine);
         sampler.release();
-        guard.release();
+        if (snapshot != null) {
+            snapshot.close();
+        }
+        memory.close();
         finishedAt = Instant.now();
         if (startedAt == null) {
             startedAt = finishedAt;
@@ -183,6 +270,11 @@ final class TrainingJob {
 
     void cancel() {
         cancelRequested = true;
+    }
+
+    /** Returns the job's memory when it never ran (its first step was not queued). */
+    void release() {
+        memory.close();
     }
 
     void savedAs(String checkpointId) {
@@ -201,8 +293,9 @@ final class TrainingJob {
         return status;
     }
 
-    boolean producedNonFiniteLoss() {
-        return nonFinite;
+    /** Whether it failed because a step or its weights blew up (the data's doing). */
+    boolean blewUp() {
+        return blewUp;
     }
 
     String error() {

@@ -5,13 +5,18 @@ import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Arrays;
 
 import javax.imageio.ImageIO;
 
+import dev.edgetrainer.server.HostileInputs;
 import dev.edgetrainer.server.TestFixtures;
 import dev.edgetrainer.server.system.BadInputException;
 import dev.edgetrainer.server.system.EdgeProperties.Invert;
+import dev.edgetrainer.server.system.InputTooLargeException;
+import dev.edgetrainer.server.system.MemoryBudget;
+import dev.edgetrainer.server.system.RequestMemory;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -89,6 +94,46 @@ class ImageDecoderTests {
 
         assertThatThrownBy(() -> decoder.decode(big, "image", Invert.AUTO)).isInstanceOf(BadInputException.class)
             .hasMessageContaining("2000x1000 pixels; the limit is 1000000");
+    }
+
+    @Test
+    void aLargePhotoIsDecodedSubsampledWithinAFewKilobytesOfHeap() throws IOException {
+        BufferedImage photo = new BufferedImage(3000, 2000, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = photo.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, 3000, 2000);
+        g.setColor(Color.BLACK);
+        g.fillRect(1200, 700, 600, 600);
+        g.dispose();
+        byte[] png = encode(photo, "png");
+        MemoryBudget budget = new MemoryBudget(1 << 20, Duration.ofSeconds(1));
+
+        float[] decoded;
+        try (RequestMemory memory = budget.open(); RequestMemory.Scope bound = memory.bind()) {
+            decoded = new ImageDecoder(28, 28, 40_000_000).decode(png, "image", Invert.AUTO);
+            // Decoded whole it would be 3000 x 2000 x (3 + 8) bytes: 66 MB.
+            assertThat(memory.held()).isLessThan(1 << 20);
+        }
+
+        assertThat(decoded[14 * 28 + 14]).isEqualTo(1f, within(1e-6f));
+        assertThat(decoded[2 * 28 + 14]).isEqualTo(0f, within(1e-6f));
+    }
+
+    @Test
+    void imagesOfExtremeShapesAreDecodedOrRefusedForTheirMemoryNeverOverflowing() {
+        ImageDecoder large = new ImageDecoder(28, 28, 40_000_000);
+        MemoryBudget budget = new MemoryBudget(32 << 20, Duration.ofSeconds(1));
+        try (RequestMemory memory = budget.open(); RequestMemory.Scope bound = memory.bind()) {
+            // 46341 x 46341 overflows an int: the padded square is never built.
+            float[] wide = large.decode(HostileInputs.blankPng(46341, 863, HostileInputs.GRAY), "image", Invert.NEVER);
+
+            assertThat(wide).hasSize(784).containsOnly(0f);
+            // A PNG decoder holds rows of the full width: three rows of 40 MB.
+            assertThatThrownBy(() -> large.decode(HostileInputs.blankPng(40_000_000, 1, HostileInputs.GRAY), "image",
+                    Invert.NEVER))
+                .isInstanceOfSatisfying(InputTooLargeException.class, e -> assertThat(e.field()).isEqualTo("image"))
+                .hasMessageContaining("40000000x1");
+        }
     }
 
     @Test
