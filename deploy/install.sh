@@ -19,7 +19,8 @@ install -d -m 0750 -o edge-trainer -g edge-trainer /var/lib/edge-trainer
 # Extract into a new folder with a class-data-sharing archive made on this device's JVM, then swap folders, so a
 # running server never sees a half-written installation.
 rm -rf /opt/edge-trainer.new
-java -Djarmode=tools -jar "$jar" extract --destination /opt/edge-trainer.new
+# Named edge-trainer.jar whatever the given jar is called (edge-trainer-0.2.0.jar, a download), as the unit expects.
+java -Djarmode=tools -jar "$jar" extract --destination /opt/edge-trainer.new --application-filename edge-trainer.jar
 java -XX:ArchiveClassesAtExit=/opt/edge-trainer.new/app.jsa -Dspring.context.exit=onRefresh \
   -jar /opt/edge-trainer.new/edge-trainer.jar --server.port=0 --edge.checkpoint.dir="$(mktemp -d)" >/dev/null
 rm -rf /opt/edge-trainer.old

@@ -5,7 +5,7 @@
 #
 #   server/src/bench/examples.sh [JAR]        (from the repository root, after ./mvnw package)
 #
-# Needs java 17, curl and Debian's dataset-fashion-mnist. Bounded: the server is stopped at the end.
+# Needs java 17, curl, jq and Debian's dataset-fashion-mnist. Bounded: the server is stopped at the end.
 set -euo pipefail
 
 JAR=$(realpath "${1:-server/target/edge-trainer.jar}")
@@ -58,15 +58,39 @@ show "curl -s -X DELETE $A $L/train/jobs/$JOB"
 sleep 0.5
 show "curl -s $A $L/train/jobs/$JOB"
 show "curl -s $A $L/train/jobs"
+# What the dashboard at / reads: the page is open, the device's data needs the token.
+show "curl -s -o /dev/null -w '%{http_code} %{content_type}\\n' $L/"
+show "curl -s $L/model"
+show "curl -s $A $L/model | jq -c 'del(.signatures)'"
+show "curl -s $A $L/model/status"
+show "curl -s $A $L/train/history | jq -c '.pretraining.points |= .[:3] | .device.points |= .[-2:]'"
+HISTORY=$(curl -s -H "Authorization: Bearer $TOKEN" "$L/train/history")
+GEN=$(grep -oE '"generation":[0-9]+' <<<"$HISTORY" | cut -d: -f2)
+STEPS=$(grep -oE '"steps":[0-9]+' <<<"$HISTORY" | cut -d: -f2)
+curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" -F images=@t10k-images-idx3-ubyte.gz \
+    -F labels=@t10k-labels-idx1-ubyte.gz "$L/train?batchSize=1000&epochs=1&async=true"
+# A stream does not end by itself (timeout's exit status 124): two seconds of it while that job runs.
+show "timeout 2 curl -sN $A '$L/train/history/stream?after=$STEPS&generation=$GEN'" || true
+for _ in $(seq 1 600); do
+    curl -s -H "Authorization: Bearer $TOKEN" "$L/train/jobs" | grep -qE '"status":"(QUEUED|RUNNING)"' || break
+    sleep 0.1
+done
+show "curl -s $A $L/samples/recent"
 show "curl -s -X POST $A $L/checkpoint/save"
 ID=$(curl -s -H "Authorization: Bearer $TOKEN" "$L/checkpoints" | grep -oE '"id":"[^"]+"' | head -1 | cut -d'"' -f4)
 show "curl -s $A $L/checkpoints"
 show "curl -s $A $L/checkpoints/$ID"
 show "curl -s -D - -o peer.weights $A $L/checkpoints/$ID/file | grep -iE 'digest|etag|length'; sha256sum peer.weights"
 show "curl -s -X PUT $A -H 'Content-Type: application/octet-stream' --data-binary @peer.weights $L/checkpoints/from-pi-17/file"
+SHA=$(sha256sum peer.weights | cut -d' ' -f1)
+show "curl -s -X PUT $A -H 'Content-Type: application/octet-stream' --data-binary @peer.weights $L/checkpoints/from-pi-17/file"
+show "curl -s -i -X PUT $A -H 'If-Match: \"$SHA\"' -H 'Content-Type: application/octet-stream' --data-binary @peer.weights $L/checkpoints/from-pi-17/file | grep -E '^(HTTP|ETag)|^\\{'"
+show "curl -s -X PUT $A -H 'If-Match: \"0123\"' -H 'Content-Type: application/octet-stream' --data-binary @peer.weights $L/checkpoints/from-pi-17/file"
+show "curl -s -o /dev/null -w '%{http_code}\\n' $A -H 'If-None-Match: \"$SHA\"' $L/checkpoints/from-pi-17/file"
 show "curl -s -X POST $A $L/checkpoint/reset"
 show "curl -s -X POST $A -H 'Content-Type: application/json' -d '{\"id\": \"from-pi-17\"}' $L/checkpoint/restore"
 show "curl -s -X POST $A $L/checkpoint/restore"
+show "curl -s -X DELETE $A $L/checkpoints/$ID"
 show "curl -s -o /dev/null -w '%{http_code}\\n' -X DELETE $A $L/checkpoints/from-pi-17"
 show "curl -s $A $L/checkpoints/from-pi-17"
 show "curl -s $A '$L/checkpoints/..%2F..%2Fetc%2Fpasswd/file'"

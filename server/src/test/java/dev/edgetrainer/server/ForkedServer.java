@@ -35,9 +35,10 @@ import org.springframework.web.client.RestClient;
  * {@code kill -9}, a second process on the same files, the deployment's JVM settings and
  * what a request does to the process (does it survive, how much resident memory does it
  * take). It runs the test class path's {@link ForkedServerMain} in its own working
- * directory with its log in a file there; the port comes from a port file, so any number
- * can run at once. {@link #deployed} starts it the way
- * {@code deploy/edge-trainer.service} runs it on a device.
+ * directory with its log in a file there (and its checkpoints, unless the arguments name
+ * a directory); the port comes from a port file, so any number can run at once.
+ * {@link #deployed} starts it the way {@code deploy/edge-trainer.service} runs it on a
+ * device.
  */
 public final class ForkedServer implements AutoCloseable {
 
@@ -107,7 +108,9 @@ public final class ForkedServer implements AutoCloseable {
             command.add(System.getProperty("java.class.path"));
             command.add(ForkedServerMain.class.getName());
             command.add("--server.port=0");
-            command.add("--edge.checkpoint.dir=" + home.resolve("checkpoints"));
+            if (List.of(args).stream().noneMatch(arg -> arg.startsWith("--edge.checkpoint.dir="))) {
+                command.add("--edge.checkpoint.dir=" + home.resolve("checkpoints"));
+            }
             command.addAll(List.of(args));
             ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile())
                 .redirectErrorStream(true)

@@ -18,6 +18,9 @@ public final class ForkedServerMain {
 
     public static void main(String[] args) {
         SpringApplication application = new SpringApplication(EdgeTrainerApplication.class);
+        // With -Dspring.aot.enabled=true Spring looks up the main class's generated
+        // initializer.
+        application.setMainApplicationClass(EdgeTrainerApplication.class);
         application.addListeners(new WebServerPortFileWriter(new File(System.getProperty(PORT_FILE))));
         application.run(args);
     }

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -71,10 +72,14 @@ public abstract class RunningServer {
     @BeforeEach
     void cleanSlate() {
         http = client(port, null);
-        for (JsonNode checkpoint : get("/checkpoints").getBody().get("checkpoints")) {
-            delete("/checkpoints/" + checkpoint.get("id").asString());
-        }
+        // Reset first: the checkpoint the weights descend from cannot be deleted.
         assertThat(post("/checkpoint/reset", null).getStatusCode().value()).isEqualTo(200);
+        JsonNode list = get("/checkpoints").getBody();
+        for (String kind : List.of("checkpoints", "corrupt")) {
+            for (JsonNode checkpoint : list.path(kind)) {
+                delete("/checkpoints/" + checkpoint.get("id").asString());
+            }
+        }
     }
 
     /**
@@ -105,6 +110,47 @@ public abstract class RunningServer {
             builder.defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + token);
         }
         return builder.build();
+    }
+
+    /** A POST with an optional JSON body to a server started by {@link #start}. */
+    public static ResponseEntity<JsonNode> post(RestClient http, String path, Object json) {
+        RestClient.RequestBodySpec request = http.post().uri(path);
+        if (json != null) {
+            request.contentType(MediaType.APPLICATION_JSON).body(json);
+        }
+        return request.retrieve().toEntity(JsonNode.class);
+    }
+
+    /** POSTs multipart parts to a server started by {@link #start}. */
+    public static ResponseEntity<JsonNode> postParts(RestClient http, String path,
+            MultiValueMap<String, Object> parts) {
+        return http.post()
+            .uri(path)
+            .contentType(MediaType.MULTIPART_FORM_DATA)
+            .body(parts)
+            .retrieve()
+            .toEntity(JsonNode.class);
+    }
+
+    /** {@code PUT /checkpoints/{id}/file} to a server started by {@link #start}. */
+    public static ResponseEntity<JsonNode> upload(RestClient http, String id, byte[] file) {
+        return http.put()
+            .uri("/checkpoints/" + id + "/file")
+            .contentType(MediaType.APPLICATION_OCTET_STREAM)
+            .body(file)
+            .retrieve()
+            .toEntity(JsonNode.class);
+    }
+
+    /** The details of the {@code model} health component. */
+    public static JsonNode modelHealth(RestClient http) {
+        return http.get()
+            .uri("/actuator/health")
+            .retrieve()
+            .body(JsonNode.class)
+            .get("components")
+            .get("model")
+            .get("details");
     }
 
     /**
@@ -157,6 +203,21 @@ public abstract class RunningServer {
 
     public static MultiValueMap<String, Object> parts() {
         return new LinkedMultiValueMap<>();
+    }
+
+    /** One train step on two samples chosen by {@code seed}. */
+    protected void trainTwoSamples(int seed) {
+        assertThat(post("/train", Map.of("x", List.of(TestFixtures.sample(seed), TestFixtures.sample(seed + 1)), "y",
+                List.of(seed % 10, (seed + 1) % 10)))
+            .getStatusCode()
+            .value()).isEqualTo(200);
+    }
+
+    /** {@code POST /checkpoint/save}, which must answer 201; returns the manifest. */
+    protected JsonNode saveCheckpoint() {
+        ResponseEntity<JsonNode> saved = post("/checkpoint/save", null);
+        assertThat(saved.getStatusCode().value()).as(String.valueOf(saved.getBody())).isEqualTo(201);
+        return saved.getBody();
     }
 
     /** The probabilities the server gives for one PNG now. */

@@ -8,13 +8,17 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 import javax.imageio.ImageIO;
 
 import dev.edgetrainer.model.graph.MlpModelWriter;
 import dev.edgetrainer.model.graph.MlpSpec;
+import dev.edgetrainer.model.tensor.Tensor;
+import dev.edgetrainer.model.tensor.WeightsFile;
 
 /**
  * Small models, images and IDX files made on the spot, so tests need no downloads and
@@ -31,15 +35,37 @@ public final class TestFixtures {
     }
 
     public static Path writeModel(Path dir, MlpSpec spec) {
+        return writeModel(dir, "model.tflite", MlpModelWriter.write(spec));
+    }
+
+    /** Writes model bytes to {@code dir/name}. */
+    public static Path writeModel(Path dir, String name, byte[] model) {
         try {
             Files.createDirectories(dir);
-            Path file = dir.resolve("model.tflite");
-            Files.write(file, MlpModelWriter.write(spec));
+            Path file = dir.resolve(name);
+            Files.write(file, model);
             return file;
         }
         catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * {@link #SMALL} with every role under the given keys (absent roles left out) and
+     * tensor-style checkpoints, as Flower's models are laid out.
+     */
+    public static byte[] withRoles(Map<MlpModelWriter.Role, String> roles) {
+        return MlpModelWriter.write(SMALL, MlpModelWriter.initialWeights(SMALL), roles);
+    }
+
+    /**
+     * {@link #SMALL} checkpointing through its own {@code save(checkpoint_path)} and
+     * {@code restore(checkpoint_path)}, the path declared with this shape.
+     */
+    public static byte[] pathStyle(int... pathShape) {
+        return MlpModelWriter.write(SMALL, MlpModelWriter.initialWeights(SMALL), MlpModelWriter.defaultSignatures(),
+                MlpModelWriter.Checkpoints.path(pathShape));
     }
 
     /** Deterministic grayscale "garment": light blob on black, like Fashion-MNIST. */
@@ -138,6 +164,19 @@ public final class TestFixtures {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
+    }
+
+    /**
+     * A weights file of {@link #SMALL} with one value changed: a different file that
+     * still fits the model.
+     */
+    public static byte[] variant(byte[] weightsFile, int n) {
+        Map<String, Tensor> weights = new LinkedHashMap<>(WeightsFile.decode(weightsFile));
+        Tensor bias = weights.get("dense/bias");
+        float[] values = bias.floats().clone();
+        values[0] += n + 1;
+        weights.put("dense/bias", Tensor.ofFloats(bias.shape(), values));
+        return WeightsFile.encode(weights);
     }
 
     /** {@code ../shared/models} from the repository root. */

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.edgetrainer.model.io.AtomicFiles;
 import dev.edgetrainer.model.runtime.InvalidInputException;
 import dev.edgetrainer.model.runtime.ModelException;
 import dev.edgetrainer.model.runtime.TrainableModel;
@@ -21,7 +22,9 @@ import dev.edgetrainer.model.tensor.TensorSpec;
  * Saves and restores a model's weights through its own signatures, whichever of the two
  * styles it uses. Signature pairs recognised, in order: {@code save}/{@code restore} (the
  * TFLite tutorial), {@code parameters}/{@code restore} (Flower),
- * {@code get_weights}/{@code set_weights} (flutter_litert).
+ * {@code get_weights}/{@code set_weights} (flutter_litert); or any pair named by the
+ * caller. A path-style signature gets its path in the shape it declares ({@code []},
+ * {@code [1]}, {@code [-1]}...).
  */
 public final class Checkpointer {
 
@@ -43,26 +46,78 @@ public final class Checkpointer {
         this.restore = restore;
     }
 
+    /** The first recognised pair of signatures; style NONE when there is none. */
     public static Checkpointer of(TrainableModel model) {
         for (String[] pair : PAIRS) {
             Optional<Signature> save = model.signature(pair[0]);
             Optional<Signature> restore = model.signature(pair[1]);
-            if (save.isEmpty() || restore.isEmpty()) {
-                continue;
-            }
-            if (isPathStyle(save.get()) && isPathStyle(restore.get())) {
-                return new Checkpointer(model, CheckpointStyle.PATH, save.get(), restore.get());
-            }
-            if (save.get().inputs().isEmpty() && !save.get().outputs().isEmpty()
-                    && sameNames(save.get().outputs(), restore.get().inputs())) {
-                return new Checkpointer(model, CheckpointStyle.TENSORS, save.get(), restore.get());
+            if (save.isPresent() && restore.isPresent() && styleOf(save.get(), restore.get()) != CheckpointStyle.NONE) {
+                return of(model, pair[0], pair[1]);
             }
         }
         return new Checkpointer(model, CheckpointStyle.NONE, null, null);
     }
 
+    /**
+     * The pair of signatures named; style NONE when they do not form a checkpoint pair
+     * ({@link #styleOf}).
+     * @throws IllegalArgumentException when the model has no signature of either name
+     */
+    public static Checkpointer of(TrainableModel model, String saveKey, String restoreKey) {
+        Signature save = model.signature(saveKey)
+            .orElseThrow(() -> new IllegalArgumentException("the model has no signature '" + saveKey + "'"));
+        Signature restore = model.signature(restoreKey)
+            .orElseThrow(() -> new IllegalArgumentException("the model has no signature '" + restoreKey + "'"));
+        CheckpointStyle style = styleOf(save, restore);
+        return style == CheckpointStyle.NONE ? new Checkpointer(model, style, null, null)
+                : new Checkpointer(model, style, save, restore);
+    }
+
+    /**
+     * How two signatures checkpoint together: PATH when each takes one path (a string of
+     * one element), TENSORS when save takes nothing and returns the tensors restore
+     * takes, else NONE.
+     */
+    public static CheckpointStyle styleOf(Signature save, Signature restore) {
+        if (isPathStyle(save) && isPathStyle(restore)) {
+            return CheckpointStyle.PATH;
+        }
+        if (save.inputs().isEmpty() && !save.outputs().isEmpty() && sameNames(save.outputs(), restore.inputs())) {
+            return CheckpointStyle.TENSORS;
+        }
+        return CheckpointStyle.NONE;
+    }
+
     private static boolean isPathStyle(Signature signature) {
-        return signature.inputs().size() == 1 && signature.inputs().get(0).type() == DataType.STRING;
+        return signature.inputs().size() == 1 && signature.inputs().get(0).type() == DataType.STRING
+                && Arrays.stream(signature.inputs().get(0).shape()).allMatch(d -> d == 1 || d == -1);
+    }
+
+    /**
+     * One path in the shape a path-style signature declares: a scalar for {@code []}, one
+     * element for {@code [1]} or {@code [-1]}.
+     */
+    private static Tensor path(Signature signature, Path file) {
+        TensorSpec spec = signature.inputs().get(0);
+        int[] shape = spec.shape();
+        Arrays.fill(shape, 1);
+        return Tensor.ofStrings(shape, new String[] { file.toString() });
+    }
+
+    /** The save signature's key; null for style NONE. */
+    public String saveKey() {
+        return save == null ? null : save.key();
+    }
+
+    /** The restore signature's key; null for style NONE. */
+    public String restoreKey() {
+        return restore == null ? null : restore.key();
+    }
+
+    /** The path input of a path-style model, e.g. {@code checkpoint_path: string[1]}. */
+    public TensorSpec pathSpec() {
+        requireStyle(CheckpointStyle.PATH);
+        return save.inputs().get(0);
     }
 
     private static boolean sameNames(List<TensorSpec> outputs, List<TensorSpec> inputs) {
@@ -78,11 +133,17 @@ public final class Checkpointer {
     }
 
     /**
-     * The weights a {@link CheckpointStyle#TENSORS} model saves and restores, by name.
+     * The weights a checkpoint of this model holds: what a
+     * {@link CheckpointStyle#TENSORS} save returns and its restore takes, or what a
+     * {@link CheckpointStyle#PATH} restore reads from the file and returns (its
+     * {@code FlexSave} writes exactly those).
      */
     public List<TensorSpec> weightSpecs() {
-        requireStyle(CheckpointStyle.TENSORS);
-        return save.outputs();
+        return switch (style) {
+            case TENSORS -> restore.inputs();
+            case PATH -> restore.outputs();
+            case NONE -> throw new ModelException("model " + model.source() + " has no checkpoint signatures");
+        };
     }
 
     /** The model's current weights (tensor style). */
@@ -112,20 +173,24 @@ public final class Checkpointer {
         model.run(restore.key(), weights);
     }
 
-    /** Checks weights against this model without restoring them. */
+    /**
+     * Checks weights against this model without restoring them: for a path-style model,
+     * the tensors of a checkpoint file its restore would read.
+     * @throws InvalidInputException naming the first weight that does not fit
+     */
     public void check(Map<String, Tensor> weights) {
-        requireStyle(CheckpointStyle.TENSORS);
+        List<TensorSpec> specs = weightSpecs();
         for (String name : weights.keySet()) {
-            if (restore.input(name).isEmpty()) {
+            if (specs.stream().noneMatch(spec -> spec.name().equals(name))) {
                 throw new InvalidInputException(name, "the model has no weight '" + name + "'");
             }
         }
-        for (TensorSpec spec : restore.inputs()) {
+        for (TensorSpec spec : specs) {
             Tensor tensor = weights.get(spec.name());
             if (tensor == null) {
                 throw new InvalidInputException(spec.name(), "weight '" + spec.name() + "' is missing");
             }
-            if (tensor.type() != spec.type() || !Arrays.equals(tensor.shape(), spec.shape())) {
+            if (tensor.type() != spec.type() || !spec.accepts(tensor.shape())) {
                 throw new InvalidInputException(spec.name(),
                         "weight '" + spec.name() + "' must be " + spec + ", got " + tensor);
             }
@@ -143,7 +208,7 @@ public final class Checkpointer {
     /** Writes a checkpoint file through the model's own save signature (path style). */
     public void saveTo(Path file) {
         requireStyle(CheckpointStyle.PATH);
-        model.run(save.key(), Map.of(save.inputs().get(0).name(), Tensor.ofString(file.toString())));
+        model.run(save.key(), Map.of(save.inputs().get(0).name(), path(save, file)));
     }
 
     /**
@@ -155,15 +220,9 @@ public final class Checkpointer {
      */
     public Map<String, Tensor> restoreFrom(Path file) {
         requireStyle(CheckpointStyle.PATH);
-        Path backup;
-        try {
-            // A dot name: the server's checkpoint store treats dot files as leftovers of
-            // interrupted writes.
-            backup = Files.createTempFile(file.toAbsolutePath().getParent(), ".restore-backup-", ".ckpt");
-        }
-        catch (IOException e) {
-            throw new ModelException("cannot back up the weights before restoring " + file + ": " + e.getMessage(), e);
-        }
+        // A temp-file name: whoever owns the directory removes it with the other
+        // leftovers of interrupted writes, should this process die before the finally.
+        Path backup = AtomicFiles.tempFile(file);
         try {
             saveTo(backup);
             try {
@@ -179,13 +238,13 @@ public final class Checkpointer {
                 Files.deleteIfExists(backup);
             }
             catch (IOException ignored) {
-                // a leftover dot file is removed with the other leftovers
+                // a leftover temp file is removed with the other leftovers
             }
         }
     }
 
     private Map<String, Tensor> runRestore(Path file) {
-        return model.run(restore.key(), Map.of(restore.inputs().get(0).name(), Tensor.ofString(file.toString())));
+        return model.run(restore.key(), Map.of(restore.inputs().get(0).name(), path(restore, file)));
     }
 
     private void requireStyle(CheckpointStyle required) {

@@ -15,6 +15,7 @@ import dev.edgetrainer.model.checkpoint.Checkpointer;
 import dev.edgetrainer.model.data.Dataset;
 import dev.edgetrainer.model.graph.MlpModelWriter;
 import dev.edgetrainer.model.graph.MlpSpec;
+import dev.edgetrainer.model.graph.PretrainingHistory;
 import dev.edgetrainer.model.io.AtomicFiles;
 import dev.edgetrainer.model.io.Sha256;
 import dev.edgetrainer.model.pretrain.LossPlot;
@@ -104,7 +105,7 @@ final class PretrainCommand implements Callable<Integer> {
             Map<String, Tensor> weights = checkpointer.save();
             Map<String, float[]> values = new LinkedHashMap<>();
             weights.forEach((name, tensor) -> values.put(name, tensor.floats()));
-            byte[] trained = MlpModelWriter.write(spec, values);
+            byte[] trained = MlpModelWriter.write(spec, values, new PretrainingHistory(train.size(), batch, losses));
             AtomicFiles.write(out, trained);
             printed.printf("wrote %s (%,d bytes, sha256 %s) with the trained weights as initial values%n", out,
                     trained.length, Sha256.hex(trained));

@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.edgetrainer.model.tensor.StringTensors;
+import org.tensorflow.lite.schema.AbsOptionsT;
 import org.tensorflow.lite.schema.AddOptionsT;
 import org.tensorflow.lite.schema.AssignVariableOptionsT;
 import org.tensorflow.lite.schema.BufferT;
@@ -16,13 +18,17 @@ import org.tensorflow.lite.schema.BuiltinOptionsUnion;
 import org.tensorflow.lite.schema.CallOnceOptionsT;
 import org.tensorflow.lite.schema.CastOptionsT;
 import org.tensorflow.lite.schema.DivOptionsT;
+import org.tensorflow.lite.schema.ExpOptionsT;
 import org.tensorflow.lite.schema.FullyConnectedOptionsT;
 import org.tensorflow.lite.schema.GatherOptionsT;
 import org.tensorflow.lite.schema.GreaterOptionsT;
 import org.tensorflow.lite.schema.LogSoftmaxOptionsT;
+import org.tensorflow.lite.schema.MaximumMinimumOptionsT;
+import org.tensorflow.lite.schema.MetadataT;
 import org.tensorflow.lite.schema.ModelT;
 import org.tensorflow.lite.schema.MulOptionsT;
 import org.tensorflow.lite.schema.NegOptionsT;
+import org.tensorflow.lite.schema.OneHotOptionsT;
 import org.tensorflow.lite.schema.OperatorCodeT;
 import org.tensorflow.lite.schema.OperatorT;
 import org.tensorflow.lite.schema.ReadVariableOptionsT;
@@ -54,6 +60,8 @@ final class GraphBuilder {
 
     private final Map<Integer, Integer> opcodeIndex = new LinkedHashMap<>();
 
+    private final Map<String, Integer> customOpcodeIndex = new LinkedHashMap<>();
+
     private final List<OperatorCodeT> opcodes = new ArrayList<>();
 
     private final List<BufferT> buffers = new ArrayList<>(List.of(new BufferT()));
@@ -61,6 +69,8 @@ final class GraphBuilder {
     private final List<SubGraphT> subgraphs = new ArrayList<>();
 
     private final List<SignatureDefT> signatures = new ArrayList<>();
+
+    private final List<MetadataT> metadata = new ArrayList<>();
 
     Subgraph subgraph(String name) {
         return new Subgraph(name);
@@ -74,7 +84,22 @@ final class GraphBuilder {
         model.setBuffers(buffers.toArray(BufferT[]::new));
         model.setSubgraphs(subgraphs.toArray(SubGraphT[]::new));
         model.setSignatureDefs(signatures.toArray(SignatureDefT[]::new));
+        if (!metadata.isEmpty()) {
+            // Only when there is some: models without metadata keep their bytes.
+            model.setMetadata(metadata.toArray(MetadataT[]::new));
+        }
         return model.serializeToBinary();
+    }
+
+    /**
+     * A {@code Model.metadata} entry: a named buffer the interpreter ignores and readers
+     * of the file may use.
+     */
+    void metadata(String name, byte[] data) {
+        MetadataT entry = new MetadataT();
+        entry.setName(name);
+        entry.setBuffer(buffer(data));
+        metadata.add(entry);
     }
 
     private int opcode(int builtin) {
@@ -82,6 +107,18 @@ final class GraphBuilder {
             OperatorCodeT opcode = new OperatorCodeT();
             opcode.setBuiltinCode(code);
             opcode.setDeprecatedBuiltinCode((byte) Math.min(code, FIRST_EXTENDED_BUILTIN));
+            opcode.setVersion(1);
+            opcodes.add(opcode);
+            return opcodes.size() - 1;
+        });
+    }
+
+    private int customOpcode(String customCode) {
+        return customOpcodeIndex.computeIfAbsent(customCode, code -> {
+            OperatorCodeT opcode = new OperatorCodeT();
+            opcode.setBuiltinCode(BuiltinOperator.CUSTOM);
+            opcode.setDeprecatedBuiltinCode((byte) BuiltinOperator.CUSTOM);
+            opcode.setCustomCode(code);
             opcode.setVersion(1);
             opcodes.add(opcode);
             return opcodes.size() - 1;
@@ -180,6 +217,11 @@ final class GraphBuilder {
             return tensor(name, TensorType.INT32, shape, buffer(values));
         }
 
+        /** A constant string tensor in TFLite's packed layout. */
+        int constantStrings(String name, String[] values, int... shape) {
+            return tensor(name, TensorType.STRING, shape, buffer(StringTensors.pack(values)));
+        }
+
         int resource(String name) {
             return tensor(name, TensorType.RESOURCE, new int[0], 0);
         }
@@ -194,6 +236,25 @@ final class GraphBuilder {
             // Absent vectors would otherwise be written as empty ones; TFLite then warns
             // about custom options.
             op.setCustomOptions(null);
+            op.setMutatingVariableInputs(null);
+            op.setIntermediates(null);
+            operators.add(op);
+        }
+
+        /**
+         * A custom operator, e.g. a Flex op with its options from
+         * {@link FlexOpOptions#customOptions}.
+         */
+        void custom(String customCode, byte[] customOptions, int[] opInputs, int... opOutputs) {
+            OperatorT op = new OperatorT();
+            op.setOpcodeIndex(customOpcode(customCode));
+            op.setInputs(opInputs);
+            op.setOutputs(opOutputs);
+            int[] unsigned = new int[customOptions.length];
+            for (int i = 0; i < unsigned.length; i++) {
+                unsigned[i] = customOptions[i] & 0xff;
+            }
+            op.setCustomOptions(unsigned);
             op.setMutatingVariableInputs(null);
             op.setIntermediates(null);
             operators.add(op);
@@ -297,6 +358,33 @@ final class GraphBuilder {
             return out;
         }
 
+        int logistic(String name, int in, int... shape) {
+            return unary(BuiltinOperator.LOGISTIC, null, name, in, shape);
+        }
+
+        int abs(String name, int in, int... shape) {
+            return unary(BuiltinOperator.ABS, options(BuiltinOptions.AbsOptions, new AbsOptionsT()), name, in, shape);
+        }
+
+        int exp(String name, int in, int... shape) {
+            return unary(BuiltinOperator.EXP, options(BuiltinOptions.ExpOptions, new ExpOptionsT()), name, in, shape);
+        }
+
+        int log(String name, int in, int... shape) {
+            return unary(BuiltinOperator.LOG, null, name, in, shape);
+        }
+
+        int maximum(String name, int a, int b, int... shape) {
+            return binary(BuiltinOperator.MAXIMUM,
+                    options(BuiltinOptions.MaximumMinimumOptions, new MaximumMinimumOptionsT()), name, a, b, shape);
+        }
+
+        private int unary(int builtin, BuiltinOptionsUnion options, String name, int in, int[] shape) {
+            int out = floats(name, shape);
+            op(builtin, options, new int[] { in }, out);
+            return out;
+        }
+
         int softmax(String name, int in, int... shape) {
             SoftmaxOptionsT options = new SoftmaxOptionsT();
             options.setBeta(1f);
@@ -355,6 +443,22 @@ final class GraphBuilder {
             op(BuiltinOperator.GATHER, options(BuiltinOptions.GatherOptions, gatherOptions), new int[] { shape, index },
                     size);
             return cast(name, size, TensorType.INT32, TensorType.FLOAT32);
+        }
+
+        /**
+         * Rows of {@code depth} floats, 1 at each index of {@code indices} (int32) and 0
+         * elsewhere; an index out of range gives a row of zeros.
+         */
+        int oneHot(String name, int indices, int depth, int... shape) {
+            OneHotOptionsT options = new OneHotOptionsT();
+            options.setAxis(-1);
+            int depthTensor = constantInts(name + "/depth", new int[] { depth });
+            int on = constant(name + "/on", new float[] { 1f });
+            int off = constant(name + "/off", new float[] { 0f });
+            int out = floats(name, shape);
+            op(BuiltinOperator.ONE_HOT, options(BuiltinOptions.OneHotOptions, options),
+                    new int[] { indices, depthTensor, on, off }, out);
+            return out;
         }
 
         int cast(String name, int in, byte from, byte to, int... shape) {

@@ -2,11 +2,14 @@ package dev.edgetrainer.model.graph;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import dev.edgetrainer.model.graph.MlpSpec.Head;
 import org.tensorflow.lite.schema.TensorType;
 
 /**
@@ -17,12 +20,21 @@ import org.tensorflow.lite.schema.TensorType;
  *
  * <ul>
  * <li>{@code train(x: float32[-1, ...input], y: float32[-1, classes]) -> loss}: one SGD
- * step on the mean softmax cross-entropy of the logits, as Keras'
- * {@code CategoricalCrossentropy(from_logits=True)};</li>
- * <li>{@code infer(x) -> output (softmax), logits};</li>
+ * step on the mean loss of the spec's {@link Head}: softmax cross-entropy of the logits,
+ * as Keras' {@code CategoricalCrossentropy(from_logits=True)} (or on class indices
+ * {@code y: float32[-1]}, as {@code SparseCategoricalCrossentropy}); binary cross-entropy
+ * of one logit ({@code BinaryCrossentropy(from_logits=True)}); or the mean squared error
+ * of linear outputs ({@code MeanSquaredError});</li>
+ * <li>{@code infer(x) -> output (softmax or sigmoid), logits}, or {@code output} alone
+ * for a linear head;</li>
  * <li>{@code save() -> every weight by name};
- * {@code restore(every weight) -> the weights as now held}.</li>
+ * {@code restore(every weight) -> the weights as now held}; or, with
+ * {@link Checkpoints#path}, {@code save(checkpoint_path)} and
+ * {@code restore(checkpoint_path) -> the weights as now held} through the Flex ops
+ * {@code Save} and {@code Restore}, as the converter writes the tutorial's model.</li>
  * </ul>
+ * Each {@link Role} is written under a signature key of the caller's choosing (e.g. the
+ * save role as {@code parameters}, as Flower's models name it), or left out.
  *
  * <p>
  * Gradients are written out by hand (there is no autodiff here), so they are proven by
@@ -32,7 +44,72 @@ import org.tensorflow.lite.schema.TensorType;
  */
 public final class MlpModelWriter {
 
+    /** What a signature does; its key in the file is chosen per model. */
+    public enum Role {
+
+        /** One SGD step: {@code (x, y) -> loss}. */
+        TRAIN("train"),
+        /** {@code x -> output (softmax), logits}. */
+        INFER("infer"),
+        /** {@code () -> every weight by name}. */
+        SAVE("save"),
+        /** {@code (every weight) -> the weights as now held}. */
+        RESTORE("restore");
+
+        private final String defaultKey;
+
+        Role(String defaultKey) {
+            this.defaultKey = defaultKey;
+        }
+
+        /** The key the TFLite tutorial gives this signature. */
+        public String defaultKey() {
+            return defaultKey;
+        }
+
+    }
+
+    /** How the save and restore signatures hand the weights over. */
+    public static final class Checkpoints {
+
+        private final int[] pathShape;
+
+        private Checkpoints(int[] pathShape) {
+            this.pathShape = pathShape;
+        }
+
+        /** {@code save() -> every weight}, {@code restore(every weight)}: no Flex ops. */
+        public static Checkpoints tensors() {
+            return new Checkpoints(null);
+        }
+
+        /**
+         * {@code save(checkpoint_path)} and {@code restore(checkpoint_path)} with a
+         * string path of this shape: {@code []}, {@code [1]} or {@code [-1]} (one path).
+         */
+        public static Checkpoints path(int... shape) {
+            if (shape.length > 1 || shape.length == 1 && shape[0] != 1 && shape[0] != -1) {
+                throw new IllegalArgumentException(
+                        "a checkpoint path is one string: shape [], [1] or [-1], got " + Arrays.toString(shape));
+            }
+            return new Checkpoints(shape.clone());
+        }
+
+    }
+
+    /** TensorFlow's DT_FLOAT, for the NodeDefs of Flex ops. */
+    private static final int TF_FLOAT = 1;
+
     private MlpModelWriter() {
+    }
+
+    /** Every role under the tutorial's key: train, infer, save, restore. */
+    public static Map<Role, String> defaultSignatures() {
+        Map<Role, String> keys = new EnumMap<>(Role.class);
+        for (Role role : Role.values()) {
+            keys.put(role, role.defaultKey());
+        }
+        return keys;
     }
 
     /** A model with Glorot-uniform kernels and zero biases drawn from the spec's seed. */
@@ -45,6 +122,42 @@ public final class MlpModelWriter {
      * variable name.
      */
     public static byte[] write(MlpSpec spec, Map<String, float[]> weights) {
+        return write(spec, weights, defaultSignatures());
+    }
+
+    /**
+     * A model whose variables start from pretrained weights and which carries how they
+     * were trained (see {@link PretrainingHistory}).
+     */
+    public static byte[] write(MlpSpec spec, Map<String, float[]> weights, PretrainingHistory history) {
+        return write(spec, weights, defaultSignatures(), Checkpoints.tensors(), history);
+    }
+
+    /**
+     * A model with only the roles in {@code signatures}, each under its key there, e.g.
+     * {@code SAVE -> "parameters"}.
+     * @throws IllegalArgumentException when no role is given, or a key is empty or used
+     * twice
+     */
+    public static byte[] write(MlpSpec spec, Map<String, float[]> weights, Map<Role, String> signatures) {
+        return write(spec, weights, signatures, Checkpoints.tensors());
+    }
+
+    /**
+     * As {@link #write(MlpSpec, Map, Map)}, with the save and restore roles in the given
+     * style.
+     */
+    public static byte[] write(MlpSpec spec, Map<String, float[]> weights, Map<Role, String> signatures,
+            Checkpoints checkpoints) {
+        return write(spec, weights, signatures, checkpoints, null);
+    }
+
+    /**
+     * @param history null to write none
+     */
+    private static byte[] write(MlpSpec spec, Map<String, float[]> weights, Map<Role, String> signatures,
+            Checkpoints checkpoints, PretrainingHistory history) {
+        checkKeys(signatures);
         for (MlpSpec.Variable variable : spec.variables()) {
             float[] values = weights.get(variable.name());
             if (values == null || values.length != variable.size()) {
@@ -61,20 +174,57 @@ public final class MlpModelWriter {
             throw new IllegalArgumentException("expected weights " + names(spec) + ", got " + weights.keySet());
         }
         GraphBuilder builder = new GraphBuilder();
-        // Subgraph order: signatures first, then the init subgraph they call once.
-        GraphBuilder.Subgraph train = builder.subgraph("train");
-        GraphBuilder.Subgraph infer = builder.subgraph("infer");
-        GraphBuilder.Subgraph save = builder.subgraph("save");
-        GraphBuilder.Subgraph restore = builder.subgraph("restore");
+        // Subgraph order: signatures first (in role order), then the init subgraph they
+        // call once.
+        Map<Role, GraphBuilder.Subgraph> graphs = new EnumMap<>(Role.class);
+        for (Role role : Role.values()) {
+            if (signatures.containsKey(role)) {
+                graphs.put(role, builder.subgraph(signatures.get(role)));
+            }
+        }
         GraphBuilder.Subgraph init = builder.subgraph("init");
         writeInit(init, spec, weights);
-        writeTrain(train, spec, init.index());
-        writeInfer(infer, spec, init.index());
-        writeSave(save, spec, init.index());
-        writeRestore(restore, spec, init.index());
+        graphs.forEach((role, graph) -> {
+            String key = signatures.get(role);
+            switch (role) {
+                case TRAIN -> writeTrain(graph, spec, init.index(), key);
+                case INFER -> writeInfer(graph, spec, init.index(), key);
+                case SAVE -> {
+                    if (checkpoints.pathShape == null) {
+                        writeSave(graph, spec, init.index(), key);
+                    }
+                    else {
+                        writePathSave(graph, spec, init.index(), key, checkpoints.pathShape);
+                    }
+                }
+                case RESTORE -> {
+                    if (checkpoints.pathShape == null) {
+                        writeRestore(graph, spec, init.index(), key);
+                    }
+                    else {
+                        writePathRestore(graph, spec, init.index(), key, checkpoints.pathShape);
+                    }
+                }
+            }
+        });
+        if (history != null) {
+            builder.metadata(PretrainingHistory.METADATA_NAME, history.toJson());
+        }
         byte[] model = builder.build();
         ModelValidator.validate(model);
         return model;
+    }
+
+    private static void checkKeys(Map<Role, String> signatures) {
+        if (signatures.isEmpty()) {
+            throw new IllegalArgumentException("a model needs at least one signature");
+        }
+        if (signatures.values().stream().anyMatch(key -> key == null || key.isBlank())) {
+            throw new IllegalArgumentException("signature keys must not be empty, got " + signatures);
+        }
+        if (new HashSet<>(signatures.values()).size() != signatures.size()) {
+            throw new IllegalArgumentException("each signature needs its own key, got " + signatures);
+        }
     }
 
     /**
@@ -158,33 +308,27 @@ public final class MlpModelWriter {
         return shape;
     }
 
-    private static void writeTrain(GraphBuilder.Subgraph graph, MlpSpec spec, int init) {
+    private static void writeTrain(GraphBuilder.Subgraph graph, MlpSpec spec, int init, String key) {
         int classes = spec.classes();
         int[] xShape = batchShape(spec);
         int x = graph.floats("x", xShape);
-        int y = graph.floats("y", -1, classes);
+        boolean sparse = spec.head() == Head.SPARSE_SOFTMAX;
+        int y = sparse ? graph.floats("y", -1) : graph.floats("y", -1, classes);
         graph.input("x", x);
         graph.input("y", y);
         graph.callOnce(init);
         int[][] variables = readAll(graph, spec);
         Forward forward = forward(graph, spec, x, variables);
 
-        // loss = mean over the batch of -sum(y * log_softmax(logits))
-        int logProbabilities = graph.logSoftmax("log_softmax", forward.logits(), -1, classes);
-        int weighted = graph.mul("y_log_p", y, logProbabilities, -1, classes);
-        int perSample = graph.sum("per_sample", weighted, 1, false, -1);
-        int meanLogLikelihood = graph.mean("mean_log_likelihood", perSample, 0);
-        int loss = graph.neg("loss", meanLogLikelihood);
-        graph.output("loss", loss);
-
-        // d loss / d logits = (softmax * sum(y) - y) / batch; sum(y) is 1 for one-hot
-        // labels.
-        int probabilities = graph.softmax("softmax", forward.logits(), -1, classes);
-        int labelMass = graph.sum("label_mass", y, 1, true, -1, 1);
-        int scaled = graph.mul("p_times_mass", probabilities, labelMass, -1, classes);
-        int difference = graph.sub("p_minus_y", scaled, y, -1, classes);
-        int batch = graph.dimension("batch_size", x, xShape.length, 0);
-        int gradient = graph.div("d_logits", difference, batch, -1, classes);
+        int gradient = switch (spec.head()) {
+            case SOFTMAX -> softmaxLoss(graph, forward.logits(), y, x, xShape.length, classes);
+            case SPARSE_SOFTMAX -> softmaxLoss(
+                    graph, forward.logits(), graph.oneHot("y_one_hot",
+                            graph.cast("y_indices", y, TensorType.FLOAT32, TensorType.INT32, -1), classes, -1, classes),
+                    x, xShape.length, classes);
+            case SIGMOID -> sigmoidLoss(graph, forward.logits(), y, x, xShape.length);
+            case LINEAR -> squaredErrorLoss(graph, forward.logits(), y, x, xShape.length, classes);
+        };
 
         int[] widths = spec.widths();
         int learningRate = graph.constant("learning_rate", new float[] { spec.learningRate() });
@@ -221,30 +365,101 @@ public final class MlpModelWriter {
             int updated = graph.sub(name + "/updated", update[1], step, shape);
             graph.assignVariable(update[0], updated);
         }
-        graph.finish("train");
+        graph.finish(key);
     }
 
-    private static void writeInfer(GraphBuilder.Subgraph graph, MlpSpec spec, int init) {
+    /**
+     * Outputs {@code loss}, the mean over the batch of -sum(y * log_softmax(logits));
+     * returns d loss / d logits.
+     */
+    private static int softmaxLoss(GraphBuilder.Subgraph graph, int logits, int y, int x, int rank, int classes) {
+        // loss = mean over the batch of -sum(y * log_softmax(logits))
+        int logProbabilities = graph.logSoftmax("log_softmax", logits, -1, classes);
+        int weighted = graph.mul("y_log_p", y, logProbabilities, -1, classes);
+        int perSample = graph.sum("per_sample", weighted, 1, false, -1);
+        int meanLogLikelihood = graph.mean("mean_log_likelihood", perSample, 0);
+        int loss = graph.neg("loss", meanLogLikelihood);
+        graph.output("loss", loss);
+
+        // d loss / d logits = (softmax * sum(y) - y) / batch; sum(y) is 1 for one-hot
+        // labels.
+        int probabilities = graph.softmax("softmax", logits, -1, classes);
+        int labelMass = graph.sum("label_mass", y, 1, true, -1, 1);
+        int scaled = graph.mul("p_times_mass", probabilities, labelMass, -1, classes);
+        int difference = graph.sub("p_minus_y", scaled, y, -1, classes);
+        int batch = graph.dimension("batch_size", x, rank, 0);
+        return graph.div("d_logits", difference, batch, -1, classes);
+    }
+
+    /**
+     * Outputs {@code loss}, the mean binary cross-entropy of one logit z with target y,
+     * written stably as max(z, 0) - z * y + log(1 + exp(-|z|)); returns d loss / d z =
+     * (sigmoid(z) - y) / batch.
+     */
+    private static int sigmoidLoss(GraphBuilder.Subgraph graph, int logits, int y, int x, int rank) {
+        int zero = graph.constant("bce/zero", new float[] { 0f });
+        int one = graph.constant("bce/one", new float[] { 1f });
+        int positive = graph.maximum("bce/positive_part", logits, zero, -1, 1);
+        int logitsTimesY = graph.mul("bce/logits_y", logits, y, -1, 1);
+        int negativeAbs = graph.neg("bce/negative_abs", graph.abs("bce/abs", logits, -1, 1), -1, 1);
+        int softplus = graph.log("bce/log1p_exp",
+                graph.add("bce/one_plus_exp", graph.exp("bce/exp", negativeAbs, -1, 1), one, -1, 1), -1, 1);
+        int perOutput = graph.add("bce/per_output", graph.sub("bce/linear", positive, logitsTimesY, -1, 1), softplus,
+                -1, 1);
+        int perSample = graph.sum("per_sample", perOutput, 1, false, -1);
+        int loss = graph.mean("loss", perSample, 0);
+        graph.output("loss", loss);
+        int probability = graph.logistic("sigmoid", logits, -1, 1);
+        int difference = graph.sub("p_minus_y", probability, y, -1, 1);
+        int batch = graph.dimension("batch_size", x, rank, 0);
+        return graph.div("d_logits", difference, batch, -1, 1);
+    }
+
+    /**
+     * Outputs {@code loss}, the mean over the batch of the mean over the outputs of (z -
+     * y)^2; returns d loss / d z = 2 (z - y) / (outputs * batch).
+     */
+    private static int squaredErrorLoss(GraphBuilder.Subgraph graph, int outputs, int y, int x, int rank, int width) {
+        int difference = graph.sub("z_minus_y", outputs, y, -1, width);
+        int squared = graph.mul("squared_error", difference, difference, -1, width);
+        int perSample = graph.mean("per_sample", squared, 1, -1);
+        int loss = graph.mean("loss", perSample, 0);
+        graph.output("loss", loss);
+        int scale = graph.constant("mse/scale", new float[] { 2f / width });
+        int scaled = graph.mul("mse/scaled", difference, scale, -1, width);
+        int batch = graph.dimension("batch_size", x, rank, 0);
+        return graph.div("d_logits", scaled, batch, -1, width);
+    }
+
+    private static void writeInfer(GraphBuilder.Subgraph graph, MlpSpec spec, int init, String key) {
         int x = graph.floats("x", batchShape(spec));
         graph.input("x", x);
         graph.callOnce(init);
         Forward forward = forward(graph, spec, x, readAll(graph, spec));
-        int output = graph.softmax("output", forward.logits(), -1, spec.classes());
-        graph.output("output", output);
-        graph.output("logits", forward.logits());
-        graph.finish("infer");
+        switch (spec.head()) {
+            case SOFTMAX, SPARSE_SOFTMAX -> {
+                graph.output("output", graph.softmax("output", forward.logits(), -1, spec.classes()));
+                graph.output("logits", forward.logits());
+            }
+            case SIGMOID -> {
+                graph.output("output", graph.logistic("output", forward.logits(), -1, 1));
+                graph.output("logits", forward.logits());
+            }
+            case LINEAR -> graph.output("output", forward.logits());
+        }
+        graph.finish(key);
     }
 
-    private static void writeSave(GraphBuilder.Subgraph graph, MlpSpec spec, int init) {
+    private static void writeSave(GraphBuilder.Subgraph graph, MlpSpec spec, int init, String key) {
         graph.callOnce(init);
         int[][] variables = readAll(graph, spec);
         for (int i = 0; i < variables.length; i++) {
             graph.output(spec.variables().get(i).name(), variables[i][1]);
         }
-        graph.finish("save");
+        graph.finish(key);
     }
 
-    private static void writeRestore(GraphBuilder.Subgraph graph, MlpSpec spec, int init) {
+    private static void writeRestore(GraphBuilder.Subgraph graph, MlpSpec spec, int init, String key) {
         List<MlpSpec.Variable> variables = spec.variables();
         int[] inputs = new int[variables.size()];
         for (int i = 0; i < inputs.length; i++) {
@@ -253,12 +468,63 @@ public final class MlpModelWriter {
         }
         graph.callOnce(init);
         for (int i = 0; i < inputs.length; i++) {
-            MlpSpec.Variable variable = variables.get(i);
-            int handle = graph.varHandle(variable.name());
-            graph.assignVariable(handle, inputs[i]);
-            graph.output(variable.name(), graph.readVariable(handle, variable.name() + "/restored", variable.shape()));
+            assignAndOutput(graph, variables.get(i), inputs[i]);
         }
-        graph.finish("restore");
+        graph.finish(key);
+    }
+
+    /** Assigns {@code value} to the variable and outputs the variable as now held. */
+    private static void assignAndOutput(GraphBuilder.Subgraph graph, MlpSpec.Variable variable, int value) {
+        int handle = graph.varHandle(variable.name());
+        graph.assignVariable(handle, value);
+        graph.output(variable.name(), graph.readVariable(handle, variable.name() + "/restored", variable.shape()));
+    }
+
+    /**
+     * The {@code checkpoint_path} input of a path-style signature, then its CALL_ONCE.
+     */
+    private static int pathInput(GraphBuilder.Subgraph graph, int init, int[] pathShape) {
+        int path = graph.tensor("checkpoint_path", TensorType.STRING, pathShape, 0);
+        graph.input("checkpoint_path", path);
+        graph.callOnce(init);
+        return path;
+    }
+
+    /** {@code save(checkpoint_path)}: FlexSave of every weight to the path. */
+    private static void writePathSave(GraphBuilder.Subgraph graph, MlpSpec spec, int init, String key,
+            int[] pathShape) {
+        int path = pathInput(graph, init, pathShape);
+        int[][] variables = readAll(graph, spec);
+        List<MlpSpec.Variable> specs = spec.variables();
+        String[] names = specs.stream().map(MlpSpec.Variable::name).toArray(String[]::new);
+        int[] inputs = new int[2 + variables.length];
+        inputs[0] = path;
+        inputs[1] = graph.constantStrings("tensor_names", names, names.length);
+        int[] types = new int[variables.length];
+        for (int i = 0; i < variables.length; i++) {
+            inputs[2 + i] = variables[i][1];
+            types[i] = TF_FLOAT;
+        }
+        graph.custom("FlexSave", FlexOpOptions.of("Save", Map.of("T", types)), inputs);
+        graph.finish(key);
+    }
+
+    /**
+     * {@code restore(checkpoint_path) -> the weights as now held}: FlexRestore of each
+     * weight from the path, assigned to its variable.
+     */
+    private static void writePathRestore(GraphBuilder.Subgraph graph, MlpSpec spec, int init, String key,
+            int[] pathShape) {
+        int path = pathInput(graph, init, pathShape);
+        for (MlpSpec.Variable variable : spec.variables()) {
+            String name = variable.name();
+            int tensorName = graph.constantStrings(name + "/tensor_name", new String[] { name });
+            int value = graph.floats(name + "/from_file", variable.shape());
+            graph.custom("FlexRestore", FlexOpOptions.of("Restore", Map.of("dt", TF_FLOAT)),
+                    new int[] { path, tensorName }, value);
+            assignAndOutput(graph, variable, value);
+        }
+        graph.finish(key);
     }
 
 }

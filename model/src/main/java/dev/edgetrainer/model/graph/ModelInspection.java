@@ -7,6 +7,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -21,14 +22,20 @@ import org.tensorflow.lite.schema.SubGraph;
 /**
  * What a model is made of, read from its flatbuffer: the operators it uses and, per
  * signature, the custom operators (such as {@code FlexReluGrad}) that signature needs,
- * following CALL_ONCE, WHILE and IF into other subgraphs. Run {@link ModelValidator}
- * first: indices are trusted here.
+ * following CALL_ONCE, WHILE and IF into other subgraphs, and the operator that computes
+ * each of its outputs (a {@code SOFTMAX} output holds probabilities). Run
+ * {@link ModelValidator} first: indices are trusted here.
+ *
+ * @param outputOps per signature, per output name, the operator that writes it; absent
+ * when no operator of the signature's subgraph does (an input or a constant)
  */
-public record ModelInspection(Map<String, Integer> operatorCounts, Map<String, Set<String>> customOpsBySignature) {
+public record ModelInspection(Map<String, Integer> operatorCounts, Map<String, Set<String>> customOpsBySignature,
+        Map<String, Map<String, String>> outputOps) {
 
     public ModelInspection {
         operatorCounts = Collections.unmodifiableMap(new TreeMap<>(operatorCounts));
         customOpsBySignature = Collections.unmodifiableMap(new LinkedHashMap<>(customOpsBySignature));
+        outputOps = Collections.unmodifiableMap(new LinkedHashMap<>(outputOps));
     }
 
     public static ModelInspection of(byte[] bytes) {
@@ -42,11 +49,46 @@ public record ModelInspection(Map<String, Integer> operatorCounts, Map<String, S
             }
         }
         Map<String, Set<String>> custom = new LinkedHashMap<>();
+        Map<String, Map<String, String>> producers = new LinkedHashMap<>();
         for (int i = 0; i < model.signatureDefsLength(); i++) {
             SignatureDef signature = model.signatureDefs(i);
             custom.put(signature.signatureKey(), customOpsReachable(model, (int) signature.subgraphIndex()));
+            producers.put(signature.signatureKey(), outputProducers(model, signature));
         }
-        return new ModelInspection(counts, custom);
+        return new ModelInspection(counts, custom, producers);
+    }
+
+    /**
+     * The operator that writes an output of a signature, e.g. {@code SOFTMAX}; empty when
+     * none does.
+     */
+    public Optional<String> outputOp(String signature, String output) {
+        return Optional.ofNullable(outputOps.getOrDefault(signature, Map.of()).get(output));
+    }
+
+    private static Map<String, String> outputProducers(Model model, SignatureDef signature) {
+        SubGraph graph = model.subgraphs((int) signature.subgraphIndex());
+        Map<String, String> producers = new LinkedHashMap<>();
+        for (int i = 0; i < signature.outputsLength(); i++) {
+            long tensor = signature.outputs(i).tensorIndex();
+            for (int o = graph.operatorsLength() - 1; o >= 0; o--) {
+                Operator op = graph.operators(o);
+                if (writes(op, tensor)) {
+                    producers.put(signature.outputs(i).name(), name(model.operatorCodes((int) op.opcodeIndex())));
+                    break;
+                }
+            }
+        }
+        return Collections.unmodifiableMap(producers);
+    }
+
+    private static boolean writes(Operator op, long tensor) {
+        for (int i = 0; i < op.outputsLength(); i++) {
+            if (op.outputs(i) == tensor) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Every custom operator any signature needs, sorted. */

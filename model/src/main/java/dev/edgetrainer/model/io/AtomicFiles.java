@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
 import static java.nio.file.StandardCopyOption.REPLACE_EXISTING;
@@ -21,11 +22,19 @@ public final class AtomicFiles {
     private AtomicFiles() {
     }
 
+    /**
+     * The names {@link #tempFile} makes: {@code .<target name>.<random UUID>.tmp}.
+     * Nothing else is named so, so a directory's owner can remove what a crash left
+     * without touching anybody else's dot files.
+     */
+    private static final Pattern TEMP_NAME = Pattern
+        .compile("\\..+\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.tmp");
+
     public static void write(Path target, byte[] content) throws IOException {
         Path absolute = target.toAbsolutePath();
         // Not Files.createTempFile: its owner-only permissions would carry over to the
         // published file.
-        Path temp = absolute.resolveSibling("." + absolute.getFileName() + "." + UUID.randomUUID() + ".tmp");
+        Path temp = tempFile(absolute);
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW,
                     StandardOpenOption.WRITE)) {
@@ -47,6 +56,20 @@ public final class AtomicFiles {
             throw e;
         }
         syncDirectory(absolute.getParent());
+    }
+
+    /**
+     * A new temp file name beside {@code target}, for content that is renamed to
+     * {@code target} once complete; it matches {@link #isTempFile}.
+     */
+    public static Path tempFile(Path target) {
+        Path absolute = target.toAbsolutePath();
+        return absolute.resolveSibling("." + absolute.getFileName() + "." + UUID.randomUUID() + ".tmp");
+    }
+
+    /** Whether {@code fileName} is a name {@link #tempFile} makes. */
+    public static boolean isTempFile(String fileName) {
+        return TEMP_NAME.matcher(fileName).matches();
     }
 
     /** Makes a rename or delete in {@code directory} durable. */

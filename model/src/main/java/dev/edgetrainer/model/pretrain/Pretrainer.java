@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.edgetrainer.model.data.Dataset;
+import dev.edgetrainer.model.graph.PretrainingHistory;
 import dev.edgetrainer.model.runtime.TrainableModel;
 import dev.edgetrainer.model.tensor.Signature;
 import dev.edgetrainer.model.tensor.Tensor;
@@ -13,6 +14,8 @@ import dev.edgetrainer.model.tensor.Tensor;
  * Trains a model through its own {@code train} signature as the TFLite on-device training
  * tutorial does: the data in its stored order (no shuffle), fixed-size batches with the
  * remainder as a last smaller batch, and the loss of each epoch's last batch recorded.
+ * The recorded losses travel with the model file written from the result, as its
+ * {@link PretrainingHistory}.
  */
 public final class Pretrainer {
 
@@ -31,6 +34,11 @@ public final class Pretrainer {
             Progress progress) {
         if (epochs < 1 || batch < 1) {
             throw new IllegalArgumentException("epochs and batch size must be positive");
+        }
+        if (epochs > PretrainingHistory.MAX_EPOCHS) {
+            // Refused before hours of training: the written model could not carry the
+            // history.
+            throw new IllegalArgumentException("at most " + PretrainingHistory.MAX_EPOCHS + " epochs, got " + epochs);
         }
         int[] imageShape = inputShape(model.signature("train")
             .orElseThrow(() -> new IllegalArgumentException("model " + model.source() + " has no train signature")),

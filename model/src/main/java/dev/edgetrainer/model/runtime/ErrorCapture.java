@@ -1,5 +1,7 @@
 package dev.edgetrainer.model.runtime;
 
+import java.util.regex.Pattern;
+
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.tensorflowlite.Reporter_Pointer_BytePointer_Pointer;
@@ -10,12 +12,29 @@ import org.bytedeco.tensorflowlite.Reporter_Pointer_BytePointer_Pointer;
  *
  * <p>
  * The reporter receives a printf format and a {@code va_list}; Java cannot expand a
- * {@code va_list} portably, so the message is TFLite's format text with its placeholders
- * ({@code %d}, {@code %s}) left in.
+ * {@code va_list} portably, so the values are lost: each placeholder ({@code %d},
+ * {@code %s}) is shown as {@code ?}, and TFLite's generic trailer
+ * {@code Node number %d (%s) %s.} is dropped after a specific message (a Java kernel's)
+ * and otherwise shown as {@value #NODE_FAILED}.
  */
 final class ErrorCapture {
 
     private static final int MAX_CHARS = 4000;
+
+    /** What TFLite reports after any node fails to prepare or invoke. */
+    private static final String NODE_TRAILER = "Node number %d (%s) %s.";
+
+    static final String NODE_FAILED = "an operator failed";
+
+    /** How TFLite's kernel checks begin: source file and line. */
+    private static final String CHECK_PREFIX = "%s:%d ";
+
+    /**
+     * A printf conversion (flags, width, precision, length modifier, conversion), or an
+     * escaped percent sign.
+     */
+    private static final Pattern PLACEHOLDER = Pattern
+        .compile("%%|%[-+ #0]*(\\d+|\\*)?(\\.(\\d+|\\*))?(hh|h|ll|l|L|z|j|t)?[diouxXeEfFgGaAcsp]");
 
     private static final ThreadLocal<StringBuilder> MESSAGES = ThreadLocal.withInitial(StringBuilder::new);
 
@@ -28,7 +47,7 @@ final class ErrorCapture {
         public void call(Pointer userData, BytePointer format, Pointer args) {
             try {
                 if (format != null && !format.isNull()) {
-                    report(format.getString().strip());
+                    reportFormat(format.getString().strip());
                 }
             }
             catch (Throwable ignored) {
@@ -38,6 +57,25 @@ final class ErrorCapture {
     };
 
     private ErrorCapture() {
+    }
+
+    /** Records one of TFLite's format strings, its placeholders cleaned up. */
+    static void reportFormat(String format) {
+        if (format.equals(NODE_TRAILER)) {
+            if (MESSAGES.get().isEmpty()) {
+                report(NODE_FAILED);
+            }
+            return;
+        }
+        if (format.startsWith(CHECK_PREFIX)) {
+            // TF_LITE_ENSURE and friends: file, line and the expression are all
+            // arguments.
+            report("a check in a TFLite kernel failed (" + (format.contains("!=")
+                    ? "two values that must be equal " + "differ" : "a condition that must hold does not")
+                    + "; its details are not available to Java)");
+            return;
+        }
+        report(PLACEHOLDER.matcher(format).replaceAll(match -> match.group().equals("%%") ? "%" : "?"));
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.edgetrainer.model.runtime;
 import java.util.Arrays;
 
 import dev.edgetrainer.model.tensor.DataType;
+import dev.edgetrainer.model.tensor.StringTensors;
 import dev.edgetrainer.model.tensor.Tensor;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
@@ -61,7 +62,12 @@ final class TensorCopy {
         if (type == DataType.STRING) {
             byte[] packed = new byte[(int) bytes];
             new BytePointer(TfLiteTensorData(source)).capacity(bytes).get(packed);
-            return Tensor.ofStrings(shape, StringTensors.unpack(packed, count, name));
+            try {
+                return Tensor.ofStrings(shape, StringTensors.unpack(packed, count, name));
+            }
+            catch (IllegalArgumentException e) {
+                throw new ModelException(e.getMessage(), e);
+            }
         }
         if (bytes != (long) count * type.byteSize()) {
             throw new ModelException(

@@ -59,10 +59,13 @@ public final class TrainableModel implements AutoCloseable {
 
     private final ModelInspection inspection;
 
+    private final Options loadOptions;
+
     private boolean closed;
 
-    private TrainableModel(String source, byte[] bytes) {
+    private TrainableModel(String source, byte[] bytes, Options loadOptions) {
         this.source = source;
+        this.loadOptions = loadOptions;
         this.modelBytes = new BytePointer(bytes.length);
         modelBytes.put(bytes);
         TfLiteModel createdModel = null;
@@ -83,7 +86,7 @@ public final class TrainableModel implements AutoCloseable {
             }
             createdOptions = TfLiteInterpreterOptionsCreate();
             TfLiteInterpreterOptionsSetErrorReporter(createdOptions, ErrorCapture.REPORTER, null);
-            TfLiteInterpreterOptionsSetNumThreads(createdOptions, 1);
+            TfLiteInterpreterOptionsSetNumThreads(createdOptions, loadOptions.threads());
             FlexOps.addTo(createdOptions);
             FlexOps.addPlaceholders(createdOptions, missingOps());
             this.model = createdModel;
@@ -107,8 +110,36 @@ public final class TrainableModel implements AutoCloseable {
         }
     }
 
+    /**
+     * How a model is loaded.
+     *
+     * @param threads TFLite's own threads for one call (intra-op parallelism: XNNPACK and
+     * the builtin kernels split their work); the model is still called from one thread at
+     * a time. Java Flex kernels always run on the calling thread.
+     */
+    public record Options(int threads) {
+
+        /** Upper bound of {@link #threads}: more than any edge device has cores. */
+        public static final int MAX_THREADS = 64;
+
+        /** One thread: what {@link #load(Path)} and {@link #load(byte[], String)} use. */
+        public static final Options DEFAULT = new Options(1);
+
+        public Options {
+            if (threads < 1 || threads > MAX_THREADS) {
+                throw new IllegalArgumentException("threads must be between 1 and " + MAX_THREADS + ", got " + threads);
+            }
+        }
+
+    }
+
     /** Loads a model from a file; see {@link #load(byte[], String)}. */
     public static TrainableModel load(Path path) {
+        return load(path, Options.DEFAULT);
+    }
+
+    /** Loads a model from a file; see {@link #load(byte[], String, Options)}. */
+    public static TrainableModel load(Path path, Options options) {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(path);
@@ -116,7 +147,15 @@ public final class TrainableModel implements AutoCloseable {
         catch (IOException e) {
             throw new ModelException("cannot read model " + path + ": " + e.getMessage(), e);
         }
-        return load(bytes, path.toString());
+        return load(bytes, path.toString(), options);
+    }
+
+    /**
+     * Loads a model with {@link Options#DEFAULT}; see
+     * {@link #load(byte[], String, Options)}.
+     */
+    public static TrainableModel load(byte[] bytes, String source) {
+        return load(bytes, source, Options.DEFAULT);
     }
 
     /**
@@ -125,8 +164,17 @@ public final class TrainableModel implements AutoCloseable {
      * @throws ModelException if the file is not a valid TFLite model or fails the
      * structural checks
      */
-    public static TrainableModel load(byte[] bytes, String source) {
-        return new TrainableModel(source, bytes);
+    public static TrainableModel load(byte[] bytes, String source, Options options) {
+        return new TrainableModel(source, bytes, options);
+    }
+
+    /**
+     * Loads the JavaCPP and TFLite native libraries now rather than with the first model:
+     * a few hundred milliseconds that a server can spend on another thread while it
+     * starts. Safe to call from any thread, any number of times.
+     */
+    public static void preload() {
+        runtimeVersion();
     }
 
     /** The TFLite runtime version, e.g. {@code 2.19.0}. */
@@ -164,6 +212,11 @@ public final class TrainableModel implements AutoCloseable {
 
     public String source() {
         return source;
+    }
+
+    /** The options this model was loaded with. */
+    public Options options() {
+        return loadOptions;
     }
 
     public List<Signature> signatures() {

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import dev.edgetrainer.model.io.Sha256;
@@ -72,6 +73,24 @@ public final class WeightsFile {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
+    }
+
+    /**
+     * The size of the file {@link #encode} writes for tensors of these specs; a dynamic
+     * dimension counts as 1. Lets a store tell how much space a checkpoint needs before
+     * the model writes it.
+     */
+    public static long size(List<TensorSpec> specs) {
+        long size = MAGIC.length + 4 + 4 + DIGEST_BYTES;
+        for (TensorSpec spec : specs) {
+            long elements = 1;
+            for (int d : spec.shape()) {
+                elements *= Math.max(d, 1);
+            }
+            size += 2 + spec.name().getBytes(StandardCharsets.UTF_8).length + 1 + 1 + 4L * spec.rank()
+                    + elements * spec.type().byteSize();
+        }
+        return size;
     }
 
     /**

@@ -12,6 +12,8 @@ import dev.edgetrainer.model.runtime.TrainableModel;
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.tensor.WeightsFile;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -130,6 +132,68 @@ class CheckpointerTests {
                 assertThat(left.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("good.ckpt",
                         "bad.ckpt");
             }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "", "1", "-1" })
+    void pathStyleCheckpointsPassThePathInTheShapeTheSignatureDeclares(String shape) throws Exception {
+        int[] pathShape = shape.isEmpty() ? new int[0] : new int[] { Integer.parseInt(shape) };
+        byte[] bytes = MlpModelWriter.write(SPEC, MlpModelWriter.initialWeights(SPEC),
+                MlpModelWriter.defaultSignatures(), MlpModelWriter.Checkpoints.path(pathShape));
+        java.nio.file.Path file = java.nio.file.Files.createTempDirectory("ckpt").resolve("w.ckpt");
+        Tensor x = Tensor.ofFloats(new int[] { 1, 6 }, new float[] { 1, 2, 3, 4, 5, 6 });
+        try (TrainableModel model = TrainableModel.load(bytes, "path " + shape)) {
+            Checkpointer checkpointer = Checkpointer.of(model);
+            assertThat(checkpointer.style()).isEqualTo(CheckpointStyle.PATH);
+            assertThat(checkpointer.pathSpec().shape()).containsExactly(pathShape);
+            float[] saved = model.run("infer", Map.of("x", x)).get("logits").floats();
+            checkpointer.saveTo(file);
+            model.run("train", Map.of("x", x, "y", Tensor.ofFloats(new int[] { 1, 3 }, new float[] { 0, 0, 1 })));
+            assertThat(model.run("infer", Map.of("x", x)).get("logits").floats()).isNotEqualTo(saved);
+            assertThat(checkpointer.restoreFrom(file)).containsKeys("dense/kernel", "dense_1/bias");
+            assertThat(model.run("infer", Map.of("x", x)).get("logits").floats()).containsExactly(saved);
+        }
+    }
+
+    @Test
+    void aPairNamedByTheCallerIsUsedWhateverItsKeys() {
+        Map<MlpModelWriter.Role, String> keys = MlpModelWriter.defaultSignatures();
+        keys.put(MlpModelWriter.Role.SAVE, "weights_out");
+        keys.put(MlpModelWriter.Role.RESTORE, "weights_in");
+        try (TrainableModel model = TrainableModel
+            .load(MlpModelWriter.write(SPEC, MlpModelWriter.initialWeights(SPEC), keys), "renamed")) {
+            assertThat(Checkpointer.of(model).style()).isEqualTo(CheckpointStyle.NONE);
+            Checkpointer named = Checkpointer.of(model, "weights_out", "weights_in");
+            assertThat(named.style()).isEqualTo(CheckpointStyle.TENSORS);
+            assertThat(named.saveKey()).isEqualTo("weights_out");
+            named.restore(named.save());
+            assertThat(Checkpointer.of(model, "train", "infer").style()).isEqualTo(CheckpointStyle.NONE);
+            assertThatThrownBy(() -> Checkpointer.of(model, "nope", "weights_in"))
+                .hasMessageContaining("no signature 'nope'");
+        }
+    }
+
+    @Test
+    void aPathStyleModelChecksAFilesTensorsAgainstWhatItsRestoreReads() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("ckpt");
+        try (TrainableModel flex = TrainableModel.load(SharedModels.require("tutorial-mnist-flex.tflite"))) {
+            Checkpointer checkpointer = Checkpointer.of(flex);
+            java.nio.file.Path file = dir.resolve("own.ckpt");
+            checkpointer.saveTo(file);
+            Map<String, Tensor> own = WeightsFile.decode(java.nio.file.Files.readAllBytes(file));
+
+            checkpointer.check(own);
+            assertThat(checkpointer.weightSpecs()).extracting(s -> s.name())
+                .containsExactlyInAnyOrderElementsOf(own.keySet());
+            Map<String, Tensor> wrong = new java.util.LinkedHashMap<>(own);
+            wrong.put("dense_2/kernel:0", Tensor.ofFloats(new int[] { 12, 10 }, new float[120]));
+            assertThatThrownBy(() -> checkpointer.check(wrong)).isInstanceOfSatisfying(InvalidInputException.class,
+                    e -> assertThat(e.field()).isEqualTo("dense_2/kernel:0"));
+            Map<String, Tensor> extra = new java.util.LinkedHashMap<>(own);
+            extra.put("dense_3/bias:0", Tensor.ofFloats(new int[] { 10 }, new float[10]));
+            assertThatThrownBy(() -> checkpointer.check(extra)).isInstanceOfSatisfying(InvalidInputException.class,
+                    e -> assertThat(e.field()).isEqualTo("dense_3/bias:0"));
         }
     }
 

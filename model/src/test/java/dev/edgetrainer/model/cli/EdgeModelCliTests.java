@@ -17,6 +17,7 @@ import dev.edgetrainer.model.data.SyntheticImages;
 import dev.edgetrainer.model.flex.FlexOpModels;
 import dev.edgetrainer.model.graph.MlpModelWriter;
 import dev.edgetrainer.model.graph.MlpSpec;
+import dev.edgetrainer.model.graph.PretrainingHistory;
 import dev.edgetrainer.model.runtime.SharedModels;
 import dev.edgetrainer.model.runtime.TrainableModel;
 import dev.edgetrainer.model.tensor.Tensor;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.lite.schema.TensorType;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 class EdgeModelCliTests {
 
@@ -141,7 +143,37 @@ class EdgeModelCliTests {
             .contains("missing: none")
             .containsPattern(
                     "train\\(x: float32\\[-1, 28, 28\\], y: float32\\[-1, 10\\]\\).*\\n\\s+runs in this runtime")
-            .doesNotContain("cannot run");
+            .doesNotContain("cannot run")
+            .contains("EdgeTrainer server: can host this model")
+            .contains("checkpoints: path style, save and restore (path input checkpoint_path: string[])")
+            .contains("output:      probabilities (infer output 'output': 10 values per sample from a SOFTMAX)")
+            .contains("train:       train: x: float32[-1, 28, 28], y: float32[-1, 10] (one-hot) -> loss")
+            .contains("edge.model.class-names=<10 names, in output order>");
+    }
+
+    @Test
+    void inspectSaysHowTheServerHostsAModelAndWhatItsSettingsWouldDo() throws Exception {
+        Path model = dir.resolve("flower.tflite");
+        MlpSpec spec = new MlpSpec(new int[] { 4 }, new int[] { 3 }, 3, 0.1f, 1);
+        Map<MlpModelWriter.Role, String> keys = MlpModelWriter.defaultSignatures();
+        keys.remove(MlpModelWriter.Role.INFER);
+        keys.put(MlpModelWriter.Role.SAVE, "parameters");
+        Files.write(model, MlpModelWriter.write(spec, MlpModelWriter.initialWeights(spec), keys));
+
+        assertThat(run("inspect", model.toString())).isZero();
+        assertThat(out()).contains("EdgeTrainer server: can host this model")
+            .contains("infer:       none: /infer answers 501")
+            .contains("note: no 'infer' signature")
+            .contains("checkpoints: tensors style, parameters and restore")
+            .contains("edge.model.path=" + model);
+
+        assertThat(run("inspect", model.toString(), "--class-names", "a,b", "--train", "fit")).isZero();
+        assertThat(out()).contains("EdgeTrainer server: cannot host this model")
+            .contains("problem: edge.model.signatures.train is 'fit', but the model has no signature 'fit'")
+            .contains("action: Set edge.model.signatures.train to one of [train, parameters, restore]")
+            .doesNotContain("settings:");
+        assertThat(run("inspect", model.toString(), "--output", "sideways")).isEqualTo(2);
+        assertThat(err.toString()).contains("expected one of [probabilities, logits, binary, regression]");
     }
 
     @Test
@@ -175,6 +207,13 @@ class EdgeModelCliTests {
         double accuracy = number(printed, "test accuracy: ([0-9.]+)");
         assertThat(accuracy).isGreaterThan(0.9);
         assertThat(ImageIO.read(plot.toFile()).getWidth()).isEqualTo(800);
+        // The loss curve travels with the model file, for the server's dashboard.
+        PretrainingHistory history = PretrainingHistory.read(Files.readAllBytes(model)).orElseThrow();
+        assertThat(history.samples()).isEqualTo(600);
+        assertThat(history.batchSize()).isEqualTo(50);
+        assertThat(history.epochLosses()).hasSize(10);
+        assertThat(history.epochLosses().get(9)).isCloseTo(number(printed, "Finished 10 epochs\\s+loss: ([0-9.]+)"),
+                within(0.0005));
 
         assertThat(run("evaluate", "--model", model.toString(), "--data", data.toString())).isZero();
         assertThat(number(out(), "accuracy: ([0-9.]+)")).isEqualTo(accuracy);

@@ -1,13 +1,10 @@
 package dev.edgetrainer.model.flex;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import com.google.flatbuffers.FlexBuffersBuilder;
+import dev.edgetrainer.model.graph.FlexOpOptions;
 import org.tensorflow.lite.schema.BufferT;
 import org.tensorflow.lite.schema.BuiltinOperator;
 import org.tensorflow.lite.schema.ModelT;
@@ -77,48 +74,11 @@ public final class FlexOpModels {
 
     /** FlexBuffer vector [op, NodeDef] as the converter writes it. */
     static byte[] customOptions(String op, byte[] nodeDef) {
-        FlexBuffersBuilder builder = new FlexBuffersBuilder();
-        int start = builder.startVector();
-        builder.putString(op);
-        builder.putBlob(nodeDef);
-        builder.endVector(null, start, false, false);
-        ByteBuffer buffer = builder.finish();
-        byte[] bytes = new byte[buffer.remaining()];
-        buffer.get(bytes);
-        return bytes;
+        return FlexOpOptions.customOptions(op, nodeDef);
     }
 
-    /**
-     * A NodeDef in protobuf wire format. Attribute values: {@code Integer} a dtype,
-     * {@code int[]} a dtype list, {@code Long} an int.
-     */
     static byte[] nodeDef(String op, Map<String, Object> attrs) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        bytesField(out, 1, ("node_" + op).getBytes(StandardCharsets.UTF_8));
-        bytesField(out, 2, op.getBytes(StandardCharsets.UTF_8));
-        attrs.forEach((key, value) -> {
-            ByteArrayOutputStream attr = new ByteArrayOutputStream();
-            if (value instanceof Integer type) {
-                varintField(attr, 6, type);
-            }
-            else if (value instanceof Long i) {
-                varintField(attr, 3, i);
-            }
-            else if (value instanceof int[] types) {
-                ByteArrayOutputStream packed = new ByteArrayOutputStream();
-                for (int t : types) {
-                    varint(packed, t);
-                }
-                ByteArrayOutputStream list = new ByteArrayOutputStream();
-                bytesField(list, 6, packed.toByteArray());
-                bytesField(attr, 1, list.toByteArray());
-            }
-            ByteArrayOutputStream entry = new ByteArrayOutputStream();
-            bytesField(entry, 1, key.getBytes(StandardCharsets.UTF_8));
-            bytesField(entry, 2, attr.toByteArray());
-            bytesField(out, 5, entry.toByteArray());
-        });
-        return out.toByteArray();
+        return FlexOpOptions.nodeDef(op, attrs);
     }
 
     private static TensorMapT[] maps(List<Io> ios, List<TensorT> tensors) {
@@ -153,25 +113,6 @@ public final class FlexOpModels {
             values[i] = from + i;
         }
         return values;
-    }
-
-    private static void bytesField(ByteArrayOutputStream out, int field, byte[] bytes) {
-        varint(out, (field << 3) | 2);
-        varint(out, bytes.length);
-        out.writeBytes(bytes);
-    }
-
-    private static void varintField(ByteArrayOutputStream out, int field, long value) {
-        varint(out, field << 3);
-        varint(out, value);
-    }
-
-    private static void varint(ByteArrayOutputStream out, long value) {
-        while ((value & ~0x7fL) != 0) {
-            out.write((int) ((value & 0x7f) | 0x80));
-            value >>>= 7;
-        }
-        out.write((int) value);
     }
 
 }

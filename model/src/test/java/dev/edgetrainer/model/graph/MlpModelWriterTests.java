@@ -4,12 +4,19 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 
+import dev.edgetrainer.model.checkpoint.CheckpointStyle;
+import dev.edgetrainer.model.checkpoint.Checkpointer;
+import dev.edgetrainer.model.graph.MlpSpec.Head;
 import dev.edgetrainer.model.runtime.TrainableModel;
 import dev.edgetrainer.model.tensor.DataType;
 import dev.edgetrainer.model.tensor.Signature;
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.tensor.TensorSpec;
+import dev.edgetrainer.model.tensor.WeightsFile;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -38,6 +45,30 @@ class MlpModelWriterTests {
     }
 
     @Test
+    void writesEachRoleUnderTheKeyItIsGivenOrLeavesItOut() {
+        Map<MlpModelWriter.Role, String> keys = MlpModelWriter.defaultSignatures();
+        keys.put(MlpModelWriter.Role.SAVE, "parameters");
+        Map<String, float[]> weights = MlpModelWriter.initialWeights(SMALL);
+        try (TrainableModel model = TrainableModel.load(MlpModelWriter.write(SMALL, weights, keys), "flower-style")) {
+            assertThat(model.signatures()).extracting(Signature::key)
+                .containsExactly("train", "infer", "parameters", "restore");
+            Checkpointer checkpointer = Checkpointer.of(model);
+            assertThat(checkpointer.style()).isEqualTo(CheckpointStyle.TENSORS);
+            assertThat(checkpointer.save().get("dense/bias").floats()).isEqualTo(weights.get("dense/bias"));
+        }
+        keys.remove(MlpModelWriter.Role.INFER);
+        try (TrainableModel model = TrainableModel.load(MlpModelWriter.write(SMALL, weights, keys), "no-infer")) {
+            assertThat(model.signatures()).extracting(Signature::key).containsExactly("train", "parameters", "restore");
+        }
+        assertThat(MlpModelWriter.write(SMALL, weights, MlpModelWriter.defaultSignatures()))
+            .isEqualTo(MlpModelWriter.write(SMALL));
+        keys.put(MlpModelWriter.Role.TRAIN, "parameters");
+        assertThatThrownBy(() -> MlpModelWriter.write(SMALL, weights, keys)).hasMessageContaining("its own key");
+        assertThatThrownBy(() -> MlpModelWriter.write(SMALL, weights, Map.of()))
+            .hasMessageContaining("at least one signature");
+    }
+
+    @Test
     void sameSpecGivesIdenticalBytes() {
         assertThat(MlpModelWriter.write(SMALL)).isEqualTo(MlpModelWriter.write(SMALL));
         MlpSpec otherSeed = new MlpSpec(new int[] { 3, 4 }, new int[] { 6, 5 }, 4, 0.1f, 8);
@@ -62,19 +93,60 @@ class MlpModelWriterTests {
         }
     }
 
-    @Test
-    void oneTrainStepMatchesTheReferenceImplementation() {
+    /**
+     * {@link #SMALL} with each head: 4 classes (one-hot or index targets), 1 sigmoid
+     * output, 2 linear outputs.
+     */
+    private static MlpSpec small(Head head) {
+        int width = switch (head) {
+            case SOFTMAX, SPARSE_SOFTMAX -> 4;
+            case SIGMOID -> 1;
+            case LINEAR -> 2;
+        };
+        return new MlpSpec(SMALL.inputShape(), SMALL.hidden(), width, SMALL.learningRate(), SMALL.seed(), head);
+    }
+
+    /** Targets each head trains on: one-hot rows, probabilities in [0, 1], any values. */
+    private static float[] targets(Head head, Random random, int batch, int width) {
+        return switch (head) {
+            case SOFTMAX -> oneHot(random, batch, width);
+            case SPARSE_SOFTMAX -> {
+                float[] y = new float[batch];
+                for (int i = 0; i < batch; i++) {
+                    y[i] = random.nextInt(width);
+                }
+                yield y;
+            }
+            case SIGMOID -> {
+                float[] y = new float[batch];
+                for (int i = 0; i < batch; i++) {
+                    y[i] = i % 3 == 2 ? random.nextFloat() : i % 3;
+                }
+                yield y;
+            }
+            case LINEAR -> randomValues(random, batch * width);
+        };
+    }
+
+    private static int[] targetShape(MlpSpec spec, int batch) {
+        return spec.head() == Head.SPARSE_SOFTMAX ? new int[] { batch } : new int[] { batch, spec.classes() };
+    }
+
+    @ParameterizedTest
+    @EnumSource(Head.class)
+    void oneTrainStepMatchesTheReferenceImplementation(Head head) {
+        MlpSpec spec = small(head);
         Random random = new Random(1);
         int batch = 5;
-        Map<String, float[]> weights = randomWeights(SMALL, random);
+        Map<String, float[]> weights = randomWeights(spec, random);
         float[] x = randomValues(random, batch * 12);
-        float[] y = oneHot(random, batch, SMALL.classes());
-        try (TrainableModel model = TrainableModel.load(MlpModelWriter.write(SMALL, weights), "small")) {
+        float[] y = targets(head, random, batch, spec.classes());
+        try (TrainableModel model = TrainableModel.load(MlpModelWriter.write(spec, weights), "small")) {
             float loss = model.run("train", Map.of("x", Tensor.ofFloats(new int[] { batch, 3, 4 }, x), "y",
-                    Tensor.ofFloats(new int[] { batch, 4 }, y)))
+                    Tensor.ofFloats(targetShape(spec, batch), y)))
                 .get("loss")
                 .scalarFloat();
-            ReferenceMlp reference = new ReferenceMlp(SMALL);
+            ReferenceMlp reference = new ReferenceMlp(spec);
             assertThat((double) loss).isCloseTo(reference.loss(weights, x, y, batch),
                     org.assertj.core.data.Percentage.withPercentage(1e-2));
             Map<String, double[]> expected = reference.step(weights, x, y, batch);
@@ -83,23 +155,25 @@ class MlpModelWriterTests {
         }
     }
 
-    @Test
-    void gradientsMatchFiniteDifferencesOfTheLoss() {
+    @ParameterizedTest
+    @EnumSource(Head.class)
+    void gradientsMatchFiniteDifferencesOfTheLoss(Head head) {
+        MlpSpec spec = small(head);
         Random random = new Random(2);
         int batch = 4;
-        Map<String, float[]> weights = randomWeights(SMALL, random);
+        Map<String, float[]> weights = randomWeights(spec, random);
         float[] x = randomValues(random, batch * 12);
-        float[] y = oneHot(random, batch, SMALL.classes());
-        ReferenceMlp reference = new ReferenceMlp(SMALL);
-        try (TrainableModel model = TrainableModel.load(MlpModelWriter.write(SMALL, weights), "small")) {
+        float[] y = targets(head, random, batch, spec.classes());
+        ReferenceMlp reference = new ReferenceMlp(spec);
+        try (TrainableModel model = TrainableModel.load(MlpModelWriter.write(spec, weights), "small")) {
             model.run("train", Map.of("x", Tensor.ofFloats(new int[] { batch, 3, 4 }, x), "y",
-                    Tensor.ofFloats(new int[] { batch, 4 }, y)));
+                    Tensor.ofFloats(targetShape(spec, batch), y)));
             Map<String, Tensor> after = model.run("save", Map.of());
             for (String name : weights.keySet()) {
                 float[] before = weights.get(name);
                 float[] updated = after.get(name).floats();
                 for (int i = 0; i < before.length; i++) {
-                    double modelGradient = (before[i] - (double) updated[i]) / SMALL.learningRate();
+                    double modelGradient = (before[i] - (double) updated[i]) / spec.learningRate();
                     double numeric = centralDifference(reference, weights, name, i, x, y, batch);
                     assertThat(modelGradient).as("%s[%d]", name, i)
                         .isCloseTo(numeric,
@@ -107,6 +181,56 @@ class MlpModelWriterTests {
                 }
             }
         }
+    }
+
+    @Test
+    void eachHeadInfersItsOwnKindOfOutput() {
+        float[] x = randomValues(new Random(4), 2 * 12);
+        Tensor batch = Tensor.ofFloats(new int[] { 2, 3, 4 }, x);
+        try (TrainableModel sigmoid = TrainableModel.load(MlpModelWriter.write(small(Head.SIGMOID)), "sigmoid");
+                TrainableModel linear = TrainableModel.load(MlpModelWriter.write(small(Head.LINEAR)), "linear")) {
+            Map<String, Tensor> binary = sigmoid.run("infer", Map.of("x", batch));
+            assertThat(binary.get("output").shape()).containsExactly(2, 1);
+            for (int i = 0; i < 2; i++) {
+                double logit = binary.get("logits").floats()[i];
+                assertThat((double) binary.get("output").floats()[i]).isCloseTo(1 / (1 + Math.exp(-logit)),
+                        org.assertj.core.data.Offset.offset(1e-6));
+            }
+            Map<String, Tensor> values = linear.run("infer", Map.of("x", batch));
+            assertThat(values.keySet()).containsExactly("output");
+            assertThat(values.get("output").shape()).containsExactly(2, 2);
+        }
+        assertThat(MlpModelWriter.write(SMALL)).isEqualTo(MlpModelWriter.write(small(Head.SOFTMAX)));
+        assertThatThrownBy(() -> small(Head.SOFTMAX).withHead(Head.SIGMOID))
+            .hasMessageContaining("a sigmoid head has exactly 1 output");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "", "1", "-1" })
+    void pathStyleModelsSaveAndRestoreThroughFlexOpsWithThePathShapeGiven(String shape) throws Exception {
+        int[] pathShape = shape.isEmpty() ? new int[0] : new int[] { Integer.parseInt(shape) };
+        Map<String, float[]> weights = MlpModelWriter.initialWeights(SMALL);
+        byte[] bytes = MlpModelWriter.write(SMALL, weights, MlpModelWriter.defaultSignatures(),
+                MlpModelWriter.Checkpoints.path(pathShape));
+        java.nio.file.Path file = java.nio.file.Files.createTempDirectory("path-style").resolve("w.ckpt");
+        Tensor x = Tensor.ofFloats(new int[] { 1, 3, 4 }, randomValues(new Random(5), 12));
+        int[] fed = pathShape.length == 0 ? new int[0] : new int[] { 1 };
+        try (TrainableModel model = TrainableModel.load(bytes, "path-style")) {
+            Signature save = model.signature("save").orElseThrow();
+            assertThat(save.inputs()).containsExactly(new TensorSpec("checkpoint_path", DataType.STRING, pathShape));
+            assertThat(model.missingOps("save")).isEmpty();
+            float[] before = model.run("infer", Map.of("x", x)).get("logits").floats();
+            model.run("save", Map.of("checkpoint_path", Tensor.ofStrings(fed, new String[] { file.toString() })));
+            assertThat(WeightsFile.decode(java.nio.file.Files.readAllBytes(file)).get("dense/kernel").floats())
+                .containsExactly(weights.get("dense/kernel"));
+            model.run("train", Map.of("x", x, "y", Tensor.ofFloats(new int[] { 1, 4 }, new float[] { 0, 1, 0, 0 })));
+            assertThat(model.run("infer", Map.of("x", x)).get("logits").floats()).isNotEqualTo(before);
+            Map<String, Tensor> restored = model.run("restore",
+                    Map.of("checkpoint_path", Tensor.ofStrings(fed, new String[] { file.toString() })));
+            assertThat(restored.get("dense_1/bias").floats()).containsExactly(weights.get("dense_1/bias"));
+            assertThat(model.run("infer", Map.of("x", x)).get("logits").floats()).containsExactly(before);
+        }
+        assertThatThrownBy(() -> MlpModelWriter.Checkpoints.path(2)).hasMessageContaining("one string");
     }
 
     @Test

@@ -5,8 +5,8 @@ import java.util.Map;
 
 /**
  * An independent plain-Java MLP in double precision (Keras layout, kernels [in, out]):
- * forward pass, mean softmax cross-entropy on logits and its gradients, written from the
- * maths, not from the graph.
+ * forward pass, the loss of each head (softmax or binary cross-entropy on logits, mean
+ * squared error) and its gradients, written from the maths, not from the graph.
  */
 final class ReferenceMlp {
 
@@ -70,28 +70,13 @@ final class ReferenceMlp {
         }
         int classes = spec.classes();
         double[] logits = pre[layers - 1];
-        double loss = 0;
         double[] delta = new double[batch * classes];
-        for (int b = 0; b < batch; b++) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (int c = 0; c < classes; c++) {
-                max = Math.max(max, logits[b * classes + c]);
-            }
-            double norm = 0;
-            for (int c = 0; c < classes; c++) {
-                norm += Math.exp(logits[b * classes + c] - max);
-            }
-            double logNorm = Math.log(norm) + max;
-            double mass = 0;
-            for (int c = 0; c < classes; c++) {
-                mass += y[b * classes + c];
-                loss -= y[b * classes + c] * (logits[b * classes + c] - logNorm);
-            }
-            for (int c = 0; c < classes; c++) {
-                double p = Math.exp(logits[b * classes + c] - logNorm);
-                delta[b * classes + c] = (p * mass - y[b * classes + c]) / batch;
-            }
-        }
+        double loss = switch (spec.head()) {
+            case SOFTMAX -> softmaxCrossEntropy(logits, y, batch, delta);
+            case SPARSE_SOFTMAX -> softmaxCrossEntropy(logits, oneHot(y, classes), batch, delta);
+            case SIGMOID -> binaryCrossEntropy(logits, y, batch, delta);
+            case LINEAR -> squaredError(logits, y, batch, delta);
+        };
         if (grads != null) {
             for (int l = layers - 1; l >= 0; l--) {
                 int in = widths[l];
@@ -124,7 +109,68 @@ final class ReferenceMlp {
                 }
             }
         }
+        return loss;
+    }
+
+    /** Class indices as one-hot rows. */
+    private static float[] oneHot(float[] indices, int classes) {
+        float[] rows = new float[indices.length * classes];
+        for (int i = 0; i < indices.length; i++) {
+            rows[i * classes + (int) indices[i]] = 1;
+        }
+        return rows;
+    }
+
+    /** Mean softmax cross-entropy; fills d loss / d logits. */
+    private double softmaxCrossEntropy(double[] logits, float[] y, int batch, double[] delta) {
+        int classes = spec.classes();
+        double loss = 0;
+        for (int b = 0; b < batch; b++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < classes; c++) {
+                max = Math.max(max, logits[b * classes + c]);
+            }
+            double norm = 0;
+            for (int c = 0; c < classes; c++) {
+                norm += Math.exp(logits[b * classes + c] - max);
+            }
+            double logNorm = Math.log(norm) + max;
+            double mass = 0;
+            for (int c = 0; c < classes; c++) {
+                mass += y[b * classes + c];
+                loss -= y[b * classes + c] * (logits[b * classes + c] - logNorm);
+            }
+            for (int c = 0; c < classes; c++) {
+                double p = Math.exp(logits[b * classes + c] - logNorm);
+                delta[b * classes + c] = (p * mass - y[b * classes + c]) / batch;
+            }
+        }
         return loss / batch;
+    }
+
+    /**
+     * Mean binary cross-entropy of one logit per sample: -y log p - (1 - y) log(1 - p).
+     */
+    private static double binaryCrossEntropy(double[] logits, float[] y, int batch, double[] delta) {
+        double loss = 0;
+        for (int b = 0; b < batch; b++) {
+            double p = 1 / (1 + Math.exp(-logits[b]));
+            loss -= y[b] * Math.log(p) + (1 - y[b]) * Math.log(1 - p);
+            delta[b] = (p - y[b]) / batch;
+        }
+        return loss / batch;
+    }
+
+    /** Mean over samples and outputs of the squared error. */
+    private double squaredError(double[] outputs, float[] y, int batch, double[] delta) {
+        int width = spec.classes();
+        double loss = 0;
+        for (int i = 0; i < outputs.length; i++) {
+            double difference = outputs[i] - y[i];
+            loss += difference * difference;
+            delta[i] = 2 * difference / (width * batch);
+        }
+        return loss / (width * batch);
     }
 
     private static String name(int layer) {

@@ -41,4 +41,16 @@ class AtomicFilesTests {
         }
     }
 
+    @Test
+    void tempFileNamesAreRecognisedAndNothingElseIs() {
+        Path temp = AtomicFiles.tempFile(dir.resolve("a1.weights"));
+
+        assertThat(temp.getParent()).isEqualTo(dir.toAbsolutePath());
+        assertThat(AtomicFiles.isTempFile(temp.getFileName().toString())).isTrue();
+        assertThat(AtomicFiles.isTempFile(AtomicFiles.tempFile(temp).getFileName().toString())).isTrue();
+        assertThat(Stream.of(".bashrc", ".cache", ".a1.weights.tmp", ".tmp-123.ckpt", "a1.weights",
+                ".restore-backup-123.ckpt", "x.0b5c1a52-8d3e-4f7a-9e6b-2a9f0c4d1e33.tmp"))
+            .noneMatch(AtomicFiles::isTempFile);
+    }
+
 }

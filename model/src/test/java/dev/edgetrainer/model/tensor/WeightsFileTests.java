@@ -2,6 +2,7 @@ package dev.edgetrainer.model.tensor;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -29,6 +30,16 @@ class WeightsFileTests {
         assertThat(decoded.get("dense/kernel").floats()).containsExactly(1, -2, 3.5f, 0, 1e-8f, -7);
         assertThat(decoded.get("step").ints()).containsExactly(42);
         assertThat(WeightsFile.encode(decoded)).isEqualTo(WeightsFile.encode(weights()));
+    }
+
+    @Test
+    void sizeFromSpecsIsTheSizeOfTheEncodedFile() {
+        List<TensorSpec> specs = weights().entrySet()
+            .stream()
+            .map(e -> new TensorSpec(e.getKey(), e.getValue().type(), e.getValue().shape()))
+            .toList();
+
+        assertThat(WeightsFile.size(specs)).isEqualTo(WeightsFile.encode(weights()).length);
     }
 
     @Test

@@ -8,8 +8,9 @@ import dev.edgetrainer.server.system.EdgeException;
 public class CheckpointsUnsupportedException extends EdgeException {
 
     public CheckpointsUnsupportedException() {
-        super(Kind.NOT_IMPLEMENTED, null, "the model has no save/restore signatures "
-                + "this server recognises, so its weights cannot be checkpointed");
+        super(Kind.NOT_IMPLEMENTED, null, "this model cannot checkpoint its weights: it has no pair of signatures "
+                + "this server recognises (save/restore, parameters/restore, get_weights/set_weights). If two of "
+                + "its signatures do it, set edge.model.signatures.save and edge.model.signatures.restore");
     }
 
 }

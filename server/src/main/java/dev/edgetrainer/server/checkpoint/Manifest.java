@@ -17,4 +17,10 @@ import dev.edgetrainer.model.checkpoint.CheckpointStyle;
  */
 public record Manifest(String id, Instant createdAt, String sha256, long bytes, Long step, Double loss,
         String modelSha256, CheckpointStyle style, Origin origin) {
+
+    /** This manifest for the data stored under it. */
+    Manifest withData(String sha256, long bytes) {
+        return new Manifest(id, createdAt, sha256, bytes, step, loss, modelSha256, style, origin);
+    }
+
 }

@@ -3,6 +3,7 @@ package dev.edgetrainer.server.checkpoint;
 import java.util.Optional;
 
 import dev.edgetrainer.model.checkpoint.CheckpointStyle;
+import dev.edgetrainer.model.tensor.WeightsFile;
 import dev.edgetrainer.server.model.LoadedModel;
 import dev.edgetrainer.server.model.ModelEngine;
 
@@ -17,8 +18,8 @@ interface ModelCheckpoints {
     /** The implementation for the hosted model; empty when it cannot checkpoint. */
     static Optional<ModelCheckpoints> forModel(ModelEngine engine, CheckpointStore store) {
         return switch (engine.info().checkpointStyle()) {
-            case TENSORS -> Optional.of(new TensorCheckpoints(engine, store));
-            case PATH -> Optional.of(new PathCheckpoints(store));
+            case TENSORS -> Optional.of(new TensorCheckpoints(store));
+            case PATH -> Optional.of(new PathCheckpoints(store, WeightsFile.size(engine.info().weights())));
             case NONE -> Optional.empty();
         };
     }
@@ -40,17 +41,14 @@ interface ModelCheckpoints {
      */
     Readied read(Manifest manifest);
 
-    /**
-     * Checks an uploaded file as far as this style allows before it is stored.
-     * @throws CheckpointRejectedException when it does not decode or does not fit
-     */
-    void checkUpload(byte[] data);
-
     /** Weights taken out of the model, not yet stored. */
     interface Taken {
 
-        /** Stores the weights under {@code draft}; returns the manifest written. */
-        Manifest store(Manifest draft);
+        /**
+         * Stores the weights under a reserved id; returns the manifest written.
+         * @throws StorageFullException when the disk is full; nothing of it is left
+         */
+        Manifest store(CheckpointStore.Reservation reservation, Manifest draft);
 
     }
 

@@ -8,28 +8,32 @@ import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.stereotype.Component;
 
 /**
- * At startup, before the server takes requests: clears what an interrupted write left in
- * the checkpoint directory and restores the newest checkpoint that verifies and fits, so
- * a device resumes where it stopped.
+ * At startup, before the server takes requests: restores the checkpoint recorded as
+ * current (or the newest of the device's own that verifies and fits), so a device resumes
+ * where it stopped.
  */
 @Component
 class StartupRestore implements SmartInitializingSingleton {
 
     private static final Logger log = LoggerFactory.getLogger(StartupRestore.class);
 
-    private final CheckpointStore store;
-
     private final CheckpointService checkpoints;
 
-    StartupRestore(CheckpointStore store, CheckpointService checkpoints) {
-        this.store = store;
+    StartupRestore(CheckpointService checkpoints) {
         this.checkpoints = checkpoints;
     }
 
     @Override
     public void afterSingletonsInstantiated() {
-        store.open();
-        RestoreReport report = checkpoints.restoreNewestAtStartup();
+        RestoreReport report;
+        try {
+            report = checkpoints.restoreAtStartup();
+        }
+        catch (StorageFullException | StorageFailedException e) {
+            // Inference still works on the original weights; health says what is wrong.
+            log.error("No checkpoint restored: {}", e.getMessage());
+            return;
+        }
         if (report.restored() != null) {
             log.info("Restored checkpoint {}", report.restored());
         }

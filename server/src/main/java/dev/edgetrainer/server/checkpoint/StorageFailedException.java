@@ -14,4 +14,8 @@ public class StorageFailedException extends EdgeException {
         super(Kind.SERVER_FAULT, null, detail + ": " + cause.getMessage(), null, cause);
     }
 
+    public StorageFailedException(String detail) {
+        super(Kind.SERVER_FAULT, null, detail);
+    }
+
 }

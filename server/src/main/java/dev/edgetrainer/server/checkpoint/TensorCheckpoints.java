@@ -4,12 +4,9 @@ import java.util.Map;
 
 import dev.edgetrainer.model.checkpoint.CheckpointStyle;
 import dev.edgetrainer.model.runtime.InvalidInputException;
-import dev.edgetrainer.model.tensor.CorruptCheckpointException;
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.tensor.WeightsFile;
 import dev.edgetrainer.server.model.LoadedModel;
-import dev.edgetrainer.server.model.ModelEngine;
-import dev.edgetrainer.server.model.TaskKind;
 
 /**
  * A model whose {@code save()} returns its weights as named tensors: they are stored as a
@@ -17,12 +14,9 @@ import dev.edgetrainer.server.model.TaskKind;
  */
 final class TensorCheckpoints implements ModelCheckpoints {
 
-    private final ModelEngine engine;
-
     private final CheckpointStore store;
 
-    TensorCheckpoints(ModelEngine engine, CheckpointStore store) {
-        this.engine = engine;
+    TensorCheckpoints(CheckpointStore store) {
         this.store = store;
     }
 
@@ -34,7 +28,7 @@ final class TensorCheckpoints implements ModelCheckpoints {
     @Override
     public Taken takeOut(LoadedModel model) {
         Map<String, Tensor> weights = model.checkpointer().save();
-        return draft -> store.write(draft, WeightsFile.encode(weights));
+        return (reservation, draft) -> store.write(reservation, draft, WeightsFile.encode(weights));
     }
 
     @Override
@@ -48,28 +42,6 @@ final class TensorCheckpoints implements ModelCheckpoints {
                 throw CheckpointRejectedException.doesNotFit(e.field(), "checkpoint " + manifest.id(), e.getMessage());
             }
         };
-    }
-
-    @Override
-    public void checkUpload(byte[] data) {
-        Map<String, Tensor> weights;
-        try {
-            weights = WeightsFile.decode(data);
-        }
-        catch (CorruptCheckpointException e) {
-            throw new CheckpointRejectedException("file", "not a valid weights file: " + e.getMessage());
-        }
-        try {
-            // The check only reads the signatures, but the checkpointer belongs to the
-            // interpreter thread.
-            ModelEngine.await(engine.submit(TaskKind.CHECKPOINT, model -> {
-                model.checkpointer().check(weights);
-                return null;
-            }));
-        }
-        catch (InvalidInputException e) {
-            throw CheckpointRejectedException.doesNotFit(e.field(), "the checkpoint", e.getMessage());
-        }
     }
 
 }

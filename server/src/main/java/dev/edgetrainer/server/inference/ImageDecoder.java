@@ -68,10 +68,7 @@ public final class ImageDecoder {
      * empty for other models.
      */
     public static Optional<ImageDecoder> forModel(ModelInfo info, long maxPixels) {
-        int[] sample = info.sampleShape();
-        boolean image = (sample.length == 2 || (sample.length == 3 && sample[2] == 1)) && sample[0] > 0
-                && sample[1] > 0;
-        return image ? Optional.of(new ImageDecoder(sample[0], sample[1], maxPixels)) : Optional.empty();
+        return info.imageSize().map(size -> new ImageDecoder(size[0], size[1], maxPixels));
     }
 
     public int rows() {

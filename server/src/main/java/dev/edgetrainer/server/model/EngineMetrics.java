@@ -5,11 +5,14 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 
 /**
  * The model's meters: latency per task kind (from submission to answer, queue wait
@@ -29,6 +32,8 @@ final class EngineMetrics implements MeterBinder {
 
     private volatile Map<TaskKind, Timer> timers = Map.of();
 
+    private volatile DistributionSummary inferSamples;
+
     EngineMetrics(ModelState state) {
         this.state = state;
     }
@@ -40,10 +45,18 @@ final class EngineMetrics implements MeterBinder {
                 Timer.builder(meta[0])
                     .description(meta[1])
                     .publishPercentileHistogram()
+                    // Computed here for the dashboard over a decaying window; Prometheus
+                    // keeps getting only the histogram.
+                    .publishPercentiles(0.5, 0.99)
                     .minimumExpectedValue(Duration.ofMillis(1))
                     .maximumExpectedValue(Duration.ofSeconds(30))
                     .register(registry)));
         timers = bound;
+        inferSamples = DistributionSummary.builder("edge.infer.batch.samples")
+            .description("Samples in each call of the model's infer signature: one request's, or several requests "
+                    + "merged while they waited for the interpreter")
+            .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256)
+            .register(registry);
         Gauge.builder("edge.queue.depth", state, ModelState::queueDepth)
             .description("Tasks waiting for the interpreter thread")
             .register(registry);
@@ -59,9 +72,51 @@ final class EngineMetrics implements MeterBinder {
         Gauge.builder("edge.train.step", state, ModelState::step)
             .description("Train steps the current weights have taken")
             .register(registry);
+        Gauge.builder("edge.model.faults", state, s -> s.faults().size())
+            .description("Roles whose signature failed on the server's own call; the health details name them")
+            .register(registry);
         FunctionCounter.builder("edge.restore.failures", state, ModelState::restoreFailures)
             .description("Checkpoints skipped on restore because they failed verification or did not fit")
             .register(registry);
+    }
+
+    void inferCall(int samples) {
+        DistributionSummary summary = inferSamples;
+        if (summary != null) {
+            summary.record(samples);
+        }
+    }
+
+    /**
+     * Median and 99th percentile of one kind of task over the last few minutes (the
+     * timers' decaying window), and how many ran since startup.
+     */
+    Latency latency(TaskKind kind) {
+        Timer timer = timers.get(kind);
+        if (timer == null) {
+            return new Latency(0, null, null);
+        }
+        HistogramSnapshot snapshot = timer.takeSnapshot();
+        Double p50 = null;
+        Double p99 = null;
+        for (ValueAtPercentile value : snapshot.percentileValues()) {
+            // 0 means no task in the window, not an instant one.
+            Double millis = value.value() > 0 ? value.value(TimeUnit.MILLISECONDS) : null;
+            if (value.percentile() == 0.5) {
+                p50 = millis;
+            }
+            else if (value.percentile() == 0.99) {
+                p99 = millis;
+            }
+        }
+        return new Latency(snapshot.count(), p50, p99);
+    }
+
+    /**
+     * @param count tasks since startup
+     * @param p50Ms null when none ran recently
+     */
+    record Latency(long count, Double p50Ms, Double p99Ms) {
     }
 
     void record(TaskKind kind, long nanos) {

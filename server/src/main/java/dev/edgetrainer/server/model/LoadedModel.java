@@ -1,6 +1,8 @@
 package dev.edgetrainer.server.model;
 
 import dev.edgetrainer.model.checkpoint.Checkpointer;
+import dev.edgetrainer.model.hosting.HostingPlan;
+import dev.edgetrainer.model.hosting.HostingSettings;
 import dev.edgetrainer.model.runtime.TrainableModel;
 
 /**
@@ -14,19 +16,36 @@ public final class LoadedModel implements AutoCloseable {
 
     private final Thread owner;
 
+    private final HostingPlan plan;
+
+    private final TrainableModel.Options options;
+
     private TrainableModel model;
 
     private Checkpointer checkpointer;
 
-    LoadedModel(ModelSource source, Thread owner) {
+    /**
+     * @throws dev.edgetrainer.model.runtime.ModelException when the file is not a model
+     * TFLite loads
+     */
+    LoadedModel(ModelSource source, HostingSettings settings, TrainableModel.Options options, Thread owner) {
         this.source = source;
+        this.options = options;
         this.owner = owner;
-        load();
+        this.model = TrainableModel.load(source.bytes(), source.name(), options);
+        try {
+            this.plan = HostingPlan.of(model, settings);
+        }
+        catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+        this.checkpointer = plan.checkpointer(model);
     }
 
-    private void load() {
-        model = TrainableModel.load(source.bytes(), source.name());
-        checkpointer = Checkpointer.of(model);
+    /** How the model is hosted, worked out when it loaded. */
+    HostingPlan plan() {
+        return plan;
     }
 
     public TrainableModel model() {
@@ -46,7 +65,8 @@ public final class LoadedModel implements AutoCloseable {
     public void reset() {
         checkThread();
         model.close();
-        load();
+        model = TrainableModel.load(source.bytes(), source.name(), options);
+        checkpointer = plan.checkpointer(model);
     }
 
     @Override

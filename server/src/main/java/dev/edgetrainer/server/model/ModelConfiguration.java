@@ -27,13 +27,32 @@ class ModelConfiguration {
 
     @Bean(destroyMethod = "close")
     ModelEngine modelEngine(EdgeProperties properties, ModelState state, EngineMetrics metrics) throws IOException {
-        return new ModelEngine(source(properties.model().path()), properties.model().classNames(), properties.queue(),
-                state, metrics);
+        return new ModelEngine(source(properties.model().path()), properties.model(), properties.queue(), state,
+                metrics);
     }
 
+    @Bean
+    InferBatcher inferBatcher(ModelEngine engine, EngineMetrics metrics, EdgeProperties properties) {
+        return new InferBatcher(engine, metrics, properties.infer().batching());
+    }
+
+    /**
+     * @throws ModelHostingException when {@code edge.model.path} names no readable file
+     */
     static ModelSource source(Path path) throws IOException {
         if (path != null) {
-            return new ModelSource(path.toAbsolutePath().normalize().toString(), Files.readAllBytes(path));
+            Path absolute = path.toAbsolutePath().normalize();
+            if (!Files.isRegularFile(absolute) || !Files.isReadable(absolute)) {
+                throw new ModelHostingException(
+                        "edge.model.path is '" + path + "', but "
+                                + (Files.isDirectory(absolute) ? "that is a directory"
+                                        : Files.exists(absolute) ? "that file cannot be read" : "no such file exists")
+                                + (path.isAbsolute() ? "." : " (relative to " + Path.of("").toAbsolutePath() + ")."),
+                        "Set edge.model.path (or EDGE_MODEL_PATH) to the .tflite file to host, or remove it to host "
+                                + "the bundled Fashion-MNIST model.",
+                        null);
+            }
+            return new ModelSource(absolute.toString(), Files.readAllBytes(absolute));
         }
         ClassPathResource bundled = new ClassPathResource(EdgeProperties.BUNDLED_MODEL);
         if (!bundled.exists()) {

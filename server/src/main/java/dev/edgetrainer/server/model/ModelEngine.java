@@ -2,6 +2,7 @@ package dev.edgetrainer.server.model;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -14,7 +15,11 @@ import java.util.concurrent.TimeoutException;
 
 import dev.edgetrainer.model.checkpoint.CheckpointStyle;
 import dev.edgetrainer.model.checkpoint.Checkpointer;
+import dev.edgetrainer.model.graph.InvalidModelException;
+import dev.edgetrainer.model.graph.PretrainingHistory;
 import dev.edgetrainer.model.io.Sha256;
+import dev.edgetrainer.model.runtime.ModelException;
+import dev.edgetrainer.model.runtime.TrainableModel;
 import dev.edgetrainer.model.tensor.Signature;
 import dev.edgetrainer.server.system.EdgeProperties;
 import org.slf4j.Logger;
@@ -58,25 +63,48 @@ public final class ModelEngine implements AutoCloseable {
 
     private volatile long stopDeadline;
 
-    ModelEngine(ModelSource source, List<String> classNames, EdgeProperties.Queue settings, ModelState state,
+    /**
+     * @throws ModelHostingException when the model does not load or cannot be hosted with
+     * these settings
+     */
+    ModelEngine(ModelSource source, EdgeProperties.Model model, EdgeProperties.Queue settings, ModelState state,
             EngineMetrics metrics) {
         this.settings = settings;
         this.state = state;
         this.metrics = metrics;
         this.permits = new Semaphore(settings.capacity());
         CompletableFuture<ModelInfo> loaded = new CompletableFuture<>();
-        this.thread = new Thread(() -> serve(source, classNames, loaded), "edge-interpreter");
+        this.thread = new Thread(() -> serve(source, model, loaded), "edge-interpreter");
         thread.start();
         try {
             this.info = loaded.get(LOAD_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         }
         catch (ExecutionException e) {
+            if (e.getCause() instanceof ModelHostingException hosting) {
+                throw hosting;
+            }
+            if (e.getCause() instanceof ModelException refused) {
+                throw ModelHostingException.notAModel(source.name(), refused);
+            }
             throw new IllegalStateException("cannot host model " + source.name() + ": " + e.getCause().getMessage(),
                     e.getCause());
         }
         catch (Exception e) {
             throw new IllegalStateException("model " + source.name() + " did not load", e);
         }
+        log.info("Hosting {}: infer {}, train {}, checkpoints {}, output {}", source.name(),
+                info.roles().get("infer") == null ? "none" : "'" + info.roles().get("infer") + "'",
+                info.roles().get("train") == null ? "none" : "'" + info.roles().get("train") + "'",
+                info.checkpointStyle().name().toLowerCase(Locale.ROOT), describe(info.output()));
+        info.absent().forEach((role, why) -> log.warn("The {} role is not served: {}", role, why));
+        info.missingOps()
+            .forEach((signature, ops) -> log.warn("Signature '{}' cannot run here: it needs {}", signature,
+                    String.join(", ", ops)));
+    }
+
+    private static String describe(ModelInfo.Output output) {
+        return output.kind().setting() + (output.isClassifier() ? " (" + output.classes() + " classes)"
+                : " (" + output.width() + (output.width() == 1 ? " value)" : " values)"));
     }
 
     public ModelInfo info() {
@@ -98,11 +126,23 @@ public final class ModelEngine implements AutoCloseable {
      * @throws EngineStoppingException when the engine is shutting down
      */
     public <T> CompletableFuture<T> submit(TaskKind kind, ModelTask<T> work) {
+        return admit(kind, work, true);
+    }
+
+    /**
+     * As {@link #submit}, for a task that times its answer itself because it may answer
+     * its request before it runs ({@link InferBatcher}).
+     */
+    <T> CompletableFuture<T> submitUntimed(TaskKind kind, ModelTask<T> work) {
+        return admit(kind, work, false);
+    }
+
+    private <T> CompletableFuture<T> admit(TaskKind kind, ModelTask<T> work, boolean timed) {
         if (!permits.tryAcquire()) {
             state.rejected();
             throw new QueueFullException(settings.capacity(), settings.retryAfter());
         }
-        return enqueue(new Task<>(kind, work, permits));
+        return enqueue(new Task<>(kind, work, permits, timed));
     }
 
     /**
@@ -111,7 +151,7 @@ public final class ModelEngine implements AutoCloseable {
      * server cannot strand a job half way.
      */
     public <T> CompletableFuture<T> submitFollowUp(TaskKind kind, ModelTask<T> work) {
-        return enqueue(new Task<>(kind, work, null));
+        return enqueue(new Task<>(kind, work, null, true));
     }
 
     private <T> CompletableFuture<T> enqueue(Task<T> task) {
@@ -132,13 +172,21 @@ public final class ModelEngine implements AutoCloseable {
         }
     }
 
-    private void serve(ModelSource source, List<String> classNames, CompletableFuture<ModelInfo> loaded) {
+    private void serve(ModelSource source, EdgeProperties.Model settings, CompletableFuture<ModelInfo> loaded) {
         LoadedModel model;
         try {
-            model = new LoadedModel(source, Thread.currentThread());
-            loaded.complete(describe(source, model, classNames));
+            model = new LoadedModel(source, settings.hosting(), new TrainableModel.Options(settings.threads()),
+                    Thread.currentThread());
         }
         catch (Throwable e) {
+            loaded.completeExceptionally(e);
+            return;
+        }
+        try {
+            loaded.complete(describe(source, model, settings.threshold()));
+        }
+        catch (Throwable e) {
+            model.close();
             loaded.completeExceptionally(e);
             return;
         }
@@ -151,7 +199,13 @@ public final class ModelEngine implements AutoCloseable {
         }
     }
 
-    private static ModelInfo describe(ModelSource source, LoadedModel model, List<String> classNames) {
+    /**
+     * @throws ModelHostingException when the plan has problems
+     */
+    private static ModelInfo describe(ModelSource source, LoadedModel model, double threshold) {
+        if (!model.plan().hostable()) {
+            throw ModelHostingException.of(source.name(), model.plan().problems());
+        }
         Checkpointer checkpointer = model.checkpointer();
         Map<String, Set<String>> missingOps = new TreeMap<>();
         for (Signature signature : model.model().signatures()) {
@@ -160,9 +214,24 @@ public final class ModelEngine implements AutoCloseable {
                 missingOps.put(signature.key(), missing);
             }
         }
-        return ModelInfo.of(source, Sha256.hex(source.bytes()), model.model().signatures(), checkpointer.style(),
-                checkpointer.style() == CheckpointStyle.TENSORS ? checkpointer.weightSpecs() : List.of(), classNames,
-                missingOps);
+        return ModelInfo.of(source, Sha256.hex(source.bytes()), model.plan(),
+                checkpointer.style() == CheckpointStyle.NONE ? List.of() : checkpointer.weightSpecs(),
+                model.model().inspection().customOpsBySignature(), missingOps, threshold, pretraining(source));
+    }
+
+    /**
+     * The pretraining history the file carries. One it cannot read costs the loss curve,
+     * not the model: it is logged and left out.
+     */
+    private static PretrainingHistory pretraining(ModelSource source) {
+        try {
+            return PretrainingHistory.read(source.bytes()).orElse(null);
+        }
+        catch (InvalidModelException e) {
+            log.warn("{} carries a pretraining history that cannot be read, so none is shown: {}", source.name(),
+                    e.getMessage());
+            return null;
+        }
     }
 
     private void runTasks(LoadedModel model) {
@@ -245,7 +314,7 @@ public final class ModelEngine implements AutoCloseable {
 
     private static final class Task<T> {
 
-        static final Task<Void> STOP = new Task<>(null, model -> null, null);
+        static final Task<Void> STOP = new Task<>(null, model -> null, null, false);
 
         final TaskKind kind;
 
@@ -255,19 +324,24 @@ public final class ModelEngine implements AutoCloseable {
 
         final long queuedAt = System.nanoTime();
 
+        final boolean timed;
+
         private Semaphore permit;
 
-        Task(TaskKind kind, ModelTask<T> work, Semaphore permit) {
+        Task(TaskKind kind, ModelTask<T> work, Semaphore permit, boolean timed) {
             this.kind = kind;
             this.work = work;
             this.permit = permit;
+            this.timed = timed;
         }
 
         void runOn(LoadedModel model, EngineMetrics metrics) {
             release();
             try {
                 T result = work.run(model);
-                metrics.record(kind, System.nanoTime() - queuedAt);
+                if (timed) {
+                    metrics.record(kind, System.nanoTime() - queuedAt);
+                }
                 future.complete(result);
             }
             catch (Throwable e) {

@@ -2,6 +2,7 @@ package dev.edgetrainer.server.model;
 
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -9,7 +10,10 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import dev.edgetrainer.model.checkpoint.CheckpointStyle;
-import dev.edgetrainer.model.tensor.DataType;
+import dev.edgetrainer.model.graph.PretrainingHistory;
+import dev.edgetrainer.model.hosting.HostingPlan;
+import dev.edgetrainer.model.hosting.HostingPlan.Targets;
+import dev.edgetrainer.model.hosting.OutputKind;
 import dev.edgetrainer.model.tensor.Signature;
 import dev.edgetrainer.model.tensor.TensorSpec;
 
@@ -17,95 +21,218 @@ import dev.edgetrainer.model.tensor.TensorSpec;
  * What the hosted model accepts and returns, read once on the interpreter thread when it
  * loads, so request threads can check inputs without touching the interpreter.
  *
- * @param train null when the model has no usable {@code train} signature
- * @param weights the weights of a tensor-style model; empty for other styles
+ * @param infer null when the model has no usable infer role
+ * @param train null when the model has no usable train role
+ * @param output what the output's values are: {@link Output#kind()} says whether the
+ * model is a classifier
+ * @param weights the weights a checkpoint of this model holds; empty when it has none
  * @param missingOps per signature that cannot run here, the custom ops this runtime does
  * not provide
+ * @param roles the signature key playing each role (infer, train, save, restore), null
+ * for a role not served
+ * @param absent per role not served ({@code infer}, {@code train}, {@code save}), why
+ * @param customOps per signature, the custom (e.g. Flex) ops it needs
+ * @param pretraining how the file's weights were pretrained, when it says so; null
+ * otherwise
  */
 public record ModelInfo(String source, String sha256, long bytes, List<Signature> signatures,
-        CheckpointStyle checkpointStyle, List<TensorSpec> weights, Infer infer, Train train, List<String> classNames,
-        Map<String, Set<String>> missingOps) {
+        CheckpointStyle checkpointStyle, List<TensorSpec> weights, Infer infer, Train train, Output output,
+        Map<String, String> roles, Map<String, Set<String>> missingOps, Map<String, String> absent,
+        Map<String, Set<String>> customOps, PretrainingHistory pretraining) {
 
     public ModelInfo {
         signatures = List.copyOf(signatures);
         weights = List.copyOf(weights);
-        classNames = List.copyOf(classNames);
+        roles = Collections.unmodifiableMap(new LinkedHashMap<>(roles));
         missingOps = Collections.unmodifiableMap(new TreeMap<>(missingOps));
+        absent = Collections.unmodifiableMap(new LinkedHashMap<>(absent));
+        customOps = Collections.unmodifiableMap(new TreeMap<>(customOps));
     }
 
     /**
-     * @param output the probabilities (or the only output)
-     * @param logits null when the model does not return them
+     * @param output the output read: the probabilities, the logits, the binary
+     * probability or the values, as {@link Output#kind()} says
+     * @param logits the logits beside a probability output, or null
      */
     public record Infer(String signature, TensorSpec input, String output, String logits) {
     }
 
-    public record Train(String signature, TensorSpec x, TensorSpec y, String loss) {
+    /**
+     * @param targets what {@code y} holds per sample: one-hot rows, class indices, the
+     * positive class's probability, or values
+     */
+    public record Train(String signature, TensorSpec x, TensorSpec y, String loss, Targets targets) {
+
+        /** Floats per sample in {@code y}. */
+        public int yWidth() {
+            return y.rank() == 1 ? 1 : y.dim(1);
+        }
+
+    }
+
+    /**
+     * What the model's values are.
+     *
+     * @param width values per sample
+     * @param classNames one per class (two for binary); empty for regression
+     * @param threshold the binary probability from which the second class is predicted
+     */
+    public record Output(OutputKind kind, int width, List<String> classNames, double threshold) {
+
+        public Output {
+            classNames = List.copyOf(classNames);
+        }
+
+        /** Whether the values stand for classes (probabilities, logits, binary). */
+        public boolean isClassifier() {
+            return kind.isClassifier();
+        }
+
+        /**
+         * Classes a label may name: two for binary, the width otherwise; 0 for
+         * regression.
+         */
+        public int classes() {
+            return classNames.size();
+        }
+
+        /**
+         * One sample's class probabilities from the output read: as they are, the softmax
+         * of logits, or [1 - p, p] for a binary probability p.
+         * @throws IllegalStateException for regression, whose values are no classes
+         */
+        public float[] classProbabilities(float[] values) {
+            return switch (kind) {
+                case PROBABILITIES -> values;
+                case LOGITS -> softmax(values);
+                case BINARY -> new float[] { 1 - values[0], values[0] };
+                case REGRESSION -> throw new IllegalStateException("a regression model's values are no classes");
+            };
+        }
+
+        /**
+         * The class a sample's probabilities predict: the most probable, or for binary
+         * the second from the threshold on.
+         */
+        public int predictedClass(float[] probabilities) {
+            if (kind == OutputKind.BINARY) {
+                // In float, as the probability is: 0.9f is at the threshold 0.9.
+                return probabilities[1] >= (float) threshold ? 1 : 0;
+            }
+            int best = 0;
+            for (int i = 1; i < probabilities.length; i++) {
+                if (probabilities[i] > probabilities[best]) {
+                    best = i;
+                }
+            }
+            return best;
+        }
+
+        /** Probabilities of logits, computed stably in double precision. */
+        static float[] softmax(float[] logits) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (float logit : logits) {
+                max = Math.max(max, logit);
+            }
+            double[] exps = new double[logits.length];
+            double sum = 0;
+            for (int i = 0; i < logits.length; i++) {
+                exps[i] = Math.exp(logits[i] - max);
+                sum += exps[i];
+            }
+            float[] probabilities = new float[logits.length];
+            for (int i = 0; i < logits.length; i++) {
+                probabilities[i] = (float) (exps[i] / sum);
+            }
+            return probabilities;
+        }
+
+    }
+
+    public Optional<Infer> inferSpec() {
+        return Optional.ofNullable(infer);
     }
 
     public Optional<Train> trainSpec() {
         return Optional.ofNullable(train);
     }
 
-    /** Dimensions of one sample, i.e. the infer input without its batch dimension. */
+    /**
+     * @throws NotInferableException when the model has no infer role, saying why and
+     * which setting maps one
+     */
+    public Infer requireInfer() {
+        return inferSpec()
+            .orElseThrow(() -> new NotInferableException(absent.getOrDefault("infer", "it has no infer role"),
+                    signatures.stream().map(Signature::key).toList()));
+    }
+
+    /**
+     * @throws NotTrainableException when the model has no train role, saying why and
+     * which setting maps one
+     */
+    public Train requireTrain() {
+        return trainSpec()
+            .orElseThrow(() -> new NotTrainableException(absent.getOrDefault("train", "it has no train role"),
+                    signatures.stream().map(Signature::key).toList()));
+    }
+
+    /** The class names of a classifier; empty for regression. */
+    public List<String> classNames() {
+        return output.classNames();
+    }
+
+    /** What one sample goes in as: infer's input, or train's x without an infer role. */
+    public TensorSpec input() {
+        return infer != null ? infer.input() : train.x();
+    }
+
+    /** Dimensions of one sample, i.e. the input without its batch dimension. */
     public int[] sampleShape() {
-        int[] shape = infer.input().shape();
+        int[] shape = input().shape();
         return Arrays.copyOfRange(shape, 1, shape.length);
     }
 
-    /** The batch size the model insists on, or -1 when it takes any. */
+    /**
+     * Rows and columns when one sample is a grayscale image ({@code [h, w]} or
+     * {@code [h, w, 1]}); empty for other inputs.
+     */
+    public Optional<int[]> imageSize() {
+        int[] sample = sampleShape();
+        boolean image = (sample.length == 2 || (sample.length == 3 && sample[2] == 1)) && sample[0] > 0
+                && sample[1] > 0;
+        return image ? Optional.of(new int[] { sample[0], sample[1] }) : Optional.empty();
+    }
+
+    /** The batch size the infer role insists on, or -1 when it takes any. */
     public int fixedBatch() {
         return infer.input().dim(0);
     }
 
-    /**
-     * Derives the roles of a model's signatures.
-     * @throws IllegalArgumentException when the model cannot be hosted: the message says
-     * why
-     */
-    static ModelInfo of(ModelSource source, String sha256, List<Signature> signatures, CheckpointStyle style,
-            List<TensorSpec> weights, List<String> classNames, Map<String, Set<String>> missingOps) {
-        Signature infer = signatures.stream()
-            .filter(s -> s.key().equals("infer"))
-            .findFirst()
-            .orElseThrow(() -> new IllegalArgumentException(source.name() + " has no 'infer' signature; it has "
-                    + signatures.stream().map(Signature::key).toList()));
-        if (infer.inputs().size() != 1 || infer.inputs().get(0).type() != DataType.FLOAT32
-                || infer.inputs().get(0).rank() < 2 || infer.outputs().isEmpty()) {
-            throw new IllegalArgumentException("the 'infer' signature of " + source.name()
-                    + " must take one float32 batch and return outputs: " + infer);
+    /** The hosted form of a plan without problems. */
+    static ModelInfo of(ModelSource source, String sha256, HostingPlan plan, List<TensorSpec> weights,
+            Map<String, Set<String>> customOps, Map<String, Set<String>> missingOps, double threshold,
+            PretrainingHistory pretraining) {
+        Infer infer = plan.infer()
+            .map(role -> new Infer(role.signature(), role.input(), role.output().name(), role.logits()))
+            .orElse(null);
+        Train train = plan.train()
+            .map(role -> new Train(role.signature(), role.x(), role.y(), role.loss(), role.targets()))
+            .orElse(null);
+        HostingPlan.Output planned = plan.output();
+        Map<String, String> roles = new LinkedHashMap<>();
+        roles.put("infer", infer == null ? null : infer.signature());
+        roles.put("train", train == null ? null : train.signature());
+        roles.put("save", plan.checkpoints().save());
+        roles.put("restore", plan.checkpoints().restore());
+        Map<String, String> absent = new LinkedHashMap<>();
+        for (String role : List.of("infer", "train", "save")) {
+            plan.whyAbsent(role).ifPresent(why -> absent.put(role, why));
         }
-        TensorSpec output = infer.output("output").orElse(infer.outputs().get(0));
-        String logits = infer.output("logits").map(TensorSpec::name).orElse(null);
-        int classes = output.dim(output.rank() - 1);
-        if (output.type() != DataType.FLOAT32 || output.rank() != 2 || classes != classNames.size()) {
-            throw new IllegalArgumentException("the model's infer output '" + output.name() + "' is " + output
-                    + " but edge.model.class-names has " + classNames.size() + " names: set one name per output value");
-        }
-        TensorSpec input = infer.inputs().get(0);
-        Infer inferSpec = new Infer(infer.key(), input, output.name(), logits);
-        return new ModelInfo(source.name(), sha256, source.bytes().length, signatures, style, weights, inferSpec,
-                train(signatures, input), classNames, missingOps);
+        return new ModelInfo(source.name(), sha256, source.bytes().length, plan.signatures(),
+                plan.checkpoints().style(), weights, infer, train,
+                new Output(planned.kind(), planned.width(), planned.classNames(), threshold), roles, missingOps, absent,
+                customOps, pretraining);
     }
 
-    private static Train train(List<Signature> signatures, TensorSpec input) {
-        Optional<Signature> found = signatures.stream().filter(s -> s.key().equals("train")).findFirst();
-        if (found.isEmpty() || found.get().inputs().size() != 2 || found.get().outputs().isEmpty()) {
-            return null;
-        }
-        Signature train = found.get();
-        // Converters name them x and y; otherwise x is the input shaped like infer's.
-        TensorSpec x = train.input("x")
-            .orElseGet(() -> train.inputs()
-                .stream()
-                .filter(s -> Arrays.equals(s.shape(), input.shape()))
-                .findFirst()
-                .orElse(train.inputs().get(0)));
-        TensorSpec y = train.inputs().stream().filter(s -> !s.name().equals(x.name())).findFirst().orElseThrow();
-        if (x.type() != DataType.FLOAT32 || y.type() != DataType.FLOAT32 || y.rank() != 2) {
-            return null;
-        }
-        String loss = train.output("loss").orElse(train.outputs().get(0)).name();
-        return new Train(train.key(), x, y, loss);
-    }
 }

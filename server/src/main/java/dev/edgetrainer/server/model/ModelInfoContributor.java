@@ -33,11 +33,16 @@ class ModelInfoContributor implements InfoContributor {
         checkpoint.put("id", state.checkpointId());
         checkpoint.put("step", state.step());
         checkpoint.put("loss", Double.isNaN(state.loss()) ? null : state.loss());
-        builder
-            .withDetail("model",
-                    Map.of("source", info.source(), "sha256", info.sha256(), "bytes", info.bytes(), "signatures",
-                            info.signatures().stream().map(Signature::toString).toList(), "checkpointStyle",
-                            info.checkpointStyle(), "classNames", info.classNames()))
+        Map<String, Object> model = new LinkedHashMap<>();
+        model.put("source", info.source());
+        model.put("sha256", info.sha256());
+        model.put("bytes", info.bytes());
+        model.put("signatures", info.signatures().stream().map(Signature::toString).toList());
+        model.put("roles", info.roles());
+        model.put("output", info.output().kind().setting());
+        model.put("checkpointStyle", info.checkpointStyle());
+        model.put("classNames", info.classNames());
+        builder.withDetail("model", model)
             .withDetail("checkpoint", checkpoint)
             .withDetail("runtime", Map.of("tflite", TFLITE_VERSION, "os.arch", System.getProperty("os.arch"), "java",
                     System.getProperty("java.version")));

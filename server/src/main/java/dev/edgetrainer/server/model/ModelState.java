@@ -2,8 +2,13 @@ package dev.edgetrainer.server.model;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the weights have been through: steps, samples and the last loss, and which
@@ -11,6 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * (health, info, metrics, manifests).
  */
 public final class ModelState {
+
+    private static final Logger log = LoggerFactory.getLogger(ModelState.class);
 
     private final AtomicInteger queueDepth = new AtomicInteger();
 
@@ -26,10 +33,16 @@ public final class ModelState {
 
     private volatile String checkpointId;
 
+    private volatile long replacements;
+
     private volatile RestoreReport lastRestore;
 
     /** The training job whose steps are being taken; interpreter thread only writes. */
     private volatile String runningJob;
+
+    private volatile String checkpointAtJobStart;
+
+    private final Map<String, Fault> faults = new ConcurrentSkipListMap<>();
 
     /** After one train step that was kept. */
     public void stepDone(int samples, double stepLoss) {
@@ -44,6 +57,7 @@ public final class ModelState {
      */
     public void jobStarted(String jobId) {
         runningJob = jobId;
+        checkpointAtJobStart = checkpointId;
     }
 
     /**
@@ -54,6 +68,9 @@ public final class ModelState {
         if (rolledBack) {
             step = atStep;
             loss = atLoss;
+            // A save taken during the job holds weights that are gone now.
+            checkpointId = checkpointAtJobStart;
+            replacements++;
         }
         if (jobId.equals(runningJob)) {
             runningJob = null;
@@ -83,6 +100,7 @@ public final class ModelState {
      * original ones (null id).
      */
     public void weightsReplaced(String id, long atStep, Double atLoss) {
+        replacements++;
         checkpointId = id;
         step = atStep;
         loss = atLoss == null ? Double.NaN : atLoss;
@@ -96,6 +114,30 @@ public final class ModelState {
     public void restoreReported(RestoreReport report) {
         lastRestore = report;
         restoreFailures.addAndGet(report.skipped().size());
+    }
+
+    /**
+     * A role's signature failed on a call of the server's own that fitted its declared
+     * inputs: the model's defect or the device's, never the caller's. Logged at WARN when
+     * first seen; shown in health until the role succeeds again.
+     */
+    public void faultReported(String role, String signature, String message) {
+        Fault previous = faults.put(role, new Fault(signature, message, Instant.now()));
+        if (previous == null || !previous.message().equals(message)) {
+            log.warn("The model's {} role (signature '{}') failed: {}", role, signature, message);
+        }
+    }
+
+    /** The role worked: a fault reported for it is over. */
+    public void faultCleared(String role) {
+        if (!faults.isEmpty() && faults.remove(role) != null) {
+            log.info("The model's {} role works again", role);
+        }
+    }
+
+    /** Per role, its last fault; empty when every role works. */
+    public Map<String, Fault> faults() {
+        return Map.copyOf(faults);
     }
 
     void rejected() {
@@ -140,6 +182,14 @@ public final class ModelState {
         return checkpointId;
     }
 
+    /**
+     * How often the weights were replaced (restore, reset): a save compares it before and
+     * after storing, to tell whether the weights it stored are still the ones in memory.
+     */
+    public long replacements() {
+        return replacements;
+    }
+
     public RestoreReport lastRestore() {
         return lastRestore;
     }
@@ -159,6 +209,20 @@ public final class ModelState {
     }
 
     public record Skipped(String id, String reason) {
+    }
+
+    /**
+     * A role's last failure.
+     *
+     * @param signature the signature that failed
+     * @param message what it reported
+     */
+    public record Fault(String signature, String message, Instant at) {
+    }
+
+    /** Skipped checkpoints for people: {@code id (reason); id (reason)}. */
+    public static String describe(List<Skipped> skipped) {
+        return String.join("; ", skipped.stream().map(s -> s.id() + " (" + s.reason() + ")").toList());
     }
 
 }

@@ -4,13 +4,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
+import dev.edgetrainer.model.hosting.HostingSettings;
+import dev.edgetrainer.model.hosting.OutputKind;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
+import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
-import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -26,24 +29,60 @@ import org.springframework.validation.annotation.Validated;
 public record EdgeProperties(@Valid @NotNull @DefaultValue Model model, @Valid @NotNull @DefaultValue Queue queue,
         @Valid @NotNull @DefaultValue Checkpoint checkpoint, @Valid @NotNull @DefaultValue Train train,
         @Valid @NotNull @DefaultValue Infer infer, @Valid @NotNull @DefaultValue Security security,
-        @Valid @NotNull @DefaultValue Limits limits) {
+        @Valid @NotNull @DefaultValue Limits limits, @Valid @NotNull @DefaultValue Device device) {
 
     /** The classpath resource served when {@code edge.model.path} is not set. */
     public static final String BUNDLED_MODEL = "models/fashion-mnist.tflite";
 
     /**
      * @param path a {@code .tflite} file to host instead of the bundled model
-     * @param classNames one name per output of the model's {@code infer} signature
+     * @param classNames one name per class of the model's output, in output order (two
+     * for a binary output, none for regression); unset: the Fashion-MNIST names for a
+     * model of 10 classes (the bundled model's), else the class indices
      * @param topK how many best classes each prediction lists
+     * @param output what the output's values are; unset: derived from the model (a
+     * softmax output is probabilities, other outputs of several values logits, one
+     * sigmoid value binary, one other value regression unless two class names are set)
+     * @param threshold a binary model's probability from which the second class is
+     * predicted
+     * @param signatures which signature plays each role; unset: the usual names
+     * @param threads TFLite's own threads within one model call (the interpreter is still
+     * called from one thread); unset: the available cores, at most
+     * {@link #DEFAULT_MAX_THREADS}
      */
-    public record Model(Path path, @NotEmpty @DefaultValue( {
-            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-            "Ankle boot" }) List<String> classNames, @Min(1) @Max(100) @DefaultValue("3") int topK){
+    public record Model(Path path, List<String> classNames, @Min(1) @Max(100) @DefaultValue("3") int topK,
+            OutputKind output,
+            @DecimalMin(value = "0", inclusive = false) @DecimalMax(value = "1",
+                    inclusive = false) @DefaultValue("0.5") double threshold,
+            @Valid @NotNull @DefaultValue Signatures signatures, @Min(1) @Max(64) Integer threads) {
 
-        @AssertTrue(message = "must name an existing .tflite file")
-        boolean isPathUsable() {
-            return path == null || (path.toString().endsWith(".tflite") && path.toFile().isFile());
+        /** The default's cap, so that on bigger machines the HTTP threads keep cores. */
+        public static final int DEFAULT_MAX_THREADS = 4;
+
+        /** The bundled model's classes: Fashion-MNIST's, in label order. */
+        public static final List<String> FASHION_MNIST_CLASSES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress",
+                "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+
+        public Model {
+            classNames = classNames == null ? List.of() : List.copyOf(classNames);
+            threads = threads == null ? Math.min(Runtime.getRuntime().availableProcessors(), DEFAULT_MAX_THREADS)
+                    : threads;
         }
+
+        /** What the model's hosting plan is worked out from. */
+        public HostingSettings hosting() {
+            return new HostingSettings(signatures.infer(), signatures.train(), signatures.save(), signatures.restore(),
+                    output, classNames, FASHION_MNIST_CLASSES);
+        }
+
+    }
+
+    /**
+     * The signature that plays each role, for models that name them otherwise (e.g.
+     * Flower's {@code parameters} as save). Each must exist and fit its role, or the
+     * server does not start.
+     */
+    public record Signatures(String infer, String train, String save, String restore) {
     }
 
     /**
@@ -58,12 +97,18 @@ public record EdgeProperties(@Valid @NotNull @DefaultValue Model model, @Valid @
     }
 
     /**
-     * @param dir where checkpoints and their manifests live
-     * @param keep how many checkpoints to keep; older ones are deleted after each save
+     * @param dir where checkpoints and their manifests live; one server at a time (it
+     * holds a lock on it)
+     * @param keep how many of the device's own checkpoints (saves and auto-saves) to
+     * keep; older ones are deleted after each save, never the current one
+     * @param keepUploads how many checkpoints uploaded from other devices to keep,
+     * counted apart so that uploads never push the device's own saves out; never the
+     * current one
      * @param autoSave save a checkpoint after every training job that finishes
      */
     public record Checkpoint(@NotNull @DefaultValue("./data/checkpoints") Path dir,
-            @Min(1) @Max(10_000) @DefaultValue("5") int keep, @DefaultValue("false") boolean autoSave) {
+            @Min(1) @Max(10_000) @DefaultValue("5") int keep, @Min(1) @Max(10_000) @DefaultValue("5") int keepUploads,
+            @DefaultValue("false") boolean autoSave) {
     }
 
     /**
@@ -130,9 +175,30 @@ public record EdgeProperties(@Valid @NotNull @DefaultValue Model model, @Valid @
     /**
      * @param invert whether images are inverted to light-on-dark before inference
      * @param maxSamples most samples (images or tensors) one request may carry
+     * @param batching merging of concurrent requests into one model call
      */
     public record Infer(@NotNull @DefaultValue("AUTO") Invert invert,
-            @Min(1) @Max(100_000) @DefaultValue("256") int maxSamples) {
+            @Min(1) @Max(100_000) @DefaultValue("256") int maxSamples,
+            @Valid @NotNull @DefaultValue Batching batching) {
+    }
+
+    /**
+     * Micro-batching: requests waiting for the interpreter at the same time run as one
+     * batched {@code infer} call, each getting its own rows of the outputs back.
+     *
+     * @param enabled merge waiting requests; off, each request is its own call
+     * @param maxBatch most samples in one merged call; a request with more runs alone
+     * @param maxWait how long the first request of a batch may wait for others before the
+     * batch queues for the interpreter; 0 merges only what arrives while the interpreter
+     * is busy anyway, so an idle server adds no latency
+     */
+    public record Batching(@DefaultValue("true") boolean enabled,
+            @Min(1) @Max(100_000) @DefaultValue("64") int maxBatch, @NotNull @DefaultValue("0ms") Duration maxWait) {
+
+        @AssertTrue(message = "max-wait must be between 0 and 1s")
+        boolean isMaxWaitInRange() {
+            return maxWait != null && !maxWait.isNegative() && maxWait.compareTo(Duration.ofSeconds(1)) <= 0;
+        }
     }
 
     /**
@@ -216,4 +282,17 @@ public record EdgeProperties(@Valid @NotNull @DefaultValue Model model, @Valid @
                     : (long) (Runtime.getRuntime().maxMemory() * DEFAULT_MEMORY_SHARE);
         }
     }
+
+    /**
+     * @param id the device's name in a fleet, tagged on every metric; the host name when
+     * not set (Kubernetes passes the node's name)
+     */
+    public record Device(@Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9._-]{0,252}",
+            message = "must be 1-253 letters, digits, '.', '_' or '-', starting with a letter or digit") String id) {
+
+        public Device {
+            id = (id == null || id.isBlank()) ? DeviceIdentity.hostName() : id;
+        }
+    }
+
 }

@@ -14,6 +14,7 @@ import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.server.PathContainer;
+import org.springframework.util.function.SingletonSupplier;
 
 /**
  * The OpenAPI document at {@code /v3/api-docs}, shown by Swagger UI at
@@ -40,14 +41,17 @@ class OpenApiConfiguration {
     /**
      * Text and examples from {@code resources/openapi/}; then every operation the
      * allow-list does not open is marked as needing the token (so Swagger UI sends it)
-     * and documented with its 401.
+     * and documented with its 401. The resources are read when the document is first
+     * built, not at startup: reading them loads swagger's Jackson 2 and models (about a
+     * thousand classes) that a device rarely needs, and {@code OpenApiDocsTests} checks
+     * every resource in the build.
      */
     @Bean
     OpenApiCustomizer edgeTrainerOperations(EdgeProperties properties) {
-        OperationDocs docs = new OperationDocs();
+        SingletonSupplier<OperationDocs> docs = SingletonSupplier.of(OperationDocs::new);
         PublicRequests publicRequests = new PublicRequests(properties.security().protectInfer());
         return api -> {
-            docs.customise(api);
+            docs.obtain().customise(api);
             api.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, operation) -> {
                 if (!publicRequests.allows(method.name(), PathContainer.parsePath(path))) {
                     operation.addSecurityItem(new SecurityRequirement().addList(BEARER))

@@ -65,7 +65,7 @@ final class OperationDocs implements OpenApiCustomizer {
                             resource + " must name its operation: \"" + TARGET + "\": \"METHOD /path\"");
                 }
                 doc.put("operationId", resource.getFilename().replaceFirst("\\.json$", ""));
-                // Read once now, so a resource that is no Operation stops the startup.
+                // Read once now, so a resource that is no Operation fails at once.
                 json.convertValue(doc, Operation.class);
                 if (operations.put(target.asText(), doc) != null) {
                     throw new IllegalStateException("two resources document " + target.asText());

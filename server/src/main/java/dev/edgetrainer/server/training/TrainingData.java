@@ -1,5 +1,7 @@
 package dev.edgetrainer.server.training;
 
+import dev.edgetrainer.model.hosting.HostingPlan.Targets;
+
 /**
  * Checked training samples: {@code count} inputs and targets of {@code ySize} floats each
  * (one-hot for classifiers), row-major. IDX uploads keep their unsigned-byte pixels and
@@ -42,6 +44,29 @@ record TrainingData(float[] x, byte[] pixels, float[] y, int count) {
         for (int i = 0, from = index * size; i < size; i++) {
             out[offset + i] = (pixels[from + i] & 0xFF) / 255f;
         }
+    }
+
+    /**
+     * The class of sample {@code index} as its targets give it: a row's largest value, a
+     * class index, or a binary target of exactly 0 or 1; -1 when the targets name no
+     * class (values, a soft binary target).
+     */
+    int label(int index, Targets targets) {
+        int size = ySize();
+        return switch (targets) {
+            case ONE_HOT -> {
+                int best = 0;
+                for (int i = 1; i < size; i++) {
+                    if (y[index * size + i] > y[index * size + best]) {
+                        best = i;
+                    }
+                }
+                yield best;
+            }
+            case CLASS_INDEX -> (int) y[index];
+            case PROBABILITY -> (y[index] == 0f || y[index] == 1f) ? (int) y[index] : -1;
+            case VALUES -> -1;
+        };
     }
 
     void copyY(int index, float[] out, int offset) {

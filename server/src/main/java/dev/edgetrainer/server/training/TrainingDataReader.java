@@ -11,7 +11,7 @@ import dev.edgetrainer.model.data.IdxImages;
 import dev.edgetrainer.model.data.IdxLimits;
 import dev.edgetrainer.model.data.IdxReader;
 import dev.edgetrainer.model.data.IdxTooLargeException;
-import dev.edgetrainer.model.tensor.Signature;
+import dev.edgetrainer.model.hosting.HostingPlan.Targets;
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.server.inference.ImageDecoder;
 import dev.edgetrainer.server.model.JsonTensors;
@@ -55,13 +55,13 @@ class TrainingDataReader {
     }
 
     ModelInfo.Train spec() {
-        return info.trainSpec()
-            .orElseThrow(() -> new NotTrainableException(info.signatures().stream().map(Signature::key).toList()));
+        return info.requireTrain();
     }
 
     /**
-     * JSON {@code x} (one sample or a batch) with {@code y} as class indices or one
-     * target row per sample.
+     * JSON {@code x} (one sample or a batch) with {@code y}: for a classifier, class
+     * indices or one target row per sample (binary: the positive class's probability);
+     * for regression, the values.
      */
     TrainingData json(JsonTensors.Parsed x, JsonTensors.Parsed y) {
         ModelInfo.Train spec = spec();
@@ -69,36 +69,66 @@ class TrainingDataReader {
         int count = xs.shape()[0];
         checkCount(count, "x");
         JsonTensors.Parsed ys = JsonTensors.require(y, "y");
-        int width = spec.y().dim(1);
-        float[] targets;
+        int width = spec.yWidth();
         int[] shape = ys.shape();
-        if (shape.length == 1 && width > 1) {
-            int[] labels = new int[shape[0]];
-            for (int i = 0; i < labels.length; i++) {
-                float v = ys.values()[i];
-                if (v != Math.rint(v)) {
-                    throw new BadInputException("y[" + i + "]", "y[" + i + "] must be a class index, got " + v);
-                }
-                labels[i] = (int) v;
-            }
-            targets = oneHot(labels, "y");
-        }
-        else if (shape.length == 1 && width == 1 || shape.length == 2 && shape[1] == width) {
-            targets = ys.values();
-        }
-        else {
-            throw new BadInputException("y", "y has shape " + Arrays.toString(shape) + "; give one class index per "
-                    + "sample or rows of " + width + " values");
+        boolean rows = shape.length == 2 && shape[1] == width;
+        boolean flat = shape.length == 1;
+        float[] targets = switch (spec.targets()) {
+            case ONE_HOT -> flat ? targets(classIndices(ys.values()), "y") : rows ? ys.values() : null;
+            case CLASS_INDEX -> flat || rows ? targets(classIndices(ys.values()), "y") : null;
+            case PROBABILITY -> flat || rows ? probabilities(ys.values()) : null;
+            case VALUES -> flat && width == 1 || rows ? ys.values() : null;
+        };
+        if (targets == null) {
+            throw new BadInputException("y", "y has shape " + Arrays.toString(shape) + "; " + expectedY(spec));
         }
         checkPairs(count, targets.length / width, "y");
         checks.inputs(xs.floats(), xs.elementCount() / count, "x");
-        checks.targets(targets, width, "y");
+        if (spec.targets() == Targets.ONE_HOT) {
+            checks.targets(targets, width, "y");
+        }
         return TrainingData.ofFloats(xs.floats(), targets, count);
+    }
+
+    private String expectedY(ModelInfo.Train spec) {
+        return switch (spec.targets()) {
+            case ONE_HOT -> "give one class index per sample or rows of " + spec.yWidth() + " values";
+            case CLASS_INDEX -> "give one class index per sample";
+            case PROBABILITY ->
+                "give one value per sample: 0 or 1, or the probability of '" + info.classNames().get(1) + "'";
+            case VALUES -> spec.yWidth() == 1 ? "give one value per sample"
+                    : "give rows of " + spec.yWidth() + " values, one per sample";
+        };
+    }
+
+    private static int[] classIndices(float[] values) {
+        int[] labels = new int[values.length];
+        for (int i = 0; i < labels.length; i++) {
+            float v = values[i];
+            if (v != Math.rint(v)) {
+                throw new BadInputException("y[" + i + "]", "y[" + i + "] must be a class index, got " + v);
+            }
+            labels[i] = (int) v;
+        }
+        return labels;
+    }
+
+    /**
+     * A binary model's targets: probabilities of the second class, 0 and 1 for labels.
+     */
+    private static float[] probabilities(float[] values) {
+        for (int i = 0; i < values.length; i++) {
+            if (!(values[i] >= 0 && values[i] <= 1)) {
+                throw new BadInputException("y[" + i + "]", "y[" + i + "] is " + values[i]
+                        + "; a binary model's targets are probabilities of its second class, from 0 to 1");
+            }
+        }
+        return values;
     }
 
     /** Image parts with a label part each (a class index or name). */
     TrainingData images(List<byte[]> images, List<String> labels) {
-        spec();
+        labelled("label");
         ImageDecoder imageDecoder = decoder.orElseThrow(() -> new UnsupportedContentException("Content-Type",
                 "this model does not take images; send JSON {\"x\": ..., \"y\": ...}"));
         if (images.isEmpty()) {
@@ -116,12 +146,12 @@ class TrainingDataReader {
             classes[i] = classIndex(labels.get(i), "label[" + i + "]");
         }
         checks.inputs(x, size, "image");
-        return TrainingData.ofFloats(x, oneHot(classes, "label"), images.size());
+        return TrainingData.ofFloats(x, targets(classes, "label"), images.size());
     }
 
     /** Fashion-MNIST's own IDX files, gzipped or not. */
     TrainingData idx(InputStream images, InputStream labels) {
-        spec();
+        labelled("labels");
         IdxImages pixels;
         byte[] classes;
         // The stream names are the part names: an IdxFormatException blames its part.
@@ -151,7 +181,7 @@ class TrainingDataReader {
         for (int i = 0; i < indices.length; i++) {
             indices[i] = classes[i] & 0xFF;
         }
-        return TrainingData.ofPixels(pixels.pixels(), oneHot(indices, "labels"), pixels.count());
+        return TrainingData.ofPixels(pixels.pixels(), targets(indices, "labels"), pixels.count());
     }
 
     /** At most max-samples items, their data reserved before it is read. */
@@ -183,17 +213,37 @@ class TrainingDataReader {
         }
     }
 
-    private float[] oneHot(int[] labels, String field) {
-        int width = spec().y().dim(1);
-        RequestMemory.current()
-            .reserve((long) labels.length * width * Float.BYTES, field, "building the one-hot targets");
+    /**
+     * The train role, for a format whose labels are classes.
+     * @throws BadInputException for a regression model, whose targets are values
+     */
+    private ModelInfo.Train labelled(String field) {
+        ModelInfo.Train spec = spec();
+        if (!info.output().isClassifier()) {
+            throw new BadInputException(field, "this model predicts values (edge.model.output=regression), not "
+                    + "classes, so it takes no labels; train it with JSON {\"x\": ..., \"y\": [values]}");
+        }
+        return spec;
+    }
+
+    /** Class labels as the train role's y: one-hot rows, indices or 0/1. */
+    private float[] targets(int[] labels, String field) {
+        ModelInfo.Train spec = spec();
+        int classes = info.output().classes();
+        int width = spec.yWidth();
+        RequestMemory.current().reserve((long) labels.length * width * Float.BYTES, field, "building the targets");
         float[] out = new float[labels.length * width];
         for (int i = 0; i < labels.length; i++) {
-            if (labels[i] < 0 || labels[i] >= width) {
+            if (labels[i] < 0 || labels[i] >= classes) {
                 throw new BadInputException(field + "[" + i + "]",
-                        field + "[" + i + "] is " + labels[i] + "; class indices run from 0 to " + (width - 1));
+                        field + "[" + i + "] is " + labels[i] + "; class indices run from 0 to " + (classes - 1));
             }
-            out[i * width + labels[i]] = 1f;
+            if (spec.targets() == Targets.ONE_HOT) {
+                out[i * width + labels[i]] = 1f;
+            }
+            else {
+                out[i] = labels[i];
+            }
         }
         return out;
     }

@@ -9,8 +9,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
+import dev.edgetrainer.model.runtime.InvalidInputException;
+import dev.edgetrainer.model.runtime.ModelException;
+import dev.edgetrainer.model.runtime.UnsupportedOpsException;
 import dev.edgetrainer.server.model.LoadedModel;
 import dev.edgetrainer.server.model.ModelEngine;
+import dev.edgetrainer.server.model.ModelFaultException;
 import dev.edgetrainer.server.model.ModelInfo;
 import dev.edgetrainer.server.model.TaskKind;
 import dev.edgetrainer.server.model.WeightsRef;
@@ -60,6 +64,8 @@ final class TrainingJob {
 
     private final Consumer<TrainingJob> onFinish;
 
+    private final LossHistory history;
+
     private volatile Status status = Status.QUEUED;
 
     private volatile boolean cancelRequested;
@@ -106,8 +112,9 @@ final class TrainingJob {
      * @param scratchFile where a path-style model may write its snapshot
      */
     TrainingJob(String id, TrainingData data, TrainingOptions options, int batchSize, ModelEngine engine,
-            ModelInfo.Train spec, Limits limits, Consumer<TrainingJob> onFinish) {
+            ModelInfo.Train spec, Limits limits, LossHistory history, Consumer<TrainingJob> onFinish) {
         this.onFinish = onFinish;
+        this.history = history;
         this.id = id;
         this.samples = data.count();
         this.options = options;
@@ -154,10 +161,27 @@ final class TrainingJob {
         try {
             stepLoss = train(model, inEpoch);
         }
+        catch (UnsupportedOpsException | InvalidInputException e) {
+            fail(model, "step " + (step + 1) + " failed: " + e.getMessage(), false);
+            return null;
+        }
+        catch (ModelException e) {
+            // The batch was checked against the signature's declared inputs: whatever the
+            // model reports now is its own defect, not the caller's data.
+            fail(model,
+                    "step " + (step + 1) + " failed: "
+                            + ModelFaultException
+                                .raise(engine.state(), "train", spec.signature(),
+                                        "a batch that fits its declared inputs (" + spec.x() + ", " + spec.y() + ")", e)
+                                .getMessage(),
+                    false);
+            return null;
+        }
         catch (RuntimeException e) {
             fail(model, "step " + (step + 1) + " failed: " + e.getMessage(), false);
             return null;
         }
+        engine.state().faultCleared("train");
         String blown = blowUp.afterStep(stepLoss);
         if (blown != null) {
             fail(model, "step " + (step + 1) + " (epoch " + (epoch + 1) + ") " + blown, true);
@@ -165,6 +189,7 @@ final class TrainingJob {
         }
         int size = sampler.size(inEpoch);
         engine.state().stepDone(size, stepLoss);
+        history.record(engine.state().step(), stepLoss, Instant.now());
         loss = stepLoss;
         epochLossSum += (double) stepLoss * size;
         step++;

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeoutException;
 
 import dev.edgetrainer.model.runtime.UnsupportedOpsException;
 import dev.edgetrainer.server.checkpoint.CheckpointService;
+import dev.edgetrainer.server.inference.RecentSamples;
 import dev.edgetrainer.server.model.ModelEngine;
 import dev.edgetrainer.server.model.ModelInfo;
 import dev.edgetrainer.server.model.TaskKind;
@@ -43,6 +44,10 @@ class TrainingService {
 
     private final CheckpointService checkpoints;
 
+    private final LossHistory history;
+
+    private final RecentSamples recent;
+
     private final EdgeProperties.Train settings;
 
     private final boolean autoSave;
@@ -63,8 +68,11 @@ class TrainingService {
      */
     private volatile double nanosPerSample;
 
-    TrainingService(ModelEngine engine, CheckpointService checkpoints, EdgeProperties properties) {
+    TrainingService(ModelEngine engine, CheckpointService checkpoints, LossHistory history, RecentSamples recent,
+            EdgeProperties properties) {
         this.engine = engine;
+        this.history = history;
+        this.recent = recent;
         this.checkpoints = checkpoints;
         this.settings = properties.train();
         this.autoSave = properties.checkpoint().autoSave();
@@ -96,7 +104,7 @@ class TrainingService {
         TrainingJob job = new TrainingJob(UUID.randomUUID().toString(), data, options, batchSize, engine, spec,
                 new TrainingJob.Limits(settings.blowUpFactor(), checkpoints::scratchFile,
                         memory.handOver(data.bytes() + 2 * weightsBytes())),
-                this::finished);
+                history, this::finished);
         try {
             engine.submit(TaskKind.TRAIN_STEP, job::step);
         }
@@ -104,6 +112,8 @@ class TrainingService {
             job.release();
             throw e;
         }
+        recent.record(RecentSamples.Source.TRAIN, data.count(), data::copyX,
+                index -> data.label(index, spec.targets()));
         active = job;
         jobs.put(job.id, job);
         forgetOldJobs();
@@ -196,7 +206,12 @@ class TrainingService {
         if (view.durationMs() != null && view.step() > 0 && view.durationMs() > 0) {
             nanosPerSample = view.durationMs() * 1e6 / ((double) job.samples * Math.max(1, view.epoch()));
         }
-        log.info("Training job {} {} after {} steps, loss {}", job.id, view.status(), view.step(), view.loss());
+        if (job.status() == TrainingJob.Status.FAILED) {
+            log.warn("Training job {} FAILED after {} steps: {}", job.id, view.step(), view.error());
+        }
+        else {
+            log.info("Training job {} {} after {} steps, loss {}", job.id, view.status(), view.step(), view.loss());
+        }
         finisher.execute(() -> {
             if (autoSave && job.status() == TrainingJob.Status.SUCCEEDED) {
                 try {

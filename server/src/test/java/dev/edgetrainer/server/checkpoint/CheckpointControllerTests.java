@@ -1,5 +1,6 @@
 package dev.edgetrainer.server.checkpoint;
 
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 
@@ -76,18 +77,22 @@ class CheckpointControllerTests {
 
     @Test
     void listShowsCheckpointsAndTheCurrentOne() throws Exception {
-        given(checkpoints.list()).willReturn(List.of(MANIFEST));
+        given(checkpoints.list()).willReturn(new CheckpointService.Listing(List.of(MANIFEST),
+                List.of(new CheckpointService.Corrupt("c0", "the manifest cannot be read"))));
         given(checkpoints.current()).willReturn(CURRENT);
 
         mvc.perform(get("/checkpoints"))
             .andExpect(status().isOk())
             .andExpect(jsonPath("$.checkpoints[0].id").value("c1"))
+            .andExpect(jsonPath("$.corrupt[0].id").value("c0"))
+            .andExpect(jsonPath("$.corrupt[0].problem").value("the manifest cannot be read"))
             .andExpect(jsonPath("$.current").value("c1"));
     }
 
     @Test
     void downloadCarriesTheDigest() throws Exception {
-        given(checkpoints.download("c1")).willReturn(new CheckpointService.Download(MANIFEST, new byte[] { 1, 2, 3 }));
+        given(checkpoints.download(eq("c1"), any()))
+            .willReturn(new CheckpointService.Download(MANIFEST, new byte[] { 1, 2, 3 }));
 
         mvc.perform(get("/checkpoints/c1/file"))
             .andExpect(status().isOk())
@@ -99,19 +104,46 @@ class CheckpointControllerTests {
 
     @Test
     void uploadAndDelete() throws Exception {
-        given(checkpoints.upload(eq("peer"), any())).willReturn(MANIFEST);
+        given(checkpoints.upload(eq("peer"), any(), any())).willReturn(new CheckpointService.Uploaded(MANIFEST, false));
 
         mvc.perform(put("/checkpoints/peer/file").contentType(MediaType.APPLICATION_OCTET_STREAM)
-            .content(new byte[] { 7, 7 })).andExpect(status().isCreated());
+            .content(new byte[] { 7, 7 }))
+            .andExpect(status().isCreated())
+            .andExpect(header().string("ETag", "\"" + SHA + "\""));
         mvc.perform(delete("/checkpoints/c1")).andExpect(status().isNoContent());
-        verify(checkpoints).upload(eq("peer"), argThat(bytes -> bytes.length == 2));
+        verify(checkpoints).upload(eq("peer"), argThat(bytes -> bytes.length == 2), eq(Preconditions.NONE));
         verify(checkpoints).delete("c1");
+    }
+
+    @Test
+    void ifMatchAndIfNoneMatchReachTheServiceAsStrongVersions() throws Exception {
+        given(checkpoints.upload(eq("peer"), any(), any())).willReturn(new CheckpointService.Uploaded(MANIFEST, true));
+        given(checkpoints.download(eq("c1"), any()))
+            .willReturn(new CheckpointService.Download(MANIFEST, new byte[] { 1, 2, 3 }));
+
+        mvc.perform(put("/checkpoints/peer/file").contentType(MediaType.APPLICATION_OCTET_STREAM)
+            .header("If-Match", "\"abc\", W/\"weak\"")
+            .header("If-Match", "\"def\"")
+            .content(new byte[] { 7 })).andExpect(status().isOk()).andExpect(header().doesNotExist("Location"));
+        mvc.perform(put("/checkpoints/peer/file").contentType(MediaType.APPLICATION_OCTET_STREAM)
+            .header("If-None-Match", "*")
+            .content(new byte[] { 7 })).andExpect(status().isOk());
+        mvc.perform(get("/checkpoints/c1/file").header("If-Match", "*")).andExpect(status().isOk());
+        mvc.perform(get("/checkpoints/c1/file").header("If-None-Match", "\"" + SHA + "\""))
+            .andExpect(status().isNotModified());
+
+        verify(checkpoints).upload(eq("peer"), any(), eq(new Preconditions(List.of("abc", "def"), false)));
+        verify(checkpoints).upload(eq("peer"), any(), eq(new Preconditions(null, true)));
+        verify(checkpoints).download(eq("c1"), eq(new Preconditions(List.of("*"), false)));
     }
 
     @Test
     void errorsAreProblems() throws Exception {
         given(checkpoints.manifest("nope")).willThrow(new CheckpointNotFoundException("there is no checkpoint 'nope'"));
-        given(checkpoints.upload(eq("x"), any())).willThrow(new CheckpointRejectedException("dense/kernel", "no fit"));
+        given(checkpoints.upload(eq("x"), any(), any()))
+            .willThrow(new CheckpointRejectedException("dense/kernel", "no fit"));
+        given(checkpoints.download(eq("x"), any())).willThrow(new PreconditionFailedException("If-Match", "other"));
+        given(checkpoints.save()).willThrow(new StorageFullException(Path.of("/data"), "store x", 8192, 0, null));
 
         mvc.perform(get("/checkpoints/nope"))
             .andExpect(status().isNotFound())
@@ -124,6 +156,13 @@ class CheckpointControllerTests {
         mvc.perform(put("/checkpoints/x/file").contentType(MediaType.APPLICATION_JSON).content("{}"))
             .andExpect(status().isUnsupportedMediaType());
         mvc.perform(post("/checkpoints")).andExpect(status().isMethodNotAllowed());
+        mvc.perform(get("/checkpoints/x/file"))
+            .andExpect(status().isPreconditionFailed())
+            .andExpect(jsonPath("$.field").value("If-Match"));
+        mvc.perform(post("/checkpoint/save"))
+            .andExpect(status().isInsufficientStorage())
+            .andExpect(jsonPath("$.detail")
+                .value("not enough space in /data to store x: it needs 8192 bytes, " + "0 bytes are free"));
     }
 
 }

@@ -25,22 +25,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class CheckpointEndToEndTests extends RunningServer {
 
-    private void train(int seed) {
-        assertThat(post("/train", Map.of("x", List.of(TestFixtures.sample(seed), TestFixtures.sample(seed + 1)), "y",
-                List.of(seed % 10, (seed + 1) % 10)))
-            .getStatusCode()
-            .value()).isEqualTo(200);
-    }
-
-    private JsonNode save() {
-        ResponseEntity<JsonNode> saved = post("/checkpoint/save", null);
-        assertThat(saved.getStatusCode().value()).isEqualTo(201);
-        return saved.getBody();
-    }
-
     @Test
     void saveWritesAVerifiableFileAndManifest() throws Exception {
-        train(1);
+        trainTwoSamples(1);
 
         ResponseEntity<JsonNode> response = post("/checkpoint/save", null);
 
@@ -65,10 +52,10 @@ class CheckpointEndToEndTests extends RunningServer {
     @Test
     void restoreBringsBackSavedWeightsAndResetTheOriginalOnes() {
         List<Double> original = probabilities(TestFixtures.png(1));
-        train(1);
-        String id = save().get("id").asString();
+        trainTwoSamples(1);
+        String id = saveCheckpoint().get("id").asString();
         List<Double> saved = probabilities(TestFixtures.png(1));
-        train(5);
+        trainTwoSamples(5);
         assertThat(probabilities(TestFixtures.png(1))).isNotEqualTo(saved);
 
         ResponseEntity<JsonNode> restored = post("/checkpoint/restore", Map.of("id", id));
@@ -86,8 +73,8 @@ class CheckpointEndToEndTests extends RunningServer {
     @Test
     void retentionKeepsTheNewestAndListIsNewestFirst() {
         for (int i = 0; i < 5; i++) {
-            train(i);
-            save();
+            trainTwoSamples(i);
+            saveCheckpoint();
         }
 
         JsonNode list = get("/checkpoints").getBody().get("checkpoints");
@@ -99,8 +86,8 @@ class CheckpointEndToEndTests extends RunningServer {
 
     @Test
     void aCheckpointTravelsToAnotherDeviceByDownloadAndUpload() {
-        train(2);
-        JsonNode saved = save();
+        trainTwoSamples(2);
+        JsonNode saved = saveCheckpoint();
         List<Double> trained = probabilities(TestFixtures.png(1));
         String id = saved.get("id").asString();
 
@@ -167,8 +154,8 @@ class CheckpointEndToEndTests extends RunningServer {
 
     @Test
     void aCorruptFileIsNeverRestoredNorServed() throws Exception {
-        train(3);
-        String id = save().get("id").asString();
+        trainTwoSamples(3);
+        String id = saveCheckpoint().get("id").asString();
         Path file = CHECKPOINTS.resolve(id + ".weights");
         byte[] bytes = Files.readAllBytes(file);
         bytes[bytes.length / 2] ^= 0x40;
@@ -178,13 +165,20 @@ class CheckpointEndToEndTests extends RunningServer {
 
         assertProblem(post("/checkpoint/restore", Map.of("id", id)), 422, "id");
         assertProblem(get("/checkpoints/" + id + "/file"), 409, "id");
+        ResponseEntity<JsonNode> newest = post("/checkpoint/restore", null);
+        assertProblem(newest, 404, "id");
+        // Each skipped checkpoint in words, not as a Java record.
+        assertThat(newest.getBody().get("detail").asString())
+            .startsWith("no checkpoint saved on this device verifies: " + id + " (")
+            .contains("SHA-256")
+            .doesNotContain("Skipped[");
         assertThat(probabilities(TestFixtures.png(1))).isEqualTo(original);
     }
 
     @Test
     void aManifestWrittenBeforeStyleAndOriginWereEnumsIsServedAndRestored() throws Exception {
-        train(4);
-        JsonNode saved = save();
+        trainTwoSamples(4);
+        JsonNode saved = saveCheckpoint();
         String id = saved.get("id").asString();
         List<Double> trained = probabilities(TestFixtures.png(1));
         assertThat(Files.readString(CHECKPOINTS.resolve(id + ".json")))

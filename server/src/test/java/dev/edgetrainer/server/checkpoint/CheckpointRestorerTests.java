@@ -13,6 +13,7 @@ import dev.edgetrainer.server.model.ModelState.Skipped;
 import dev.edgetrainer.server.model.ModelTask;
 import dev.edgetrainer.server.model.QueueFullException;
 import dev.edgetrainer.server.model.TaskKind;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,15 +49,21 @@ class CheckpointRestorerTests {
 
     @BeforeEach
     void open() {
-        store = new CheckpointStore(dir, JsonMapper.builder().build());
+        store = new CheckpointStore(dir, JsonMapper.builder().build(), state::checkpointId);
         store.open();
-        restorer = new CheckpointRestorer(state, store, new PathCheckpoints(store));
+        restorer = new CheckpointRestorer(state, store, new PathCheckpoints(store, 3), "model-sha", "restore");
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
     }
 
     private void write(String id, long secondsAgo, CheckpointStyle style) {
-        store.write(
-                new Manifest(id, Instant.now().minusSeconds(secondsAgo), null, 0, 3L, null, "m", style, Origin.SAVE),
-                new byte[] { 1, 2, 3 });
+        try (CheckpointStore.Reservation reservation = store.reserve(id, Preconditions.NONE)) {
+            store.write(reservation, new Manifest(id, Instant.now().minusSeconds(secondsAgo), null, 0, 3L, null, "m",
+                    style, Origin.SAVE), new byte[] { 1, 2, 3 });
+        }
     }
 
     @Test

@@ -96,18 +96,12 @@ class RestartTests {
         try (ConfigurableApplicationContext server = RunningServer.start(model, checkpoints)) {
             RestClient http = RunningServer.client(RunningServer.port(server), null);
             assertThat(infer(http)).isEqualTo(older);
-            JsonNode details = http.get()
-                .uri("/actuator/health")
-                .retrieve()
-                .body(JsonNode.class)
-                .get("components")
-                .get("model")
-                .get("details");
+            JsonNode details = RunningServer.modelHealth(http);
             assertThat(details.get("lastRestore").get("restored").asString()).isEqualTo(olderId);
             assertThat(details.get("lastRestore").get("skipped").get(0).get("id").asString()).isEqualTo(newestId);
             assertThat(details.get("lastRestore").get("skipped").get(0).get("reason").asString()).contains("SHA-256");
             String scrape = http.get().uri("/actuator/prometheus").retrieve().body(String.class);
-            assertThat(scrape).contains("edge_restore_failures_total 1.0");
+            assertThat(scrape).containsPattern("(?m)^edge_restore_failures_total\\{device=\"[^\"]+\"\\} 1\\.0$");
         }
         assertThat(Files.readAllBytes(newest)).isEqualTo(bytes);
     }

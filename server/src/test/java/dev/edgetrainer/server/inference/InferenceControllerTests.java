@@ -2,6 +2,7 @@ package dev.edgetrainer.server.inference;
 
 import java.util.List;
 
+import dev.edgetrainer.server.model.NotInferableException;
 import dev.edgetrainer.server.model.QueueFullException;
 import dev.edgetrainer.server.model.WeightsRef;
 import dev.edgetrainer.server.system.BadInputException;
@@ -33,8 +34,9 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 @TestPropertySource(properties = "edge.limits.max-body=2KB")
 class InferenceControllerTests {
 
-    private static final InferenceResponse ANSWER = new InferenceResponse(List.of(new InferenceResponse.Prediction(0,
-            "Bag", new float[] { 0.2f, 0.8f }, null, List.of(new InferenceResponse.Ranked(1, "Bag", 0.8f)))),
+    private static final InferenceResponse ANSWER = new InferenceResponse(
+            "probabilities", null, List.of(new InferenceResponse.Prediction("Bag", 1, 0.8f, new float[] { 0.2f, 0.8f },
+                    null, List.of(new InferenceResponse.Ranked(1, "Bag", 0.8f)), null)),
             new WeightsRef("abc", "ck1", 4));
 
     @Autowired
@@ -49,8 +51,13 @@ class InferenceControllerTests {
 
         mvc.perform(post("/infer?invert=always&top=2").contentType(MediaType.IMAGE_PNG).content(new byte[] { 1, 2 }))
             .andExpect(status().isOk())
+            .andExpect(jsonPath("$.output").value("probabilities"))
             .andExpect(jsonPath("$.predictions[0].label").value("Bag"))
+            .andExpect(jsonPath("$.predictions[0].classIndex").value(1))
+            .andExpect(jsonPath("$.predictions[0].index").doesNotExist())
+            .andExpect(jsonPath("$.predictions[0].top[0].index").value(1))
             .andExpect(jsonPath("$.predictions[0].logits").doesNotExist())
+            .andExpect(jsonPath("$.predictions[0].values").doesNotExist())
             .andExpect(jsonPath("$.weights.checkpoint").value("ck1"));
         verify(service).images(argThat(list -> list.size() == 1 && list.get(0).length == 2), eq("always"), eq(2));
     }
@@ -84,6 +91,19 @@ class InferenceControllerTests {
             .andExpect(jsonPath("$.detail").value("not a PNG"))
             .andExpect(jsonPath("$.field").value("image"))
             .andExpect(jsonPath("$.instance").value("/infer"));
+    }
+
+    @Test
+    void aModelWithoutAnInferRoleIs501NamingItsSignaturesAndTheSetting() throws Exception {
+        given(service.tensors(any(), any())).willThrow(new NotInferableException("the model has no signature 'infer'",
+                List.of("train", "evaluate", "parameters", "restore")));
+
+        mvc.perform(post("/infer").contentType(MediaType.APPLICATION_JSON).content("{\"x\": [1]}"))
+            .andExpect(status().isNotImplemented())
+            .andExpect(content().contentType(MediaType.APPLICATION_PROBLEM_JSON))
+            .andExpect(jsonPath("$.detail").value("this model cannot infer: the model has no signature 'infer'; its "
+                    + "signatures are [train, evaluate, parameters, restore]. If one of them infers, set "
+                    + "edge.model.signatures.infer to its name"));
     }
 
     @Test

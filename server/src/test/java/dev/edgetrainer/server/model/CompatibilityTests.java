@@ -17,6 +17,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.client.RestClient;
 
+import static dev.edgetrainer.server.RunningServer.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Converter-made models from ../shared/models, and the bundled default model. */
@@ -31,26 +32,24 @@ class CompatibilityTests {
         return model;
     }
 
-    private static ResponseEntity<JsonNode> post(RestClient http, String path, Object json) {
-        RestClient.RequestBodySpec request = http.post().uri(path);
-        if (json != null) {
-            request.contentType(MediaType.APPLICATION_JSON).body(json);
-        }
-        return request.retrieve().toEntity(JsonNode.class);
+    private static double value(RestClient http, List<?> x, int sample) {
+        return post(http, "/infer", Map.of("x", x)).getBody()
+            .get("predictions")
+            .get(sample)
+            .get("values")
+            .get(0)
+            .asDouble();
     }
 
     @Test
     void aTensorStyleConverterModelTrainsSavesAndRestores() {
         Path model = shared("linear-builtin.tflite");
-        try (ConfigurableApplicationContext server = RunningServer.start(model, dir.resolve("ckpt"),
-                "--edge.model.class-names=value")) {
+        try (ConfigurableApplicationContext server = RunningServer.start(model, dir.resolve("ckpt"))) {
             RestClient http = RunningServer.client(RunningServer.port(server), null);
-            double original = post(http, "/infer", Map.of("x", List.of(2.0))).getBody()
-                .get("predictions")
-                .get(0)
-                .get("probabilities")
-                .get(0)
-                .asDouble();
+            JsonNode answer = post(http, "/infer", Map.of("x", List.of(2.0))).getBody();
+            assertThat(answer.get("output").asString()).isEqualTo("regression");
+            assertThat(answer.get("predictions").get(0).has("label")).isFalse();
+            double original = value(http, List.of(2.0), 0);
 
             ResponseEntity<JsonNode> trained = post(http, "/train", Map.of("x", List.of(List.of(1.0), List.of(2.0)),
                     "y", List.of(List.of(3.0), List.of(5.0)), "epochs", 20));
@@ -60,27 +59,12 @@ class CompatibilityTests {
             ResponseEntity<JsonNode> saved = post(http, "/checkpoint/save", null);
             assertThat(saved.getStatusCode().value()).isEqualTo(201);
             assertThat(saved.getBody().get("style").asString()).isEqualTo("TENSORS");
-            double learned = post(http, "/infer", Map.of("x", List.of(2.0))).getBody()
-                .get("predictions")
-                .get(0)
-                .get("probabilities")
-                .get(0)
-                .asDouble();
+            double learned = value(http, List.of(2.0), 0);
             assertThat(learned).isNotEqualTo(original);
             post(http, "/checkpoint/reset", null);
-            assertThat(post(http, "/infer", Map.of("x", List.of(2.0))).getBody()
-                .get("predictions")
-                .get(0)
-                .get("probabilities")
-                .get(0)
-                .asDouble()).isEqualTo(original);
+            assertThat(value(http, List.of(2.0), 0)).isEqualTo(original);
             assertThat(post(http, "/checkpoint/restore", null).getStatusCode().value()).isEqualTo(200);
-            assertThat(post(http, "/infer", Map.of("x", List.of(List.of(2.0), List.of(2.0)))).getBody()
-                .get("predictions")
-                .get(1)
-                .get("probabilities")
-                .get(0)
-                .asDouble()).isEqualTo(learned);
+            assertThat(value(http, List.of(List.of(2.0), List.of(2.0)), 1)).isEqualTo(learned);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.edgetrainer.server.model;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,20 +16,32 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
+import dev.edgetrainer.model.graph.MlpModelWriter;
+import dev.edgetrainer.model.graph.PretrainingHistory;
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.server.TestFixtures;
 import dev.edgetrainer.server.system.EdgeException;
 import dev.edgetrainer.server.system.EdgeProperties;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@ExtendWith(OutputCaptureExtension.class)
 class ModelEngineTests {
 
-    private static final List<String> CLASSES = List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+    private static final EdgeProperties.Model SETTINGS = settings(List.of());
+
+    static EdgeProperties.Model settings(List<String> classNames) {
+        return new EdgeProperties.Model(null, classNames, 3, null, 0.5,
+                new EdgeProperties.Signatures(null, null, null, null), 1);
+    }
 
     @TempDir
     Path dir;
@@ -38,7 +51,7 @@ class ModelEngineTests {
     private ModelEngine engine(int capacity, Duration shutdownTimeout) throws Exception {
         Path model = TestFixtures.writeModel(dir, TestFixtures.SMALL);
         ModelState state = new ModelState();
-        engine = new ModelEngine(new ModelSource(model.toString(), Files.readAllBytes(model)), CLASSES,
+        engine = new ModelEngine(new ModelSource(model.toString(), Files.readAllBytes(model)), SETTINGS,
                 new EdgeProperties.Queue(capacity, Duration.ofSeconds(2), shutdownTimeout), state,
                 new EngineMetrics(state));
         return engine;
@@ -160,11 +173,13 @@ class ModelEngineTests {
         Path model = TestFixtures.writeModel(dir, TestFixtures.SMALL);
         ModelState state = new ModelState();
 
-        assertThatThrownBy(() -> new ModelEngine(new ModelSource("m", Files.readAllBytes(model)), List.of("a", "b"),
-                new EdgeProperties.Queue(4, Duration.ofSeconds(1), Duration.ofSeconds(1)), state,
-                new EngineMetrics(state)))
-            .isInstanceOf(IllegalStateException.class)
-            .hasMessageContaining("edge.model.class-names has 2 names");
+        assertThatThrownBy(() -> new ModelEngine(new ModelSource("m", Files.readAllBytes(model)),
+                settings(List.of("a", "b")), new EdgeProperties.Queue(4, Duration.ofSeconds(1), Duration.ofSeconds(1)),
+                state, new EngineMetrics(state)))
+            .isInstanceOfSatisfying(ModelHostingException.class, e -> {
+                assertThat(e.getMessage()).contains("edge.model.class-names lists 2 names (a, b)");
+                assertThat(e.action()).contains("Set edge.model.class-names to 10 names");
+            });
     }
 
     @Test
@@ -172,10 +187,50 @@ class ModelEngineTests {
         ModelState state = new ModelState();
 
         assertThatThrownBy(() -> new ModelEngine(new ModelSource("junk.tflite", new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 }),
-                CLASSES, new EdgeProperties.Queue(4, Duration.ofSeconds(1), Duration.ofSeconds(1)), state,
+                SETTINGS, new EdgeProperties.Queue(4, Duration.ofSeconds(1), Duration.ofSeconds(1)), state,
                 new EngineMetrics(state)))
-            .isInstanceOf(IllegalStateException.class)
-            .hasMessageContaining("cannot host model junk.tflite");
+            .isInstanceOfSatisfying(ModelHostingException.class, e -> {
+                assertThat(e.getMessage()).startsWith("The model junk.tflite cannot be loaded: ");
+                assertThat(e.action()).contains("complete TensorFlow Lite flatbuffer");
+            });
+    }
+
+    private ModelEngine engineFor(byte[] model) {
+        ModelState state = new ModelState();
+        engine = new ModelEngine(new ModelSource("model.tflite", model), SETTINGS,
+                new EdgeProperties.Queue(10, Duration.ofSeconds(2), Duration.ofSeconds(5)), state,
+                new EngineMetrics(state));
+        return engine;
+    }
+
+    @Test
+    void theModelFilesPretrainingHistoryAndFlexOpsAreKnownOnceLoaded() {
+        PretrainingHistory history = new PretrainingHistory(60, 20, List.of(2.1, 1.4, 0.9));
+        byte[] model = MlpModelWriter.write(TestFixtures.SMALL, MlpModelWriter.initialWeights(TestFixtures.SMALL),
+                history);
+
+        ModelInfo info = engineFor(model).info();
+
+        assertThat(info.pretraining()).isEqualTo(history);
+        assertThat(info.customOps()).containsOnlyKeys("train", "infer", "save", "restore")
+            .allSatisfy((signature, ops) -> assertThat(ops).isEmpty());
+    }
+
+    @Test
+    void anUnreadablePretrainingHistoryIsLeftOutAndTheModelStillServes(CapturedOutput output) {
+        byte[] model = MlpModelWriter.write(TestFixtures.SMALL, MlpModelWriter.initialWeights(TestFixtures.SMALL),
+                new PretrainingHistory(60, 20, List.of(2.1, 1.4)));
+        String text = new String(model, StandardCharsets.ISO_8859_1);
+        int json = text.indexOf("{\"samples\"");
+        // Same length, no longer JSON: as a damaged or foreign writer might leave it.
+        model[json] = '#';
+
+        ModelEngine engine = engineFor(model);
+
+        assertThat(engine.info().pretraining()).isNull();
+        assertThat(engine.isRunning()).isTrue();
+        assertThat(output).contains("carries a pretraining history that cannot be read")
+            .contains(PretrainingHistory.METADATA_NAME);
     }
 
 }

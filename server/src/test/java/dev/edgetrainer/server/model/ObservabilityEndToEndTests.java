@@ -50,10 +50,12 @@ class ObservabilityEndToEndTests extends RunningServer {
 
         String scrape = http.get().uri(uri("/actuator/prometheus")).retrieve().body(String.class);
 
-        assertThat(scrape).contains("edge_infer_latency_seconds_bucket", "edge_train_latency_seconds_bucket",
-                "edge_train_samples_total", "edge_train_loss", "edge_queue_depth", "edge_queue_rejected_total",
-                "edge_checkpoint_count 1.0", "edge_checkpoint_age_seconds", "edge_restore_failures_total",
-                "# HELP edge_infer_latency_seconds Time from an inference request");
+        assertThat(scrape)
+            .contains("edge_infer_latency_seconds_bucket", "edge_train_latency_seconds_bucket",
+                    "edge_train_samples_total", "edge_train_loss", "edge_queue_depth", "edge_queue_rejected_total",
+                    "edge_checkpoint_age_seconds", "edge_restore_failures_total",
+                    "# HELP edge_infer_latency_seconds Time from an inference request")
+            .containsPattern("(?m)^edge_checkpoint_count\\{device=\"[^\"]+\"\\} 1\\.0$");
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.edgetrainer.model.graph.MlpModelWriter;
+import dev.edgetrainer.model.io.Sha256;
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.tensor.WeightsFile;
 import dev.edgetrainer.server.RunningServer;
@@ -91,8 +92,29 @@ class TutorialModelTests {
         }
     }
 
+    private static Map<String, Tensor> tutorialWeights(int secondKernelRows) {
+        Map<String, Tensor> weights = new LinkedHashMap<>();
+        weights.put("dense_1/kernel:0", Tensor.ofFloats(new int[] { 784, 128 }, new float[784 * 128]));
+        weights.put("dense_1/bias:0", Tensor.ofFloats(new int[] { 128 }, new float[128]));
+        weights.put("dense_2/kernel:0",
+                Tensor.ofFloats(new int[] { secondKernelRows, 10 }, new float[secondKernelRows * 10]));
+        weights.put("dense_2/bias:0", Tensor.ofFloats(new int[] { 10 }, new float[10]));
+        return weights;
+    }
+
+    private static void assertRejected(ResponseEntity<JsonNode> response, String field, String detail) {
+        assertThat(response.getStatusCode().value()).as(String.valueOf(response.getBody())).isEqualTo(422);
+        assertThat(response.getBody().get("field").asString()).isEqualTo(field);
+        assertThat(response.getBody().get("detail").asString()).contains(detail);
+    }
+
+    /**
+     * The model writes its checkpoints itself ({@code FlexSave}), in the weights file
+     * format: an upload is checked at PUT against what its {@code restore} reads, not
+     * first at restore.
+     */
     @Test
-    void anUploadedCheckpointThatDoesNotFitIsRefusedAndChangesNothing() {
+    void pathStyleUploadsAreVerifiedAgainstTheModelWhenTheyArrive() {
         Path model = TestFixtures.sharedModels().resolve("tutorial-mnist-flex.tflite");
         Assumptions.assumeTrue(Files.exists(model), "needs ../shared/models/tutorial-mnist-flex.tflite (CI has it)");
         try (ConfigurableApplicationContext server = RunningServer.start(model, dir.resolve("checkpoints"),
@@ -100,18 +122,55 @@ class TutorialModelTests {
             RestClient http = RunningServer.client(RunningServer.port(server), null);
             byte[][] pngs = { TestFixtures.png(1), TestFixtures.png(2) };
             List<JsonNode> before = infer(http, pngs);
-            Map<String, Tensor> wrong = new LinkedHashMap<>();
-            wrong.put("dense_1/kernel:0", Tensor.ofFloats(new int[] { 784, 128 }, new float[784 * 128]));
-            wrong.put("dense_1/bias:0", Tensor.ofFloats(new int[] { 128 }, new float[128]));
-            wrong.put("dense_2/kernel:0", Tensor.ofFloats(new int[] { 12, 10 }, new float[120]));
-            wrong.put("dense_2/bias:0", Tensor.ofFloats(new int[] { 10 }, new float[10]));
-            ResponseEntity<JsonNode> uploaded = http.put()
-                .uri("/checkpoints/wrong-shape/file")
-                .contentType(MediaType.APPLICATION_OCTET_STREAM)
-                .body(WeightsFile.encode(wrong))
-                .retrieve()
-                .toEntity(JsonNode.class);
-            assertThat(uploaded.getStatusCode().value()).as(String.valueOf(uploaded.getBody())).isEqualTo(201);
+            Map<String, Tensor> missing = tutorialWeights(128);
+            missing.remove("dense_2/bias:0");
+            Map<String, Tensor> extra = tutorialWeights(128);
+            extra.put("dense_3/bias:0", Tensor.ofFloats(new int[] { 10 }, new float[10]));
+            Map<String, Tensor> wrongType = tutorialWeights(128);
+            wrongType.put("dense_2/bias:0", Tensor.ofInts(new int[] { 10 }, new int[10]));
+            byte[] good = WeightsFile.encode(tutorialWeights(128));
+
+            assertRejected(RunningServer.upload(http, "wrong-shape", WeightsFile.encode(tutorialWeights(12))),
+                    "dense_2/kernel:0", "[12, 10]");
+            assertRejected(RunningServer.upload(http, "missing", WeightsFile.encode(missing)), "dense_2/bias:0",
+                    "missing");
+            assertRejected(RunningServer.upload(http, "extra", WeightsFile.encode(extra)), "dense_3/bias:0",
+                    "no weight");
+            assertRejected(RunningServer.upload(http, "wrong-type", WeightsFile.encode(wrongType)), "dense_2/bias:0",
+                    "int32");
+            assertRejected(RunningServer.upload(http, "truncated", Arrays.copyOf(good, good.length - 10)), "file",
+                    "checksum");
+            assertRejected(RunningServer.upload(http, "not-weights", "PK\3\4 a zip".getBytes()), "file",
+                    "weights file");
+            assertThat(http.get().uri("/checkpoints").retrieve().body(JsonNode.class).get("checkpoints")).isEmpty();
+            assertThat(infer(http, pngs)).isEqualTo(before);
+
+            String saved = http.post().uri("/checkpoint/save").retrieve().body(JsonNode.class).get("id").asString();
+            byte[] own = http.get().uri("/checkpoints/" + saved + "/file").retrieve().body(byte[].class);
+            assertThat(RunningServer.upload(http, "round-trip", own).getStatusCode().value()).isEqualTo(201);
+            assertThat(RunningServer.upload(http, "zeros", good).getStatusCode().value()).isEqualTo(201);
+        }
+    }
+
+    /**
+     * A file stored before uploads were verified: the model's own restore refuses it, the
+     * weights are put back, and the answer is 422.
+     */
+    @Test
+    void aStoredCheckpointThatDoesNotFitIsRefusedAtRestoreAndChangesNothing() throws Exception {
+        Path model = TestFixtures.sharedModels().resolve("tutorial-mnist-flex.tflite");
+        Assumptions.assumeTrue(Files.exists(model), "needs ../shared/models/tutorial-mnist-flex.tflite (CI has it)");
+        Path checkpoints = Files.createDirectories(dir.resolve("checkpoints"));
+        byte[] wrong = WeightsFile.encode(tutorialWeights(12));
+        Files.write(checkpoints.resolve("wrong-shape.ckpt"), wrong);
+        Files.writeString(checkpoints.resolve("wrong-shape.json"),
+                "{\"id\":\"wrong-shape\",\"createdAt\":\"2020-01-01T00:00:00Z\",\"sha256\":\"" + Sha256.hex(wrong)
+                        + "\",\"bytes\":" + wrong.length + ",\"style\":\"PATH\",\"origin\":\"upload\"}");
+        try (ConfigurableApplicationContext server = RunningServer.start(model, checkpoints,
+                "--edge.model.class-names=0,1,2,3,4,5,6,7,8,9")) {
+            RestClient http = RunningServer.client(RunningServer.port(server), null);
+            byte[][] pngs = { TestFixtures.png(1), TestFixtures.png(2) };
+            List<JsonNode> before = infer(http, pngs);
 
             ResponseEntity<JsonNode> restored = http.post()
                 .uri("/checkpoint/restore")
@@ -122,6 +181,9 @@ class TutorialModelTests {
             assertThat(restored.getStatusCode().value()).as(String.valueOf(restored.getBody())).isEqualTo(422);
             assertThat(restored.getBody().get("detail").asString()).contains("dense_2/kernel:0");
             assertThat(infer(http, pngs)).isEqualTo(before);
+            try (var files = Files.list(checkpoints)) {
+                assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("."));
+            }
         }
     }
 
@@ -131,13 +193,7 @@ class TutorialModelTests {
         Files.write(model, withCustomOpInTrain(MlpModelWriter.write(TestFixtures.SMALL), "MyCustomOp"));
         try (ConfigurableApplicationContext server = RunningServer.start(model, dir.resolve("checkpoints"))) {
             RestClient http = RunningServer.client(RunningServer.port(server), null);
-            JsonNode details = http.get()
-                .uri("/actuator/health")
-                .retrieve()
-                .body(JsonNode.class)
-                .get("components")
-                .get("model")
-                .get("details");
+            JsonNode details = RunningServer.modelHealth(http);
             assertThat(details.get("missingOps").get("train").get(0).asString()).isEqualTo("MyCustomOp");
 
             ResponseEntity<JsonNode> inferred = http.post()

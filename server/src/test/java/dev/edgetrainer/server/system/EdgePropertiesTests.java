@@ -30,25 +30,43 @@ class EdgePropertiesTests {
         runner.run(context -> {
             EdgeProperties properties = context.getBean(EdgeProperties.class);
             assertThat(properties.model().path()).isNull();
-            assertThat(properties.model().classNames()).hasSize(10).startsWith("T-shirt/top").endsWith("Ankle boot");
+            assertThat(properties.model().classNames()).isEmpty();
+            assertThat(properties.model().output()).isNull();
+            assertThat(properties.model().threshold()).isEqualTo(0.5);
+            assertThat(properties.model().signatures())
+                .isEqualTo(new EdgeProperties.Signatures(null, null, null, null));
             assertThat(properties.model().topK()).isEqualTo(3);
             assertThat(properties.queue().capacity()).isEqualTo(64);
             assertThat(properties.checkpoint().dir().normalize()).isEqualTo(Path.of("data/checkpoints"));
             assertThat(properties.checkpoint().keep()).isEqualTo(5);
+            assertThat(properties.checkpoint().keepUploads()).isEqualTo(5);
             assertThat(properties.checkpoint().autoSave()).isFalse();
             assertThat(properties.security().enabled()).isFalse();
             assertThat(properties.infer().invert()).isEqualTo(EdgeProperties.Invert.AUTO);
             assertThat(properties.limits().maxBody()).isEqualTo(DataSize.ofMegabytes(16));
+            assertThat(properties.model().threads()).isEqualTo(Math.min(Runtime.getRuntime().availableProcessors(), 4));
+            assertThat(properties.infer().batching().enabled()).isTrue();
+            assertThat(properties.infer().batching().maxBatch()).isEqualTo(64);
+            assertThat(properties.infer().batching().maxWait()).isZero();
         });
+    }
+
+    @Test
+    void threadsCanBeSetBeyondTheDefaultsCap() {
+        runner.withPropertyValues("edge.model.threads=8")
+            .run(context -> assertThat(context.getBean(EdgeProperties.class).model().threads()).isEqualTo(8));
     }
 
     @ParameterizedTest
     @CsvSource(delimiter = '|',
             value = { "edge.queue.capacity=0 | capacity", "edge.model.top-k=0 | topK",
-                    "edge.model.class-names= | classNames", "edge.model.path=/no/such/model.tflite | pathUsable",
-                    "edge.checkpoint.keep=0 | keep", "edge.security.token=short | tokenStrong",
-                    "edge.limits.max-body=10B | maxBodyInRange", "edge.train.epochs=5000 | epochsWithinMax",
-                    "edge.infer.invert=sideways | invert" })
+                    "edge.model.threshold=1 | threshold", "edge.model.output=sideways | output",
+                    "edge.checkpoint.keep=0 | keep", "edge.checkpoint.keep-uploads=0 | keepUploads",
+                    "edge.security.token=short | tokenStrong", "edge.limits.max-body=10B | maxBodyInRange",
+                    "edge.train.epochs=5000 | epochsWithinMax", "edge.infer.invert=sideways | invert",
+                    "edge.model.threads=0 | threads", "edge.model.threads=65 | threads",
+                    "edge.infer.batching.max-batch=0 | maxBatch", "edge.infer.batching.max-wait=2s | maxWaitInRange",
+                    "edge.infer.batching.max-wait=-1ms | maxWaitInRange" })
     void aWrongValueStopsStartupNamingIt(String setting, String field) {
         runner.withPropertyValues(setting).run(context -> assertThat(failure(context)).contains(field));
     }

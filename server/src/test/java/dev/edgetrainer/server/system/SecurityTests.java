@@ -1,7 +1,12 @@
 package dev.edgetrainer.server.system;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,6 +49,10 @@ class SecurityTests {
 
     private static final String TOKEN = "a-long-enough-fleet-token";
 
+    private static final String WRONG = "not-the-token-at-all";
+
+    private static final HttpClient JDK = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
     /**
      * What anyone may call, written out here independently of {@link PublicRequests}:
      * "METHOD /path" regular expressions.
@@ -72,7 +81,7 @@ class SecurityTests {
         Path model = TestFixtures.writeModel(dir, TestFixtures.SMALL);
         server = RunningServer.start(model, dir.resolve("ckpt"), "--edge.security.token=" + TOKEN);
         anonymous = RunningServer.client(RunningServer.port(server), null);
-        wrong = RunningServer.client(RunningServer.port(server), "not-the-token-at-all");
+        wrong = RunningServer.client(RunningServer.port(server), WRONG);
         authorized = RunningServer.client(RunningServer.port(server), TOKEN);
     }
 
@@ -85,11 +94,28 @@ class SecurityTests {
         return request.retrieve().toBodilessEntity().getStatusCode().value();
     }
 
-    private static ResponseEntity<String> send(RestClient client, HttpMethod method, String path) {
-        return client.method(method)
-            .uri(URI.create("http://localhost:" + RunningServer.port(server) + path))
-            .retrieve()
-            .toEntity(String.class);
+    /**
+     * The answer with its body, but only the status and headers of an event stream, which
+     * would not end for minutes (a client that drains a response before closing it would
+     * wait that long).
+     * @param token null for none
+     */
+    private static ResponseEntity<String> send(String token, HttpMethod method, String path) throws Exception {
+        HttpRequest.Builder request = HttpRequest
+            .newBuilder(URI.create("http://localhost:" + RunningServer.port(server) + path))
+            .method(method.name(), HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            request.header(HttpHeaders.AUTHORIZATION, "Bearer " + token);
+        }
+        HttpResponse<InputStream> response = JDK.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpHeaders headers = new HttpHeaders();
+        response.headers().map().forEach(headers::addAll);
+        try (InputStream body = response.body()) {
+            boolean stream = MediaType.TEXT_EVENT_STREAM.isCompatibleWith(headers.getContentType());
+            return ResponseEntity.status(response.statusCode())
+                .headers(headers)
+                .body(stream ? null : new String(body.readAllBytes(), StandardCharsets.UTF_8));
+        }
     }
 
     private static void assertRefused(ResponseEntity<?> response, String what) {
@@ -137,7 +163,7 @@ class SecurityTests {
      * does not map.
      */
     @Test
-    void everyRequestTheServerMapsNeedsTheTokenUnlessTheAllowListOpensIt() {
+    void everyRequestTheServerMapsNeedsTheTokenUnlessTheAllowListOpensIt() throws Exception {
         Set<String> requests = mappedRequests();
         assertThat(requests).as("the enumeration reaches Actuator, springdoc, the error page and static files")
             .contains("GET /actuator/metrics/x", "GET /actuator/health/x", "GET /v3/api-docs", "GET /error",
@@ -149,16 +175,16 @@ class SecurityTests {
         for (String request : requests) {
             HttpMethod method = HttpMethod.valueOf(request.substring(0, request.indexOf(' ')));
             String path = request.substring(request.indexOf(' ') + 1);
-            ResponseEntity<String> withoutToken = send(anonymous, method, path);
+            ResponseEntity<String> withoutToken = send(null, method, path);
             if (PUBLIC.stream().anyMatch(p -> p.matcher(request).matches())) {
                 assertThat(withoutToken.getStatusCode().value()).as(request + " is public").isNotEqualTo(401);
                 opened.add(request);
             }
             else {
                 assertRefused(withoutToken, request + " without the token");
-                assertRefused(send(wrong, method, path), request + " with a wrong token");
+                assertRefused(send(WRONG, method, path), request + " with a wrong token");
             }
-            assertThat(send(authorized, method, path).getStatusCode().value()).as(request + " with the token")
+            assertThat(send(TOKEN, method, path).getStatusCode().value()).as(request + " with the token")
                 .isNotEqualTo(401);
         }
         assertThat(opened).as("the allow-list opens what it promises")
@@ -201,12 +227,12 @@ class SecurityTests {
     }
 
     @Test
-    void unknownPathsAndMethodsLookTheSameAsKnownOnesWithoutTheToken() {
-        assertRefused(send(anonymous, HttpMethod.GET, "/no/such/path"), "an unknown path");
-        assertRefused(send(anonymous, HttpMethod.PATCH, "/checkpoints"), "an unmapped method");
-        assertRefused(send(anonymous, HttpMethod.GET, "/checkpoint/save"), "a known path with the wrong method");
-        assertThat(send(authorized, HttpMethod.GET, "/no/such/path").getStatusCode().value()).isEqualTo(404);
-        assertThat(send(authorized, HttpMethod.PATCH, "/checkpoints").getStatusCode().value()).isEqualTo(405);
+    void unknownPathsAndMethodsLookTheSameAsKnownOnesWithoutTheToken() throws Exception {
+        assertRefused(send(null, HttpMethod.GET, "/no/such/path"), "an unknown path");
+        assertRefused(send(null, HttpMethod.PATCH, "/checkpoints"), "an unmapped method");
+        assertRefused(send(null, HttpMethod.GET, "/checkpoint/save"), "a known path with the wrong method");
+        assertThat(send(TOKEN, HttpMethod.GET, "/no/such/path").getStatusCode().value()).isEqualTo(404);
+        assertThat(send(TOKEN, HttpMethod.PATCH, "/checkpoints").getStatusCode().value()).isEqualTo(405);
     }
 
     @Test
@@ -265,6 +291,33 @@ class SecurityTests {
             assertThat(status(open.get().uri("/actuator/health/liveness"))).isEqualTo(200);
         }
         assertThat(output.toString()).doesNotContain("Exception", "\tat ");
+    }
+
+    @Test
+    void theDashboardPageIsOpenButWhatItShowsOfTheDeviceNeedsTheToken() throws Exception {
+        for (String open : List.of("/", "/index.html", "/dashboard/dashboard.js", "/dashboard/dashboard.css",
+                "/webjars/chart.js/dist/chart.umd.min.js")) {
+            assertThat(status(anonymous.get().uri(open))).as(open).isEqualTo(200);
+        }
+        List<String> data = List.of("/model", "/model/status", "/samples/recent", "/train/history",
+                "/train/history?after=-1&generation=0", "/train/history/stream");
+        for (String guarded : data) {
+            assertRefused(send(null, HttpMethod.GET, guarded), guarded + " without the token");
+            assertRefused(send(WRONG, HttpMethod.GET, guarded), guarded + " with a wrong token");
+            assertThat(send(TOKEN, HttpMethod.GET, guarded).getStatusCode().value()).as(guarded + " with the token")
+                .isEqualTo(200);
+        }
+        // With the token the stream answers with events.
+        HttpResponse<InputStream> stream = JDK.send(HttpRequest
+            .newBuilder(URI.create("http://localhost:" + RunningServer.port(server) + "/train/history/stream"))
+            .header(HttpHeaders.AUTHORIZATION, "Bearer " + TOKEN)
+            .build(), HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream events = stream.body()) {
+            assertThat(stream.statusCode()).isEqualTo(200);
+            assertThat(stream.headers().firstValue(HttpHeaders.CONTENT_TYPE))
+                .hasValueSatisfying(type -> assertThat(type).startsWith(MediaType.TEXT_EVENT_STREAM_VALUE));
+            assertThat(new String(events.readNBytes(14), StandardCharsets.UTF_8)).isEqualTo("event:history\n");
+        }
     }
 
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
 
+import dev.edgetrainer.model.hosting.HostingPlan.Targets;
 import dev.edgetrainer.model.tensor.DataType;
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.tensor.TensorSpec;
@@ -17,7 +18,7 @@ class BatchSamplerTests {
 
     private static final ModelInfo.Train SPEC = new ModelInfo.Train("train",
             new TensorSpec("x", DataType.FLOAT32, new int[] { -1, 2 }),
-            new TensorSpec("y", DataType.FLOAT32, new int[] { -1, 1 }), "loss");
+            new TensorSpec("y", DataType.FLOAT32, new int[] { -1, 1 }), "loss", Targets.VALUES);
 
     /**
      * Sample i is x = [i, -i] with target y = [i], so a batch shows which samples it

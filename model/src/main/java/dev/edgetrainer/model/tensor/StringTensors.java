@@ -1,4 +1,4 @@
-package dev.edgetrainer.model.runtime;
+package dev.edgetrainer.model.tensor;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -6,14 +6,14 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * TFLite's packed layout of string tensors: int32 count, int32 offsets[count + 1], then
- * the bytes.
+ * the bytes. Used to feed and read string tensors and to write string constants.
  */
-final class StringTensors {
+public final class StringTensors {
 
     private StringTensors() {
     }
 
-    static byte[] pack(String[] strings) {
+    public static byte[] pack(String[] strings) {
         byte[][] encoded = new byte[strings.length][];
         int payload = 0;
         for (int i = 0; i < strings.length; i++) {
@@ -35,17 +35,21 @@ final class StringTensors {
         return buffer.array();
     }
 
-    static String[] unpack(byte[] packed, int expectedCount, String name) {
+    /**
+     * @throws IllegalArgumentException when the bytes are not {@code expectedCount}
+     * packed strings
+     */
+    public static String[] unpack(byte[] packed, int expectedCount, String name) {
         ByteBuffer buffer = ByteBuffer.wrap(packed).order(ByteOrder.LITTLE_ENDIAN);
         if (packed.length < 4 || buffer.getInt(0) != expectedCount || packed.length < 4 * (expectedCount + 2)) {
-            throw new ModelException("string output '" + name + "' is malformed");
+            throw new IllegalArgumentException("string output '" + name + "' is malformed");
         }
         String[] strings = new String[expectedCount];
         for (int i = 0; i < expectedCount; i++) {
             int start = buffer.getInt(4 * (i + 1));
             int end = buffer.getInt(4 * (i + 2));
             if (start < 0 || end < start || end > packed.length) {
-                throw new ModelException("string output '" + name + "' has offsets out of range");
+                throw new IllegalArgumentException("string output '" + name + "' has offsets out of range");
             }
             strings[i] = new String(packed, start, end - start, StandardCharsets.UTF_8);
         }
