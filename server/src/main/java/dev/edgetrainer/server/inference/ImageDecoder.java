@@ -101,7 +101,9 @@ public final class ImageDecoder {
         boolean flip = switch (invert) {
             case ALWAYS -> true;
             case NEVER -> false;
-            case AUTO -> borderMean(pixels, cols, rows) > 0.5f;
+            // The whole image's border: once cropped to its content, the input's border
+            // may be the object.
+            case AUTO -> background > 0.5f;
         };
         if (flip) {
             for (int i = 0; i < pixels.length; i++) {

@@ -51,7 +51,7 @@ class ImageDecoderTests {
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, 280, 140);
         g.setColor(Color.BLACK);
-        g.fillRect(120, 50, 40, 40);
+        g.fillRect(100, 50, 80, 40);
         g.dispose();
 
         float[] auto = decoder.decode(encode(photo, "png"), "image", Invert.AUTO);
@@ -60,8 +60,8 @@ class ImageDecoderTests {
         assertThat(auto).hasSize(784);
         assertThat(auto[0]).isEqualTo(0f);
         assertThat(auto[14 * 28 + 14]).isEqualTo(1f, within(1e-6f));
-        // Padded to a square with the background: the top rows are background, not
-        // stretched content.
+        // Cropped to the object, then padded to a square with the background: the top
+        // rows are background, not stretched content.
         assertThat(never[2 * 28 + 14]).isEqualTo(1f, within(1e-6f));
         assertThat(never[14 * 28 + 14]).isEqualTo(0f, within(1e-6f));
     }
@@ -103,7 +103,7 @@ class ImageDecoderTests {
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, 3000, 2000);
         g.setColor(Color.BLACK);
-        g.fillRect(1200, 700, 600, 600);
+        g.fillRect(1200, 700, 600, 300);
         g.dispose();
         byte[] png = encode(photo, "png");
         MemoryBudget budget = new MemoryBudget(1 << 20, Duration.ofSeconds(1));
