@@ -57,14 +57,16 @@ final class CurrentCheckpoint {
     /**
      * On the interpreter thread, after a save was stored: makes it current if the weights
      * it holds are still the ones in memory, i.e. no restore or reset ran since they were
-     * taken out (train steps since then descend from it).
+     * taken out (train steps since then descend from it), and no training job is running.
      * @param replacements {@link ModelState#replacements()} when the weights were taken
      * out
      * @return whether it became current
      * @throws StorageFullException when the record cannot be written
      */
     boolean adoptSaved(String id, long replacements) {
-        if (state.replacements() != replacements) {
+        // A job's weights are not final until it ends: if it fails they go back to what
+        // they descended from before it.
+        if (state.replacements() != replacements || state.runningJob() != null) {
             return false;
         }
         store.writeCurrent(id);

@@ -40,8 +40,6 @@ public final class ModelState {
     /** The training job whose steps are being taken; interpreter thread only writes. */
     private volatile String runningJob;
 
-    private volatile String checkpointAtJobStart;
-
     private final Map<String, Fault> faults = new ConcurrentSkipListMap<>();
 
     /** After one train step that was kept. */
@@ -57,7 +55,6 @@ public final class ModelState {
      */
     public void jobStarted(String jobId) {
         runningJob = jobId;
-        checkpointAtJobStart = checkpointId;
     }
 
     /**
@@ -68,8 +65,8 @@ public final class ModelState {
         if (rolledBack) {
             step = atStep;
             loss = atLoss;
-            // A save taken during the job holds weights that are gone now.
-            checkpointId = checkpointAtJobStart;
+            // A save that took the weights out during the job holds weights that are
+            // gone now: it must not become current.
             replacements++;
         }
         if (jobId.equals(runningJob)) {

@@ -13,11 +13,11 @@ import dev.edgetrainer.server.model.LoadedModel;
 
 /**
  * The weights as a job found them, taken before its first step so that a job that fails
- * can put them back: all or nothing. One copy per job, not per step: copying the bundled
- * model's weights out costs 5-15% of a train step, and a path-style model's own save to a
- * file 2-6 steps (measured in server/README.md). Tensor-style weights are kept in memory;
- * a path-style model writes them to a scratch file in the checkpoint directory; a model
- * without save/restore signatures cannot be snapshotted. Interpreter thread only.
+ * can put them back: all or nothing. One copy per job, not per step: a copy costs a good
+ * part of a train step (a path-style model's own save to a file, several steps).
+ * Tensor-style weights are kept in memory; a path-style model writes them to a scratch
+ * file in the checkpoint directory; a model without save/restore signatures cannot be
+ * snapshotted. Interpreter thread only.
  */
 final class WeightsSnapshot implements AutoCloseable {
 

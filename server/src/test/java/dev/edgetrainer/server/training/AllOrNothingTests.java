@@ -210,6 +210,29 @@ class AllOrNothingTests {
         assertThat(weightsSha256(http)).isEqualTo(saved.path("sha256").asString());
     }
 
+    @Test
+    void aSaveDuringAJobIsStoredButBecomesCurrentOnlyWhenNoJobCanTakeItsWeightsBack() throws InterruptedException {
+        RestClient http = http(open);
+        String before = post(http, "/checkpoint/save", null).getBody().path("id").asString();
+        assertThat(current(http)).isEqualTo(before);
+        String location = startLongJob(http);
+
+        ResponseEntity<JsonNode> during = post(http, "/checkpoint/save", null);
+
+        assertThat(during.getStatusCode().value()).as("%s", during.getBody()).isEqualTo(201);
+        assertThat(current(http)).as("the job's weights are not final: current is what they descend from")
+            .isEqualTo(before);
+        http.delete().uri(location).retrieve().toBodilessEntity();
+        awaitJob(http, location, j -> j.path("status").asString().equals("CANCELLED"));
+        String after = post(http, "/checkpoint/save", null).getBody().path("id").asString();
+        assertThat(current(http)).isEqualTo(after);
+        post(http, "/checkpoint/reset", null);
+    }
+
+    private static String current(RestClient http) {
+        return http.get().uri("/checkpoints").retrieve().body(JsonNode.class).path("current").asString(null);
+    }
+
     /** An asynchronous job of many small steps, running (its first step taken). */
     private static String startLongJob(RestClient http) throws InterruptedException {
         ResponseEntity<JsonNode> started = post(http, "/train", Map.of("x", TestFixtures.batch(16), "y",
