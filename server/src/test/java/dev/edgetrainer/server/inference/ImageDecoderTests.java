@@ -2,6 +2,7 @@ package dev.edgetrainer.server.inference;
 
 import java.awt.Color;
 import java.awt.Graphics2D;
+import java.awt.Rectangle;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -27,6 +28,18 @@ class ImageDecoderTests {
 
     private final ImageDecoder decoder = new ImageDecoder(28, 28, 1_000_000);
 
+    /** A white photo with a black rectangle on it. */
+    private static BufferedImage blackOnWhite(int width, int height, Rectangle object) {
+        BufferedImage photo = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = photo.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, width, height);
+        g.setColor(Color.BLACK);
+        g.fill(object);
+        g.dispose();
+        return photo;
+    }
+
     private static byte[] encode(BufferedImage image, String format) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ImageIO.write(image, format, out);
@@ -46,13 +59,7 @@ class ImageDecoderTests {
 
     @Test
     void aDarkObjectOnALightPhotoIsInvertedAndResized() throws IOException {
-        BufferedImage photo = new BufferedImage(280, 140, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = photo.createGraphics();
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, 280, 140);
-        g.setColor(Color.BLACK);
-        g.fillRect(100, 50, 80, 40);
-        g.dispose();
+        BufferedImage photo = blackOnWhite(280, 140, new Rectangle(100, 50, 80, 40));
 
         float[] auto = decoder.decode(encode(photo, "png"), "image", Invert.AUTO);
         float[] never = decoder.decode(encode(photo, "png"), "image", Invert.NEVER);
@@ -98,14 +105,7 @@ class ImageDecoderTests {
 
     @Test
     void aLargePhotoIsDecodedSubsampledWithinAFewKilobytesOfHeap() throws IOException {
-        BufferedImage photo = new BufferedImage(3000, 2000, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = photo.createGraphics();
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, 3000, 2000);
-        g.setColor(Color.BLACK);
-        g.fillRect(1200, 700, 600, 300);
-        g.dispose();
-        byte[] png = encode(photo, "png");
+        byte[] png = encode(blackOnWhite(3000, 2000, new Rectangle(1200, 700, 600, 300)), "png");
         MemoryBudget budget = new MemoryBudget(1 << 20, Duration.ofSeconds(1));
 
         float[] decoded;
