@@ -40,7 +40,7 @@ done
 load() { cut -d' ' -f1 /proc/loadavg; }
 
 # Test data, the big model and the in-process figures run with the jar's own libraries.
-java -Djarmode=tools -jar "$JAR" extract --destination "$WORK/jar" >/dev/null
+java -Djarmode=tools -jar "$JAR" extract --destination "$WORK/jar" --application-filename edge-trainer.jar >/dev/null
 CP="$WORK/jar/lib/*"
 java -cp "$CP" "$HELPER" data "$WORK/data"
 PNG=$(ls "$WORK"/data/sample0-*.png)

@@ -713,24 +713,51 @@ function downloadCheckpoint(id, button) {
   });
 }
 
-// ---------- federated learning (when the server has it) ----------
+// ---------- federated learning (when the device is a Flower client) ----------
+
+const STATES = {
+  STOPPED: 'stopped (not joining)', CONNECTING: 'connecting', CONNECTED: 'connected', WAITING: 'waiting to retry',
+};
 
 async function loadFederated() {
   const response = await api('federated', { headers: { Accept: 'application/json' } });
   const card = $('federated');
-  if (!response.ok) {
+  // Servers without fleet learning answer 404; devices given no Flower server say NOT_CONFIGURED.
+  const federated = response.ok ? await response.json() : null;
+  if (!federated || !(federated.state in STATES)) {
     card.hidden = true;
     return;
   }
-  const federated = await response.json();
   const facts = $('federated-facts');
   facts.replaceChildren();
-  const text = (value) => (value === null || value === undefined ? '–'
-    : typeof value === 'object' ? Object.entries(value).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' · ')
-      : String(value));
-  for (const [key, value] of Object.entries(federated)) {
-    const term = key.replace(/([A-Z])/g, ' $1').toLowerCase();
-    facts.append(el('dt', { text: term.charAt(0).toUpperCase() + term.slice(1) }), el('dd', { text: text(value) }));
+  const add = (term, text) => facts.append(el('dt', { text: term }), el('dd', { text }));
+  const round = (r) => (r === null || r === undefined ? '' : `round ${r}: `);
+  const accuracy = (a) => (a === null || a === undefined ? '' : `, accuracy ${percent(a)}`);
+  const activity = federated.activity && federated.activity !== 'IDLE'
+    ? ` (${federated.activity.toLowerCase().replace(/_/g, ' ')})` : '';
+  add('State', STATES[federated.state] + activity);
+  add('Flower server', federated.server + (federated.tls ? ' (TLS)' : ''));
+  add('Rounds', `${federated.rounds} fitted, ${federated.failures} failed`);
+  add('Keeps', federated.adopt === 'IF_BETTER' ? 'the global weights when they do at least as well here'
+    : 'the global weights of every round');
+  const fit = federated.lastFit;
+  if (fit) {
+    add('Last fit', `${round(fit.round)}${fit.examples} samples, ${fit.epochs} epochs, loss ${number(fit.loss)}`
+      + `${accuracy(fit.accuracy)}, ${(fit.durationMs / 1000).toFixed(1)} s, ${when(fit.at)}`);
+  }
+  const evaluation = federated.lastEvaluation;
+  if (evaluation) {
+    const own = evaluation.ownAccuracy === null || evaluation.ownAccuracy === undefined ? ''
+      : ` (own weights ${percent(evaluation.ownAccuracy)})`;
+    add('Last evaluation', `${round(evaluation.round)}global loss ${number(evaluation.loss)}`
+      + `${accuracy(evaluation.accuracy)}${own} on ${evaluation.examples} samples, `
+      + `${evaluation.adopted ? 'adopted' : 'kept its own'}, ${when(evaluation.at)}`);
+  }
+  for (const [term, failure] of [['Last error', federated.lastError],
+    ['Last connection error', federated.lastConnectionError]]) {
+    if (failure) {
+      add(term, `${failure.reason}: ${failure.message} (${when(failure.at)})`);
+    }
   }
   card.hidden = false;
 }

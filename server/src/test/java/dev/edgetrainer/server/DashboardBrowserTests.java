@@ -3,6 +3,7 @@ package dev.edgetrainer.server;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -152,7 +153,7 @@ class DashboardBrowserTests {
                 .anyMatch(url -> url.contains("/train/history"))
                 .allMatch(url -> url.startsWith(base) || url.startsWith("data:") || url.startsWith("blob:"));
             assertThat(browser.byId("token-dialog").isDisplayed()).isFalse();
-            // No federated learning on this server (GET /federated is 404): no panel.
+            // This device is given no Flower server: no panel.
             assertThat(browser.byId("federated").isDisplayed()).isFalse();
             // The server names itself (edge.device.id, by default the host name).
             String device = http.get()
@@ -376,6 +377,31 @@ class DashboardBrowserTests {
             browser.find("#infer-form button[type=submit]").click();
             browser.await("the values", page -> browser.findAll("#prediction .values").size() == 1);
             assertThat(browser.find("#prediction .values").getText()).matches("Predicted: -?\\d+\\.\\d{4}");
+            assertThat(scriptErrors(browser)).isEmpty();
+        }
+    }
+
+    @Test
+    void aDeviceGivenAFlowerServerShowsWhereItsFleetLearningStands() throws IOException {
+        int closed;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        String flower = "127.0.0.1:" + closed;
+        try (ConfigurableApplicationContext device = RunningServer.start(null, dir.resolve("federated"),
+                "--edge.federated.enabled=true", "--edge.federated.server=" + flower,
+                "--edge.federated.adopt=if-better"); Browser browser = Browser.open(1280, 900)) {
+            browser.get("http://localhost:" + RunningServer.port(device) + "/");
+
+            browser.await("the federated panel", page -> browser.byId("federated").isDisplayed());
+            String facts = browser.await("the failed connection",
+                    page -> browser.byId("federated-facts").getText().contains("Last connection error")
+                            ? browser.byId("federated-facts").getText() : null);
+            assertThat(facts).contains("Flower server\n" + flower)
+                .contains("Rounds\n0 fitted")
+                .contains("when they do at least as well here")
+                .containsPattern("State\n(connecting|waiting to retry)")
+                .doesNotContain("Last fit");
             assertThat(scriptErrors(browser)).isEmpty();
         }
     }

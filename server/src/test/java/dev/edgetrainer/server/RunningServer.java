@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -55,6 +56,7 @@ public abstract class RunningServer {
     static void properties(DynamicPropertyRegistry registry) {
         registry.add("edge.model.path", MODEL::toString);
         registry.add("edge.checkpoint.dir", CHECKPOINTS::toString);
+        registry.add("edge.data.dir", () -> ROOT.resolve("samples").toString());
         registry.add("edge.checkpoint.keep", () -> "3");
         registry.add("edge.train.sync-timeout", () -> "20s");
         registry.add("edge.limits.max-body", () -> "2MB");
@@ -91,6 +93,10 @@ public abstract class RunningServer {
         List<String> args = new ArrayList<>(List.of("--server.port=0", "--edge.checkpoint.dir=" + checkpoints));
         if (model != null) {
             args.add("--edge.model.path=" + model);
+        }
+        if (Arrays.stream(more).noneMatch(arg -> arg.startsWith("--edge.data.dir="))) {
+            // Never the default ./data/samples of the working directory.
+            args.add("--edge.data.dir=" + checkpoints.resolveSibling(checkpoints.getFileName() + "-samples"));
         }
         args.addAll(List.of(more));
         return new SpringApplicationBuilder(EdgeTrainerApplication.class).run(args.toArray(String[]::new));

@@ -3,12 +3,16 @@ package dev.edgetrainer.server.checkpoint;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
 import dev.edgetrainer.model.runtime.ModelException;
 import dev.edgetrainer.model.runtime.UnsupportedOpsException;
 import dev.edgetrainer.model.tensor.CorruptCheckpointException;
+import dev.edgetrainer.model.tensor.Tensor;
+import dev.edgetrainer.model.tensor.WeightsFile;
 import dev.edgetrainer.server.model.LoadedModel;
 import dev.edgetrainer.server.model.ModelEngine;
 import dev.edgetrainer.server.model.ModelFaultException;
@@ -47,6 +51,8 @@ public class CheckpointService {
     /** Empty when the model has no save/restore signatures. */
     private final Optional<ModelCheckpoints> checkpoints;
 
+    private final Optional<ModelWeights> weights;
+
     /**
      * The store comes first: Spring resolves it, and so locks the directory, before the
      * model is loaded, so a second server on the directory stops at once.
@@ -54,11 +60,73 @@ public class CheckpointService {
     CheckpointService(CheckpointStore store, ModelEngine engine, EdgeProperties properties) {
         this.engine = engine;
         this.store = store;
-        this.retention = new Retention(store, engine.state()::checkpointId, properties.checkpoint().keep(),
-                properties.checkpoint().keepUploads());
+        this.retention = new Retention(store, engine.state()::checkpointId, properties.checkpoint());
         this.current = new CurrentCheckpoint(store, engine.state());
         this.verifier = new UploadVerifier(engine);
         this.checkpoints = ModelCheckpoints.forModel(engine, store);
+        this.weights = checkpoints.map(style -> new ModelWeights(style, current, engine.state()));
+    }
+
+    /**
+     * The model's weights as named tensors.
+     * @throws CheckpointsUnsupportedException when the model has no save/restore
+     * signatures
+     */
+    public ModelWeights weights() {
+        return weights.orElseThrow(CheckpointsUnsupportedException::new);
+    }
+
+    /**
+     * Adopts a federated round's global weights: stores them as a checkpoint (origin
+     * {@code federated}, with the round), then restores that checkpoint like any other,
+     * so the weights served are the checkpoint's and {@code current} names it: a restart
+     * keeps them. Both styles' files are weights files (a path-style model's restore
+     * reads them through this runtime's Restore kernel).
+     * @throws CheckpointRejectedException when the weights do not fit; no checkpoint is
+     * left
+     */
+    public Manifest adopt(Map<String, Tensor> global, long round) {
+        ModelCheckpoints style = supported();
+        Instant now = Instant.now();
+        long step = engine.state().step();
+        Manifest adopted;
+        try (CheckpointStore.Reservation reservation = store.reserveNew(now, step)) {
+            adopted = store.write(reservation, new Manifest(reservation.id(), now, null, 0, step, null,
+                    engine.info().sha256(), style.style(), Origin.FEDERATED, round),
+                    WeightsFile.encode(new TreeMap<>(global)));
+        }
+        try {
+            restorer().restore(adopted.id(), engine::submitFollowUp);
+        }
+        catch (RuntimeException e) {
+            try {
+                store.delete(adopted.id());
+            }
+            catch (RuntimeException notDeleted) {
+                e.addSuppressed(notDeleted);
+            }
+            throw e;
+        }
+        retention.prune();
+        log.info("Adopted the global weights of round {} as checkpoint {}", round, adopted.id());
+        return adopted;
+    }
+
+    /**
+     * A stored checkpoint's weights by name, verified against its manifest first. Both
+     * styles' files are weights files: path-style models write them through this
+     * runtime's Save kernel.
+     * @throws CheckpointNotFoundException when there is no such checkpoint
+     * @throws CheckpointRejectedException when it fails verification or does not decode
+     */
+    public Map<String, Tensor> weightsOf(String id) {
+        Manifest manifest = manifest(id);
+        try {
+            return WeightsFile.decode(store.readVerified(manifest));
+        }
+        catch (CorruptCheckpointException e) {
+            throw new CheckpointRejectedException("id", "checkpoint " + id + " cannot be read: " + e.getMessage());
+        }
     }
 
     /** {@code POST /checkpoint/save}. */
@@ -97,7 +165,7 @@ public class CheckpointService {
                 .store(reservation,
                         new Manifest(reservation.id(), now, null, 0, step,
                                 Double.isNaN(taken.loss()) ? null : taken.loss(), engine.info().sha256(), style.style(),
-                                origin));
+                                origin, null));
             // Admitted already: the follow-up never competes for a queue slot.
             adopted = engine.submitFollowUp(TaskKind.CHECKPOINT, model -> {
                 try {
@@ -217,7 +285,7 @@ public class CheckpointService {
      * @throws CheckpointDamagedException when its manifest cannot be read or its data is
      * missing
      */
-    Manifest manifest(String id) {
+    public Manifest manifest(String id) {
         CheckpointIds.require(id, "id");
         try {
             return store.require(id);
@@ -277,8 +345,8 @@ public class CheckpointService {
         try (CheckpointStore.Reservation reservation = store.reserve(id, conditions)) {
             verifier.checkContent(data);
             uploaded = new Uploaded(store.write(reservation,
-                    new Manifest(id, Instant.now(), null, 0, null, null, null, style.style(), Origin.UPLOAD), data),
-                    reservation.replaces());
+                    new Manifest(id, Instant.now(), null, 0, null, null, null, style.style(), Origin.UPLOAD, null),
+                    data), reservation.replaces());
         }
         retention.prune();
         return uploaded;

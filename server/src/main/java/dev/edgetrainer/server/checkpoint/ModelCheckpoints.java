@@ -1,8 +1,10 @@
 package dev.edgetrainer.server.checkpoint;
 
+import java.util.Map;
 import java.util.Optional;
 
 import dev.edgetrainer.model.checkpoint.CheckpointStyle;
+import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.tensor.WeightsFile;
 import dev.edgetrainer.server.model.LoadedModel;
 import dev.edgetrainer.server.model.ModelEngine;
@@ -40,6 +42,18 @@ interface ModelCheckpoints {
      * verification or does not decode
      */
     Readied read(Manifest manifest);
+
+    /**
+     * On the interpreter thread: the weights now in the model, by name, copied out.
+     */
+    Map<String, Tensor> read(LoadedModel model);
+
+    /**
+     * On the interpreter thread: puts weights that were checked against {@link #read}'s
+     * names, dtypes and shapes into the model.
+     * @throws CheckpointRejectedException when the model refuses them; it is unchanged
+     */
+    void write(LoadedModel model, Map<String, Tensor> weights);
 
     /** Weights taken out of the model, not yet stored. */
     interface Taken {

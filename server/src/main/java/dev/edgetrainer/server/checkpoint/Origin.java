@@ -13,6 +13,9 @@ public enum Origin {
     AUTO_SAVE,
     /** {@code PUT /checkpoints/{id}/file}, from another device. */
     @JsonProperty("upload")
-    UPLOAD
+    UPLOAD,
+    /** A federated round's global weights, adopted by this device. */
+    @JsonProperty("federated")
+    FEDERATED
 
 }

@@ -1,11 +1,17 @@
 package dev.edgetrainer.server.checkpoint;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 import dev.edgetrainer.model.checkpoint.CheckpointStyle;
+import dev.edgetrainer.model.io.AtomicFiles;
 import dev.edgetrainer.model.runtime.InvalidInputException;
 import dev.edgetrainer.model.runtime.ModelException;
 import dev.edgetrainer.model.runtime.UnsupportedOpsException;
+import dev.edgetrainer.model.tensor.Tensor;
+import dev.edgetrainer.model.tensor.WeightsFile;
 import dev.edgetrainer.server.model.LoadedModel;
 
 /**
@@ -43,30 +49,74 @@ final class PathCheckpoints implements ModelCheckpoints {
         return (reservation, draft) -> store.commit(reservation, draft, temp);
     }
 
+    /** Through the model's own save, into a temp file its Save kernel writes. */
+    @Override
+    public Map<String, Tensor> read(LoadedModel model) {
+        Path temp = store.tempFile();
+        try {
+            model.checkpointer().saveTo(temp);
+            return WeightsFile.decode(Files.readAllBytes(temp));
+        }
+        catch (ModelException e) {
+            throw whenFull(e, "save the weights");
+        }
+        catch (IOException e) {
+            throw new StorageFailedException("cannot read back the weights the model saved", e);
+        }
+        finally {
+            deleteQuietly(temp);
+        }
+    }
+
+    /** Through a temp file the model's own restore reads. */
+    @Override
+    public void write(LoadedModel model, Map<String, Tensor> weights) {
+        Path temp = store.tempFile();
+        try {
+            AtomicFiles.write(temp, WeightsFile.encode(weights));
+            restore(model, temp, "the weights");
+        }
+        catch (IOException e) {
+            throw new StorageFailedException("cannot hand the weights to the model", e);
+        }
+        finally {
+            deleteQuietly(temp);
+        }
+    }
+
     @Override
     public Readied read(Manifest manifest) {
         store.readVerified(manifest);
         Path file = store.dataFile(manifest);
-        return model -> {
-            String checkpoint = "checkpoint " + manifest.id();
-            try {
-                model.checkpointer().restoreFrom(file);
-            }
-            catch (InvalidInputException | UnsupportedOpsException e) {
-                // The server's own call (the path) did not fit, or the runtime lacks an
-                // op:
-                // no fault of the checkpoint's.
-                throw e;
-            }
-            catch (ModelException e) {
-                // The backup of the weights the restore writes first may not fit on the
-                // disk; else the model's own restore refused the file (a missing tensor,
-                // a
-                // wrong dtype or shape) and put the weights back: the checkpoint's fault.
-                RuntimeException full = whenFull(e, "back up the weights before restoring " + checkpoint);
-                throw full != e ? full : CheckpointRejectedException.doesNotFit("id", checkpoint, e.getMessage());
-            }
-        };
+        return model -> restore(model, file, "checkpoint " + manifest.id());
+    }
+
+    private void restore(LoadedModel model, Path file, String checkpoint) {
+        try {
+            model.checkpointer().restoreFrom(file);
+        }
+        catch (InvalidInputException | UnsupportedOpsException e) {
+            // The server's own call (the path) did not fit, or the runtime lacks an op:
+            // no
+            // fault of the checkpoint's.
+            throw e;
+        }
+        catch (ModelException e) {
+            // The backup of the weights the restore writes first may not fit on the disk;
+            // else the model's own restore refused the file (a missing tensor, a wrong
+            // dtype or shape) and put the weights back: the checkpoint's fault.
+            RuntimeException full = whenFull(e, "back up the weights before restoring " + checkpoint);
+            throw full != e ? full : CheckpointRejectedException.doesNotFit("id", checkpoint, e.getMessage());
+        }
+    }
+
+    private static void deleteQuietly(Path temp) {
+        try {
+            Files.deleteIfExists(temp);
+        }
+        catch (IOException ignored) {
+            // a temp file: the store removes it with the other leftovers at startup
+        }
     }
 
     /**

@@ -32,6 +32,21 @@ final class TensorCheckpoints implements ModelCheckpoints {
     }
 
     @Override
+    public Map<String, Tensor> read(LoadedModel model) {
+        return model.checkpointer().save();
+    }
+
+    @Override
+    public void write(LoadedModel model, Map<String, Tensor> weights) {
+        try {
+            model.checkpointer().restore(weights);
+        }
+        catch (InvalidInputException e) {
+            throw CheckpointRejectedException.doesNotFit(e.field(), "the weights", e.getMessage());
+        }
+    }
+
+    @Override
     public Readied read(Manifest manifest) {
         Map<String, Tensor> weights = WeightsFile.decode(store.readVerified(manifest));
         return model -> {

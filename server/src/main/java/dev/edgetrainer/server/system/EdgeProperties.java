@@ -29,7 +29,8 @@ import org.springframework.validation.annotation.Validated;
 public record EdgeProperties(@Valid @NotNull @DefaultValue Model model, @Valid @NotNull @DefaultValue Queue queue,
         @Valid @NotNull @DefaultValue Checkpoint checkpoint, @Valid @NotNull @DefaultValue Train train,
         @Valid @NotNull @DefaultValue Infer infer, @Valid @NotNull @DefaultValue Security security,
-        @Valid @NotNull @DefaultValue Limits limits, @Valid @NotNull @DefaultValue Device device) {
+        @Valid @NotNull @DefaultValue Limits limits, @Valid @NotNull @DefaultValue Device device,
+        @Valid @NotNull @DefaultValue Data data, @Valid @NotNull @DefaultValue Federated federated) {
 
     /** The classpath resource served when {@code edge.model.path} is not set. */
     public static final String BUNDLED_MODEL = "models/fashion-mnist.tflite";
@@ -104,11 +105,13 @@ public record EdgeProperties(@Valid @NotNull @DefaultValue Model model, @Valid @
      * @param keepUploads how many checkpoints uploaded from other devices to keep,
      * counted apart so that uploads never push the device's own saves out; never the
      * current one
+     * @param keepFederated how many adopted federated global models to keep, counted
+     * apart too (a fleet adopts one a round); never the current one
      * @param autoSave save a checkpoint after every training job that finishes
      */
     public record Checkpoint(@NotNull @DefaultValue("./data/checkpoints") Path dir,
             @Min(1) @Max(10_000) @DefaultValue("5") int keep, @Min(1) @Max(10_000) @DefaultValue("5") int keepUploads,
-            @DefaultValue("false") boolean autoSave) {
+            @Min(1) @Max(10_000) @DefaultValue("3") int keepFederated, @DefaultValue("false") boolean autoSave) {
     }
 
     /**
@@ -292,6 +295,99 @@ public record EdgeProperties(@Valid @NotNull @DefaultValue Model model, @Valid @
 
         public Device {
             id = (id == null || id.isBlank()) ? DeviceIdentity.hostName() : id;
+        }
+    }
+
+    /**
+     * The device's own labelled samples, kept for federated rounds and local evaluation.
+     *
+     * @param dir where the sample segment files live
+     * @param maxSamples most samples kept; the oldest are dropped first
+     * @param keep default of {@code keep} on {@code POST /train}
+     * @param validationFraction share of the kept samples held out for validation, chosen
+     * per sample by its sequence number, so the split never changes
+     */
+    public record Data(@NotNull @DefaultValue("./data/samples") Path dir,
+            @Min(0) @Max(10_000_000) @DefaultValue("10000") int maxSamples, @DefaultValue("false") boolean keep,
+            @DecimalMin("0.0") @DecimalMax("0.9") @DefaultValue("0.1") double validationFraction) {
+    }
+
+    /**
+     * The Flower client: the device joins a Flower server's federated rounds.
+     *
+     * @param enabled connect at startup (otherwise only through
+     * {@code POST /federated/connect})
+     * @param server the Flower server's {@code host:port}
+     * @param rootCertificate PEM file of the CA that signed the server's certificate; TLS
+     * when set, plaintext otherwise
+     * @param epochs local epochs per round unless the round's config says {@code epochs}
+     * @param batchSize samples per train step unless the round's config says
+     * {@code batch_size}
+     * @param adopt which weights the device keeps after a round
+     * @param reconnect backoff between attempts while the server is away
+     * @param maxMessageSize largest message accepted from the server (Flower's own limit
+     * is 512 MB)
+     * @param busyWait how long a round waits for a user's training job to end before it
+     * answers that the device is busy
+     */
+    public record Federated(@DefaultValue("false") boolean enabled, String server, Path rootCertificate,
+            @Min(1) @Max(1000) @DefaultValue("1") int epochs, @Min(1) @Max(100_000) @DefaultValue("32") int batchSize,
+            @NotNull @DefaultValue("GLOBAL") Adopt adopt, @Valid @NotNull @DefaultValue Reconnect reconnect,
+            @NotNull @DefaultValue("512MB") DataSize maxMessageSize, @NotNull @DefaultValue("30s") Duration busyWait) {
+
+        @AssertTrue(message = "server must be host:port (required when enabled)")
+        boolean isServerUsable() {
+            if (server == null || server.isBlank()) {
+                return !enabled;
+            }
+            int colon = server.lastIndexOf(':');
+            if (colon <= 0) {
+                return false;
+            }
+            try {
+                int port = Integer.parseInt(server.substring(colon + 1));
+                return port > 0 && port < 65536;
+            }
+            catch (NumberFormatException e) {
+                return false;
+            }
+        }
+
+        @AssertTrue(message = "root-certificate must name a readable PEM file")
+        boolean isRootCertificateReadable() {
+            return rootCertificate == null || rootCertificate.toFile().canRead();
+        }
+
+        @AssertTrue(message = "max-message-size must be between 1KB and 2GB")
+        boolean isMaxMessageSizeInRange() {
+            return maxMessageSize != null && maxMessageSize.toBytes() >= 1024
+                    && maxMessageSize.toBytes() <= Integer.MAX_VALUE;
+        }
+    }
+
+    /** Which weights a device keeps after a federated round. */
+    public enum Adopt {
+
+        /** The server's aggregate, every round. */
+        GLOBAL,
+        /**
+         * The aggregate only when it does at least as well as the device's own weights on
+         * its validation samples.
+         */
+        IF_BETTER
+
+    }
+
+    /**
+     * Exponential backoff with jitter: each wait doubles from {@code initial} up to
+     * {@code max}, and a random part of it is dropped so a fleet does not knock in step.
+     */
+    public record Reconnect(@NotNull @DefaultValue("1s") Duration initial, @NotNull @DefaultValue("60s") Duration max) {
+
+        @AssertTrue(message = "initial must be positive and not above max")
+        boolean isOrdered() {
+            return initial != null && max != null && !initial.isNegative() && !initial.isZero()
+                    && initial.compareTo(max) <= 0;
         }
     }
 

@@ -5,6 +5,7 @@ import java.util.Random;
 
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.tensor.TensorSpec;
+import dev.edgetrainer.server.data.TrainingData;
 import dev.edgetrainer.server.model.ModelInfo;
 
 /**

@@ -1,14 +1,13 @@
 package dev.edgetrainer.server.training;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.reflect.Method;
 import java.net.URI;
-import java.util.ArrayList;
 import java.util.List;
 
+import dev.edgetrainer.server.data.TrainingData;
+import dev.edgetrainer.server.data.TrainingDataReader;
 import dev.edgetrainer.server.model.JsonTensors;
-import dev.edgetrainer.server.system.BadInputException;
 import dev.edgetrainer.server.system.BodyGate;
 import dev.edgetrainer.server.system.EdgeProperties;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -38,12 +37,12 @@ class TrainingController implements BodyGate {
 
     private final TrainingDataReader reader;
 
-    private final EdgeProperties.Train defaults;
+    private final EdgeProperties defaults;
 
     TrainingController(TrainingService training, TrainingDataReader reader, EdgeProperties properties) {
         this.training = training;
         this.reader = reader;
-        this.defaults = properties.train();
+        this.defaults = properties;
     }
 
     /** Its handlers with a body all start a job: none may while one runs. */
@@ -57,15 +56,16 @@ class TrainingController implements BodyGate {
      * @param y one class index per sample, or one target row (one-hot) per sample
      */
     record TrainRequest(JsonTensors.Parsed x, JsonTensors.Parsed y, Integer epochs, Integer batchSize, Boolean shuffle,
-            Boolean async) {
+            Boolean async, Boolean keep) {
     }
 
     @PostMapping(path = "/train", consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<JobView> json(@RequestBody TrainRequest request, @RequestParam(required = false) Integer epochs,
             @RequestParam(required = false) Integer batchSize, @RequestParam(required = false) Boolean shuffle,
-            @RequestParam(required = false) Boolean async) {
-        TrainingOptions options = TrainingOptions.of(epochs, batchSize, shuffle, async, request.epochs(),
-                request.batchSize(), request.shuffle(), request.async(), defaults);
+            @RequestParam(required = false) Boolean async, @RequestParam(required = false) Boolean keep) {
+        TrainingOptions options = TrainingOptions.of(first(request.epochs(), epochs),
+                first(request.batchSize(), batchSize), first(request.shuffle(), shuffle), first(request.async(), async),
+                first(request.keep(), keep), defaults);
         return run(reader.json(request.x(), request.y()), options);
     }
 
@@ -75,29 +75,15 @@ class TrainingController implements BodyGate {
             @RequestParam(name = "images", required = false) MultipartFile images,
             @RequestParam(name = "labels", required = false) MultipartFile labels,
             @RequestParam(required = false) Integer epochs, @RequestParam(required = false) Integer batchSize,
-            @RequestParam(required = false) Boolean shuffle, @RequestParam(required = false) Boolean async)
-            throws IOException {
-        TrainingOptions options = TrainingOptions.of(epochs, batchSize, shuffle, async, defaults);
-        if (images != null || labels != null) {
-            if (images == null || labels == null) {
-                throw new BadInputException(images == null ? "images" : "labels",
-                        "IDX training needs both an 'images' and a 'labels' part");
-            }
-            // Streamed from the parts: a copy of an upload of up to edge.limits.max-body
-            // saved on a small heap.
-            try (InputStream imageStream = images.getInputStream(); InputStream labelStream = labels.getInputStream()) {
-                return run(reader.idx(imageStream, labelStream), options);
-            }
-        }
-        if (image == null || image.isEmpty()) {
-            throw new BadInputException("image",
-                    "send 'image' parts with 'label' parts, or 'images' and 'labels' " + "IDX files");
-        }
-        List<byte[]> bytes = new ArrayList<>(image.size());
-        for (MultipartFile part : image) {
-            bytes.add(part.getBytes());
-        }
-        return run(reader.images(bytes, label == null ? List.of() : label), options);
+            @RequestParam(required = false) Boolean shuffle, @RequestParam(required = false) Boolean async,
+            @RequestParam(required = false) Boolean keep) throws IOException {
+        TrainingOptions options = TrainingOptions.of(epochs, batchSize, shuffle, async, keep, defaults);
+        return run(reader.parts(image, label, images, labels), options);
+    }
+
+    /** A body value wins over the query's. */
+    private static <T> T first(T body, T query) {
+        return body != null ? body : query;
     }
 
     private ResponseEntity<JobView> run(TrainingData data, TrainingOptions options) {

@@ -12,6 +12,7 @@ import java.util.function.Supplier;
 import dev.edgetrainer.model.runtime.InvalidInputException;
 import dev.edgetrainer.model.runtime.ModelException;
 import dev.edgetrainer.model.runtime.UnsupportedOpsException;
+import dev.edgetrainer.server.data.TrainingData;
 import dev.edgetrainer.server.model.LoadedModel;
 import dev.edgetrainer.server.model.ModelEngine;
 import dev.edgetrainer.server.model.ModelFaultException;
@@ -29,8 +30,10 @@ import org.slf4j.LoggerFactory;
  * ({@link WeightsSnapshot}) and marks itself running in the {@code ModelState} (so a
  * restore or reset waits for it to end rather than be undone by it); a job that fails (a
  * step that throws or blows up, see {@link BlowUpCheck}) puts that copy back. A job
- * cancelled by its user keeps the steps it took. Progress is written on the interpreter
- * thread and read by anyone.
+ * cancelled by its user keeps the steps it took. A federated round's job is covered the
+ * same way: its {@link JobHooks} load the global weights before the copy is taken and put
+ * the device's own back after the job ends, however it ends. Progress is written on the
+ * interpreter thread and read by anyone.
  */
 final class TrainingJob {
 
@@ -63,6 +66,18 @@ final class TrainingJob {
     private final List<Double> epochLosses = new ArrayList<>();
 
     private final Consumer<TrainingJob> onFinish;
+
+    private final JobHooks hooks;
+
+    /**
+     * Who started the job: {@code request} ({@code POST /train}) or {@code federated}.
+     */
+    final String origin;
+
+    /** The samples to keep once the job succeeds; null when they are not to be kept. */
+    private volatile TrainingData toKeep;
+
+    private volatile Integer kept;
 
     private final LossHistory history;
 
@@ -108,12 +123,12 @@ final class TrainingJob {
 
     private double epochLossSum;
 
-    /**
-     * @param scratchFile where a path-style model may write its snapshot
-     */
-    TrainingJob(String id, TrainingData data, TrainingOptions options, int batchSize, ModelEngine engine,
-            ModelInfo.Train spec, Limits limits, LossHistory history, Consumer<TrainingJob> onFinish) {
+    TrainingJob(String id, String origin, TrainingData data, TrainingOptions options, int batchSize, ModelEngine engine,
+            ModelInfo.Train spec, Limits limits, JobHooks hooks, LossHistory history, Consumer<TrainingJob> onFinish) {
         this.onFinish = onFinish;
+        this.origin = origin;
+        this.hooks = hooks;
+        this.toKeep = options.keep() ? data : null;
         this.history = history;
         this.id = id;
         this.samples = data.count();
@@ -146,8 +161,8 @@ final class TrainingJob {
      */
     Void step(LoadedModel model) {
         if (cancelRequested) {
-            finish(Status.CANCELLED, "cancelled after " + step + " of " + totalSteps() + " steps; the weights keep the "
-                    + step + " steps taken", false);
+            finish(model, Status.CANCELLED, "cancelled after " + step + " of " + totalSteps()
+                    + " steps; the weights keep the " + step + " steps taken", false);
             return null;
         }
         if (startedAt == null && !begin(model)) {
@@ -206,7 +221,7 @@ final class TrainingJob {
                 fail(model, "the job " + weightsBlown, true);
             }
             else {
-                finish(Status.SUCCEEDED, null, false);
+                finish(model, Status.SUCCEEDED, null, false);
             }
             return null;
         }
@@ -230,12 +245,19 @@ final class TrainingJob {
         lossBefore = engine.state().loss();
         engine.state().jobStarted(id);
         try {
+            hooks.beforeFirstStep(model);
+        }
+        catch (RuntimeException e) {
+            finish(model, Status.FAILED, "could not start: " + e.getMessage(), false);
+            return false;
+        }
+        try {
             snapshot = WeightsSnapshot.take(model, scratchFile);
             maxAbsBefore = snapshot.maxAbs();
             return true;
         }
         catch (RuntimeException e) {
-            finish(Status.FAILED,
+            finish(model, Status.FAILED,
                     "the weights could not be copied before the first step, so nothing was trained: " + e.getMessage(),
                     false);
             return false;
@@ -246,7 +268,7 @@ final class TrainingJob {
     private void fail(LoadedModel model, String why, boolean blown) {
         blewUp = blown;
         if (!snapshot.canRestore()) {
-            finish(Status.FAILED,
+            finish(model, Status.FAILED,
                     why + "; this model's weights cannot be copied, so the " + step + " steps taken before stay",
                     false);
             return;
@@ -256,10 +278,10 @@ final class TrainingJob {
         }
         catch (RuntimeException e) {
             log.error("Training job {} failed and its weights could not be put back", id, e);
-            finish(Status.FAILED, why + "; putting the weights back failed too: " + e.getMessage(), false);
+            finish(model, Status.FAILED, why + "; putting the weights back failed too: " + e.getMessage(), false);
             return;
         }
-        finish(Status.FAILED, why + "; the weights were put back as they were before the job", true);
+        finish(model, Status.FAILED, why + "; the weights were put back as they were before the job", true);
     }
 
     /**
@@ -274,12 +296,21 @@ final class TrainingJob {
      * Runs on the interpreter thread; the auto-save (if any) completes {@link #done}
      * later.
      */
-    private void finish(Status outcome, String message, boolean rolledBack) {
+    private void finish(LoadedModel model, Status outcome, String message, boolean rolledBack) {
+        // First: the weights are no longer the job's, and the hooks may replace them.
         if (startedAt != null) {
             engine.state().jobEnded(id, rolledBack, stepBefore, lossBefore);
         }
         status = outcome;
         error = message;
+        try {
+            hooks.afterEnd(model, result());
+        }
+        catch (RuntimeException e) {
+            log.error("Training job {}: the work after its end failed", id, e);
+            status = Status.FAILED;
+            error = (message == null ? "" : message + "; ") + "the work after the job failed: " + e.getMessage();
+        }
         weights = WeightsRef.of(engine);
         sampler.release();
         if (snapshot != null) {
@@ -291,6 +322,28 @@ final class TrainingJob {
             startedAt = finishedAt;
         }
         onFinish.accept(this);
+    }
+
+    JobResult result() {
+        synchronized (epochLosses) {
+            return new JobResult(id, status == Status.SUCCEEDED, error, blewUp, epochLosses, samples, step);
+        }
+    }
+
+    /** The samples to keep, once; null when there are none to keep. */
+    TrainingData takeSamplesToKeep() {
+        TrainingData data = toKeep;
+        toKeep = null;
+        return status == Status.SUCCEEDED ? data : null;
+    }
+
+    void kept(int count) {
+        kept = count;
+    }
+
+    void failedToKeep(String message) {
+        kept = 0;
+        error = "trained, but the samples could not be kept: " + message;
     }
 
     void cancel() {
@@ -334,9 +387,9 @@ final class TrainingJob {
         }
         Instant end = finishedAt != null ? finishedAt : Instant.now();
         Long duration = startedAt == null ? null : Duration.between(startedAt, end).toMillis();
-        return new JobView(id, status, cancelRequested && !isFinished(), epoch, options.epochs(), step, totalSteps(),
-                samples, batchSize, Double.isNaN(loss) ? null : loss, losses, createdAt, startedAt, finishedAt,
-                duration, error, checkpoint, weights);
+        return new JobView(id, origin, status, cancelRequested && !isFinished(), epoch, options.epochs(), step,
+                totalSteps(), samples, batchSize, Double.isNaN(loss) ? null : loss, losses, createdAt, startedAt,
+                finishedAt, duration, error, checkpoint, kept, weights);
     }
 
 }

@@ -1,5 +1,6 @@
 package dev.edgetrainer.server.training;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -8,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -16,6 +18,8 @@ import java.util.concurrent.TimeoutException;
 
 import dev.edgetrainer.model.runtime.UnsupportedOpsException;
 import dev.edgetrainer.server.checkpoint.CheckpointService;
+import dev.edgetrainer.server.data.SampleStore;
+import dev.edgetrainer.server.data.TrainingData;
 import dev.edgetrainer.server.inference.RecentSamples;
 import dev.edgetrainer.server.model.ModelEngine;
 import dev.edgetrainer.server.model.ModelInfo;
@@ -36,13 +40,19 @@ import org.springframework.stereotype.Service;
  * {@code edge.checkpoint.auto-save} is on.
  */
 @Service
-class TrainingService {
+public class TrainingService {
 
     private static final Logger log = LoggerFactory.getLogger(TrainingService.class);
+
+    private static final String REQUEST = "request";
+
+    private static final String FEDERATED = "federated";
 
     private final ModelEngine engine;
 
     private final CheckpointService checkpoints;
+
+    private final SampleStore samples;
 
     private final LossHistory history;
 
@@ -68,12 +78,13 @@ class TrainingService {
      */
     private volatile double nanosPerSample;
 
-    TrainingService(ModelEngine engine, CheckpointService checkpoints, LossHistory history, RecentSamples recent,
-            EdgeProperties properties) {
+    TrainingService(ModelEngine engine, CheckpointService checkpoints, SampleStore samples, LossHistory history,
+            RecentSamples recent, EdgeProperties properties) {
         this.engine = engine;
         this.history = history;
         this.recent = recent;
         this.checkpoints = checkpoints;
+        this.samples = samples;
         this.settings = properties.train();
         this.autoSave = properties.checkpoint().autoSave();
     }
@@ -86,6 +97,54 @@ class TrainingService {
      * runtime lacks
      */
     synchronized TrainingJob start(TrainingData data, TrainingOptions options, ModelInfo.Train spec) {
+        return start(REQUEST, data, options, spec, JobHooks.NONE);
+    }
+
+    /** A job started for another capability: its id, and its result once it ended. */
+    public record Handle(String id, CompletableFuture<JobResult> result) {
+    }
+
+    /**
+     * Gives a running job {@code wait} to end.
+     * @throws TrainingRunningException when one is still running after that
+     */
+    public void awaitIdle(Duration wait) {
+        TrainingJob running = runningJob();
+        if (running == null) {
+            return;
+        }
+        try {
+            running.done.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        catch (TimeoutException | ExecutionException e) {
+            throw new TrainingRunningException(running.id);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TrainingRunningException(running.id);
+        }
+    }
+
+    /**
+     * Starts a federated round's local training: a job like any other (one step per task,
+     * listed under {@code /train/jobs}), whose samples are not kept again and which is
+     * never auto-saved.
+     * @throws TrainingRunningException when a job is running
+     * @throws dev.edgetrainer.server.model.NotTrainableException when the model has no
+     * usable train signature
+     */
+    public Handle startRound(TrainingData data, int epochs, int batchSize, JobHooks hooks) {
+        TrainingOptions options = new TrainingOptions(epochs, batchSize, settings.shuffle(), true, false);
+        TrainingJob job = start(FEDERATED, data, options, engine.info().requireTrain(), hooks);
+        return new Handle(job.id, job.done.thenApply(TrainingJob::result));
+    }
+
+    private synchronized TrainingJob runningJob() {
+        return active != null && !active.isFinished() ? active : null;
+    }
+
+    private synchronized TrainingJob start(String origin, TrainingData data, TrainingOptions options,
+            ModelInfo.Train spec, JobHooks hooks) {
         Set<String> missing = engine.info().missingOps().getOrDefault(spec.signature(), Set.of());
         if (!missing.isEmpty()) {
             throw new UnsupportedOpsException(spec.signature(), missing);
@@ -101,10 +160,10 @@ class TrainingService {
         // the check at its end): the memory they take stays reserved until it ends.
         RequestMemory memory = RequestMemory.current();
         memory.reserve(2 * weightsBytes(), null, "copying the model's weights to undo a failed job with");
-        TrainingJob job = new TrainingJob(UUID.randomUUID().toString(), data, options, batchSize, engine, spec,
+        TrainingJob job = new TrainingJob(UUID.randomUUID().toString(), origin, data, options, batchSize, engine, spec,
                 new TrainingJob.Limits(settings.blowUpFactor(), checkpoints::scratchFile,
                         memory.handOver(data.bytes() + 2 * weightsBytes())),
-                history, this::finished);
+                hooks, history, this::finished);
         try {
             engine.submit(TaskKind.TRAIN_STEP, job::step);
         }
@@ -126,8 +185,9 @@ class TrainingService {
      * @throws TrainingRunningException while a job runs
      */
     synchronized void refuseWhileRunning() {
-        if (active != null && !active.isFinished()) {
-            throw new TrainingRunningException(active.id);
+        TrainingJob running = runningJob();
+        if (running != null) {
+            throw new TrainingRunningException(running.id);
         }
     }
 
@@ -137,6 +197,11 @@ class TrainingService {
             .stream()
             .mapToLong(w -> Arrays.stream(w.shape()).asLongStream().reduce(Float.BYTES, (a, b) -> a * b))
             .sum();
+    }
+
+    /** Cancels a job between steps, e.g. a round whose server went away. */
+    public void cancel(Handle handle) {
+        cancel(handle.id());
     }
 
     private void forgetOldJobs() {
@@ -213,13 +278,23 @@ class TrainingService {
             log.info("Training job {} {} after {} steps, loss {}", job.id, view.status(), view.step(), view.loss());
         }
         finisher.execute(() -> {
-            if (autoSave && job.status() == TrainingJob.Status.SUCCEEDED) {
+            if (autoSave && job.status() == TrainingJob.Status.SUCCEEDED && !FEDERATED.equals(job.origin)) {
                 try {
                     job.savedAs(checkpoints.saveAfterTraining().id());
                 }
                 catch (RuntimeException e) {
                     log.error("Auto-save after training job {} failed", job.id, e);
                     job.failedToSave(e.getMessage());
+                }
+            }
+            TrainingData keep = job.takeSamplesToKeep();
+            if (keep != null) {
+                try {
+                    job.kept(samples.append(keep));
+                }
+                catch (RuntimeException e) {
+                    log.error("Training job {} succeeded, but its samples could not be kept", job.id, e);
+                    job.failedToKeep(e.getMessage());
                 }
             }
             job.done.complete(job);

@@ -37,7 +37,7 @@ class CheckpointControllerTests {
     private static final String SHA = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
     private static final Manifest MANIFEST = new Manifest("c1", Instant.parse("2025-01-01T00:00:00Z"), SHA, 3, 10L,
-            0.25, "m", CheckpointStyle.TENSORS, Origin.SAVE);
+            0.25, "m", CheckpointStyle.TENSORS, Origin.SAVE, null);
 
     private static final WeightsRef CURRENT = new WeightsRef("m", "c1", 10);
 

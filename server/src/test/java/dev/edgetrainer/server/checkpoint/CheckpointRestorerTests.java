@@ -62,7 +62,7 @@ class CheckpointRestorerTests {
     private void write(String id, long secondsAgo, CheckpointStyle style) {
         try (CheckpointStore.Reservation reservation = store.reserve(id, Preconditions.NONE)) {
             store.write(reservation, new Manifest(id, Instant.now().minusSeconds(secondsAgo), null, 0, 3L, null, "m",
-                    style, Origin.SAVE), new byte[] { 1, 2, 3 });
+                    style, Origin.SAVE, null), new byte[] { 1, 2, 3 });
         }
     }
 

@@ -65,7 +65,7 @@ class CheckpointStoreTests {
     private Manifest write(String id, long secondsAgo, byte[] data, Preconditions conditions, Origin origin) {
         try (CheckpointStore.Reservation reservation = store.reserve(id, conditions)) {
             return store.write(reservation, new Manifest(id, Instant.now().minusSeconds(secondsAgo), null, 0, 7L, 0.5,
-                    "m", CheckpointStyle.TENSORS, origin), data);
+                    "m", CheckpointStyle.TENSORS, origin, null), data);
         }
     }
 
@@ -100,7 +100,7 @@ class CheckpointStoreTests {
         write("middle", 10, new byte[] { 3 });
 
         assertThat(store.list()).extracting(Manifest::id).containsExactly("newest", "middle", "old");
-        assertThat(new Retention(store, () -> current, 2, 5).prune()).containsExactly("old");
+        assertThat(new Retention(store, () -> current, 2, 5, 3).prune()).containsExactly("old");
         assertThat(store.list()).extracting(Manifest::id).containsExactly("newest", "middle");
         assertThat(dir.resolve("old.weights")).doesNotExist();
     }
@@ -172,7 +172,7 @@ class CheckpointStoreTests {
         assertThat(server.writeValueAsString(auto)).isEqualTo(autoSaved);
         try (CheckpointStore.Reservation reservation = serverStore.reserve("saved", Preconditions.NONE)) {
             serverStore.write(reservation, new Manifest("saved", Instant.parse("2025-01-01T12:00:00Z"), null, 0, 1L,
-                    null, "9f2c", CheckpointStyle.TENSORS, Origin.SAVE), data);
+                    null, "9f2c", CheckpointStyle.TENSORS, Origin.SAVE, null), data);
         }
         serverStore.close();
         assertThat(Files.readString(dir.resolve("saved.json"))).isEqualTo("{\"id\":\"saved\",\"createdAt\":"
@@ -274,7 +274,7 @@ class CheckpointStoreTests {
                 ids.add(threads.submit(() -> {
                     try (CheckpointStore.Reservation reservation = store.reserveNew(now, 3)) {
                         store.write(reservation, new Manifest(reservation.id(), now, null, 0, 3L, null, "m",
-                                CheckpointStyle.TENSORS, Origin.SAVE), new byte[] { 1 });
+                                CheckpointStyle.TENSORS, Origin.SAVE, null), new byte[] { 1 });
                         return reservation.id();
                     }
                 }));
@@ -343,7 +343,7 @@ class CheckpointStoreTests {
         write("peer-3", 10, Origin.UPLOAD);
         current = "own-1";
 
-        assertThat(new Retention(store, () -> current, 2, 1).prune()).containsExactlyInAnyOrder("own-2", "peer-1",
+        assertThat(new Retention(store, () -> current, 2, 1, 3).prune()).containsExactlyInAnyOrder("own-2", "peer-1",
                 "peer-2");
 
         assertThat(store.list()).extracting(Manifest::id).containsExactly("peer-3", "own-4", "own-3", "own-1");
@@ -353,7 +353,7 @@ class CheckpointStoreTests {
     void aCheckpointInUseIsLeftForTheNextPrune() {
         write("own-1", 20, Origin.SAVE);
         write("own-2", 10, Origin.SAVE);
-        Retention retention = new Retention(store, () -> current, 1, 1);
+        Retention retention = new Retention(store, () -> current, 1, 1, 3);
 
         try (CheckpointStore.Pin restoring = store.pin("own-1")) {
             assertThat(retention.prune()).isEmpty();

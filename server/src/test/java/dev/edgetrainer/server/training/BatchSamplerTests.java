@@ -9,6 +9,7 @@ import dev.edgetrainer.model.hosting.HostingPlan.Targets;
 import dev.edgetrainer.model.tensor.DataType;
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.model.tensor.TensorSpec;
+import dev.edgetrainer.server.data.TrainingData;
 import dev.edgetrainer.server.model.ModelInfo;
 import org.junit.jupiter.api.Test;
 

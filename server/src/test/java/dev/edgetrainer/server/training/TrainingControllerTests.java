@@ -3,6 +3,8 @@ package dev.edgetrainer.server.training;
 import java.time.Instant;
 import java.util.List;
 
+import dev.edgetrainer.server.data.TrainingData;
+import dev.edgetrainer.server.data.TrainingDataReader;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -47,8 +49,8 @@ class TrainingControllerTests {
     private static TrainingJob job(TrainingJob.Status status) {
         TrainingJob job = mock(TrainingJob.class);
         given(job.status()).willReturn(status);
-        given(job.view()).willReturn(new JobView("j1", status, false, 2, 2, 4, 4, 2, 1, 0.5, List.of(0.7, 0.5),
-                Instant.EPOCH, Instant.EPOCH, Instant.EPOCH, 3L, null, null, null));
+        given(job.view()).willReturn(new JobView("j1", "request", status, false, 2, 2, 4, 4, 2, 1, 0.5,
+                List.of(0.7, 0.5), Instant.EPOCH, Instant.EPOCH, Instant.EPOCH, 3L, null, null, null, null));
         return job;
     }
 
@@ -69,7 +71,7 @@ class TrainingControllerTests {
 
     @Test
     void anAsyncOrSlowJobAnswers202WithItsLocation() throws Exception {
-        given(reader.idx(any(), any())).willReturn(DATA);
+        given(reader.parts(any(), any(), any(), any())).willReturn(DATA);
         TrainingJob job = job(TrainingJob.Status.RUNNING);
         given(training.start(any(), any(), any())).willReturn(job);
 
@@ -118,12 +120,6 @@ class TrainingControllerTests {
         mvc.perform(post("/train?shuffle=perhaps").contentType(MediaType.APPLICATION_JSON).content("{}"))
             .andExpect(status().isBadRequest())
             .andExpect(jsonPath("$.field").value("shuffle"));
-        mvc.perform(multipart("/train").file(new MockMultipartFile("images", new byte[] { 1 })))
-            .andExpect(status().isBadRequest())
-            .andExpect(jsonPath("$.field").value("labels"));
-        mvc.perform(multipart("/train").file(new MockMultipartFile("other", new byte[] { 1 })))
-            .andExpect(status().isBadRequest())
-            .andExpect(jsonPath("$.field").value("image"));
         verify(training, never()).start(any(), any(), any());
     }
 

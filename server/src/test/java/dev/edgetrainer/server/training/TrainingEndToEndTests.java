@@ -92,6 +92,10 @@ class TrainingEndToEndTests extends RunningServer {
         int jobs = get("/train/jobs").getBody().size();
         MultiValueMap<String, Object> unlabelled = parts();
         unlabelled.add("image", file(TestFixtures.png(1), "a.png"));
+        MultiValueMap<String, Object> imagesOnly = parts();
+        imagesOnly.add("images", file(TestFixtures.idxImages(2), "images"));
+        MultiValueMap<String, Object> noSamples = parts();
+        noSamples.add("other", file(TestFixtures.idxImages(2), "other"));
         MultiValueMap<String, Object> badIdx = parts();
         badIdx.add("images", file(TestFixtures.idxLabels(5), "images"));
         badIdx.add("labels", file(TestFixtures.idxLabels(5), "labels"));
@@ -109,6 +113,8 @@ class TrainingEndToEndTests extends RunningServer {
         assertProblem(post("/train?epochs=0", Map.of("x", TestFixtures.batch(1), "y", List.of(1))), 400, "epochs");
         assertProblem(post("/train?epochs=abc", Map.of("x", TestFixtures.batch(1), "y", List.of(1))), 400, "epochs");
         assertProblem(postParts("/train", unlabelled), 400, "label");
+        assertProblem(postParts("/train", imagesOnly), 400, "labels");
+        assertProblem(postParts("/train", noSamples), 400, "image");
         assertProblem(postParts("/train", badIdx), 400, "images");
         assertProblem(postParts("/train", badLabel), 400, "labels[1]");
 

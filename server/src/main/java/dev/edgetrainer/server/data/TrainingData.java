@@ -1,4 +1,4 @@
-package dev.edgetrainer.server.training;
+package dev.edgetrainer.server.data;
 
 import dev.edgetrainer.model.hosting.HostingPlan.Targets;
 
@@ -11,31 +11,31 @@ import dev.edgetrainer.model.hosting.HostingPlan.Targets;
  * @param x float inputs, or null when {@code pixels} holds them
  * @param pixels unsigned-byte inputs scaled by 1/255, or null
  */
-record TrainingData(float[] x, byte[] pixels, float[] y, int count) {
+public record TrainingData(float[] x, byte[] pixels, float[] y, int count) {
 
-    static TrainingData ofFloats(float[] x, float[] y, int count) {
+    public static TrainingData ofFloats(float[] x, float[] y, int count) {
         return new TrainingData(x, null, y, count);
     }
 
-    static TrainingData ofPixels(byte[] pixels, float[] y, int count) {
+    public static TrainingData ofPixels(byte[] pixels, float[] y, int count) {
         return new TrainingData(null, pixels, y, count);
     }
 
     /** Heap the samples take. */
-    long bytes() {
+    public long bytes() {
         return ((x != null) ? (long) x.length * Float.BYTES : pixels.length) + (long) y.length * Float.BYTES;
     }
 
-    int xSize() {
+    public int xSize() {
         return (x != null ? x.length : pixels.length) / count;
     }
 
-    int ySize() {
+    public int ySize() {
         return y.length / count;
     }
 
     /** Copies sample {@code index}'s input to {@code out} at {@code offset}. */
-    void copyX(int index, float[] out, int offset) {
+    public void copyX(int index, float[] out, int offset) {
         int size = xSize();
         if (x != null) {
             System.arraycopy(x, index * size, out, offset, size);
@@ -51,7 +51,7 @@ record TrainingData(float[] x, byte[] pixels, float[] y, int count) {
      * class index, or a binary target of exactly 0 or 1; -1 when the targets name no
      * class (values, a soft binary target).
      */
-    int label(int index, Targets targets) {
+    public int label(int index, Targets targets) {
         int size = ySize();
         return switch (targets) {
             case ONE_HOT -> {
@@ -69,8 +69,35 @@ record TrainingData(float[] x, byte[] pixels, float[] y, int count) {
         };
     }
 
-    void copyY(int index, float[] out, int offset) {
+    public void copyY(int index, float[] out, int offset) {
         int size = ySize();
         System.arraycopy(y, index * size, out, offset, size);
     }
+
+    /**
+     * At most {@code limit} samples spread evenly over these (every k-th), copied; these
+     * themselves when there are no more.
+     */
+    public TrainingData spread(int limit) {
+        if (count <= limit) {
+            return this;
+        }
+        int xSize = xSize();
+        int ySize = ySize();
+        float[] ys = new float[limit * ySize];
+        float[] xs = x != null ? new float[limit * xSize] : null;
+        byte[] bytes = x != null ? null : new byte[limit * xSize];
+        for (int i = 0; i < limit; i++) {
+            int from = (int) ((long) i * count / limit);
+            if (xs != null) {
+                System.arraycopy(x, from * xSize, xs, i * xSize, xSize);
+            }
+            else {
+                System.arraycopy(pixels, from * xSize, bytes, i * xSize, xSize);
+            }
+            System.arraycopy(y, from * ySize, ys, i * ySize, ySize);
+        }
+        return new TrainingData(xs, bytes, ys, limit);
+    }
+
 }

@@ -1,4 +1,4 @@
-package dev.edgetrainer.server.training;
+package dev.edgetrainer.server.data;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,8 @@
-package dev.edgetrainer.server.training;
+package dev.edgetrainer.server.data;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -24,7 +25,9 @@ import dev.edgetrainer.server.system.InputTooLargeException;
 import dev.edgetrainer.server.system.RequestMemory;
 import dev.edgetrainer.server.system.UnsupportedContentException;
 
+import org.springframework.core.io.InputStreamSource;
 import org.springframework.stereotype.Component;
+import org.springframework.web.multipart.MultipartFile;
 
 /**
  * Turns the three upload formats into {@link TrainingData} and rejects anything the model
@@ -34,7 +37,7 @@ import org.springframework.stereotype.Component;
  * Every array it makes is reserved from the request's memory first.
  */
 @Component
-class TrainingDataReader {
+public class TrainingDataReader {
 
     private final ModelInfo info;
 
@@ -54,7 +57,7 @@ class TrainingDataReader {
         this.checks = new TrainingDataChecks(properties.trainingInputBounds());
     }
 
-    ModelInfo.Train spec() {
+    public ModelInfo.Train spec() {
         return info.requireTrain();
     }
 
@@ -63,7 +66,7 @@ class TrainingDataReader {
      * indices or one target row per sample (binary: the positive class's probability);
      * for regression, the values.
      */
-    TrainingData json(JsonTensors.Parsed x, JsonTensors.Parsed y) {
+    public TrainingData json(JsonTensors.Parsed x, JsonTensors.Parsed y) {
         ModelInfo.Train spec = spec();
         Tensor xs = JsonTensors.batch(x, spec.x(), "x");
         int count = xs.shape()[0];
@@ -126,8 +129,49 @@ class TrainingDataReader {
         return values;
     }
 
+    /**
+     * The multipart formats: {@code images} and {@code labels} IDX files, or
+     * {@code image} parts with a {@code label} part each.
+     */
+    public TrainingData parts(List<? extends InputStreamSource> image, List<String> label, InputStreamSource images,
+            InputStreamSource labels) throws IOException {
+        if (images != null || labels != null) {
+            if (images == null || labels == null) {
+                throw new BadInputException(images == null ? "images" : "labels",
+                        "IDX samples need both an 'images' and a 'labels' part");
+            }
+            // Streamed from the parts: a copy of an upload of up to edge.limits.max-body
+            // saved on a small heap.
+            try (InputStream imageStream = images.getInputStream(); InputStream labelStream = labels.getInputStream()) {
+                return idx(imageStream, labelStream);
+            }
+        }
+        if (image == null || image.isEmpty()) {
+            throw new BadInputException("image",
+                    "send 'image' parts with 'label' parts, or 'images' and 'labels' IDX files");
+        }
+        List<byte[]> bytes = new ArrayList<>(image.size());
+        for (InputStreamSource part : image) {
+            bytes.add(bytesOf(part));
+        }
+        return images(bytes, label == null ? List.of() : label);
+    }
+
+    /**
+     * A part's bytes: a multipart file copies them out of the request's body with their
+     * memory reserved (see {@code BodyMultipartResolver}).
+     */
+    private static byte[] bytesOf(InputStreamSource part) throws IOException {
+        if (part instanceof MultipartFile file) {
+            return file.getBytes();
+        }
+        try (InputStream in = part.getInputStream()) {
+            return in.readAllBytes();
+        }
+    }
+
     /** Image parts with a label part each (a class index or name). */
-    TrainingData images(List<byte[]> images, List<String> labels) {
+    public TrainingData images(List<byte[]> images, List<String> labels) {
         labelled("label");
         ImageDecoder imageDecoder = decoder.orElseThrow(() -> new UnsupportedContentException("Content-Type",
                 "this model does not take images; send JSON {\"x\": ..., \"y\": ...}"));
@@ -137,20 +181,23 @@ class TrainingDataReader {
         checkCount(images.size(), "image");
         checkPairs(images.size(), labels.size(), "label");
         int size = imageDecoder.rows() * imageDecoder.cols();
-        RequestMemory.current()
-            .reserve((long) images.size() * size * Float.BYTES, "image", "holding the decoded images");
-        float[] x = new float[images.size() * size];
+        RequestMemory.current().reserve((long) images.size() * size, "image", "holding the decoded images");
+        // Images are 8-bit: trained and kept as such, a quarter of the floats' size.
+        byte[] pixels = new byte[images.size() * size];
         int[] classes = new int[labels.size()];
         for (int i = 0; i < images.size(); i++) {
-            System.arraycopy(imageDecoder.decode(images.get(i), "image[" + i + "]", invert), 0, x, i * size, size);
+            float[] decoded = imageDecoder.decode(images.get(i), "image[" + i + "]", invert);
+            for (int p = 0; p < size; p++) {
+                pixels[i * size + p] = (byte) Math.round(Math.min(1f, Math.max(0f, decoded[p])) * 255f);
+            }
             classes[i] = classIndex(labels.get(i), "label[" + i + "]");
         }
-        checks.inputs(x, size, "image");
-        return TrainingData.ofFloats(x, targets(classes, "label"), images.size());
+        checks.pixels(pixels, "image");
+        return TrainingData.ofPixels(pixels, targets(classes, "label"), images.size());
     }
 
     /** Fashion-MNIST's own IDX files, gzipped or not. */
-    TrainingData idx(InputStream images, InputStream labels) {
+    public TrainingData idx(InputStream images, InputStream labels) {
         labelled("labels");
         IdxImages pixels;
         byte[] classes;

@@ -1,4 +1,4 @@
-package dev.edgetrainer.server.training;
+package dev.edgetrainer.server.data;
 
 import dev.edgetrainer.server.system.EdgeException;
 

@@ -1,4 +1,4 @@
-package dev.edgetrainer.server.training;
+package dev.edgetrainer.server.data;
 
 /**
  * What finite training data must also be before a job may start, so a request can only be
