@@ -27,7 +27,6 @@ import dev.edgetrainer.server.system.UnsupportedContentException;
 
 import org.springframework.core.io.InputStreamSource;
 import org.springframework.stereotype.Component;
-import org.springframework.web.multipart.MultipartFile;
 
 /**
  * Turns the three upload formats into {@link TrainingData} and rejects anything the model
@@ -152,22 +151,11 @@ public class TrainingDataReader {
         }
         List<byte[]> bytes = new ArrayList<>(image.size());
         for (InputStreamSource part : image) {
-            bytes.add(bytesOf(part));
+            try (InputStream in = part.getInputStream()) {
+                bytes.add(RequestMemory.current().readAll(in, "image", "copying the image parts"));
+            }
         }
         return images(bytes, label == null ? List.of() : label);
-    }
-
-    /**
-     * A part's bytes: a multipart file copies them out of the request's body with their
-     * memory reserved (see {@code BodyMultipartResolver}).
-     */
-    private static byte[] bytesOf(InputStreamSource part) throws IOException {
-        if (part instanceof MultipartFile file) {
-            return file.getBytes();
-        }
-        try (InputStream in = part.getInputStream()) {
-            return in.readAllBytes();
-        }
     }
 
     /** Image parts with a label part each (a class index or name). */

@@ -1,5 +1,8 @@
 package dev.edgetrainer.server.system;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -12,6 +15,8 @@ import java.util.Locale;
  * (a training job's samples) is {@linkplain #handOver handed over}.
  */
 public final class RequestMemory implements AutoCloseable {
+
+    private static final int FIRST_READ_CAPACITY = 8192;
 
     private static final ThreadLocal<RequestMemory> CURRENT = new ThreadLocal<>();
 
@@ -70,6 +75,34 @@ public final class RequestMemory implements AutoCloseable {
             }
             held += bytes;
         }
+    }
+
+    /**
+     * Reads a stream to its end into an array, its memory reserved as it grows (the
+     * stream's length is not known ahead).
+     * @throws InputTooLargeException as {@link #reserve}
+     * @throws ServerBusyException as {@link #reserve}
+     */
+    public byte[] readAll(InputStream in, String field, String what) throws IOException {
+        byte[] data = new byte[0];
+        int size = 0;
+        while (true) {
+            if (size == data.length) {
+                int capacity = Math.max(FIRST_READ_CAPACITY, 2 * data.length);
+                reserve(capacity, field, what);
+                data = Arrays.copyOf(data, capacity);
+                release(size);
+            }
+            int n = in.read(data, size, data.length - size);
+            if (n < 0) {
+                break;
+            }
+            size += n;
+        }
+        reserve(size, field, what);
+        byte[] exact = Arrays.copyOf(data, size);
+        release(data.length);
+        return exact;
     }
 
     /** Gives back part of what was reserved, e.g. a buffer replaced by a smaller one. */

@@ -1,6 +1,9 @@
 package dev.edgetrainer.server.system;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.time.Duration;
+import java.util.Arrays;
 
 import org.junit.jupiter.api.Test;
 
@@ -36,6 +39,23 @@ class MemoryBudgetTests {
             assertThat(budget.used()).isEqualTo(400);
         }
         assertThat(budget.used()).isZero();
+    }
+
+    @Test
+    void aStreamReadWholeHoldsWhatItsBytesTakeAndIsRefusedOncePastTheBudget() throws IOException {
+        MemoryBudget large = new MemoryBudget(100_000, Duration.ofSeconds(1));
+        byte[] part = new byte[20_000];
+        Arrays.fill(part, (byte) 7);
+        try (RequestMemory memory = large.open()) {
+            byte[] read = memory.readAll(new ByteArrayInputStream(part), "image", "the image");
+
+            assertThat(read).isEqualTo(part);
+            assertThat(memory.held()).isEqualTo(part.length);
+            assertThatThrownBy(
+                    () -> memory.readAll(new ByteArrayInputStream(new byte[90_000]), "image[1]", "the image"))
+                .isInstanceOfSatisfying(InputTooLargeException.class, e -> assertThat(e.field()).isEqualTo("image[1]"));
+        }
+        assertThat(large.used()).isZero();
     }
 
     @Test
