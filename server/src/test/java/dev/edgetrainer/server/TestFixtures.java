@@ -179,13 +179,18 @@ public final class TestFixtures {
         return WeightsFile.encode(weights);
     }
 
-    /** {@code ../shared/models} from the repository root (the directory holding mvnw). */
+    /** {@code ../shared/models} from the repository root. */
     public static Path sharedModels() {
+        return repositoryFile("../shared/models");
+    }
+
+    /** A file relative to the repository root (the directory holding mvnw). */
+    public static Path repositoryFile(String relative) {
         Path dir = Path.of("").toAbsolutePath();
         while (dir != null && !Files.exists(dir.resolve("mvnw"))) {
             dir = dir.getParent();
         }
-        return dir == null ? Path.of("../shared/models") : dir.resolve("../shared/models").normalize();
+        return (dir == null ? Path.of("..") : dir).resolve(relative).normalize();
     }
 
 }

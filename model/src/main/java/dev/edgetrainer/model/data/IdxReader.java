@@ -59,7 +59,16 @@ public final class IdxReader {
 
     /** Reads images from {@code in} up to its end; {@code in} is not closed. */
     public static IdxImages readImages(InputStream in, String sourceName) throws IOException {
-        Parsed parsed = parse(in, sourceName, IMAGES_MAGIC, IMAGE_DIMENSIONS);
+        return readImages(in, sourceName, IdxLimits.NONE);
+    }
+
+    /**
+     * Reads images from {@code in} up to its end within {@code limits}; {@code in} is not
+     * closed.
+     * @throws IdxTooLargeException when the header declares more images than allowed
+     */
+    public static IdxImages readImages(InputStream in, String sourceName, IdxLimits limits) throws IOException {
+        Parsed parsed = parse(in, sourceName, IMAGES_MAGIC, IMAGE_DIMENSIONS, limits);
         return new IdxImages(parsed.dims[0], parsed.dims[1], parsed.dims[2], parsed.data);
     }
 
@@ -71,13 +80,22 @@ public final class IdxReader {
 
     /** Reads labels from {@code in} up to its end; {@code in} is not closed. */
     public static byte[] readLabels(InputStream in, String sourceName) throws IOException {
-        return parse(in, sourceName, LABELS_MAGIC, LABEL_DIMENSIONS).data;
+        return readLabels(in, sourceName, IdxLimits.NONE);
+    }
+
+    /**
+     * Reads labels from {@code in} up to its end within {@code limits}; {@code in} is not
+     * closed.
+     * @throws IdxTooLargeException when the header declares more labels than allowed
+     */
+    public static byte[] readLabels(InputStream in, String sourceName, IdxLimits limits) throws IOException {
+        return parse(in, sourceName, LABELS_MAGIC, LABEL_DIMENSIONS, limits).data;
     }
 
     private record Parsed(int[] dims, byte[] data) {
     }
 
-    private static Parsed parse(InputStream source, String name, int expectedMagic, String[] dimNames)
+    private static Parsed parse(InputStream source, String name, int expectedMagic, String[] dimNames, IdxLimits limits)
             throws IOException {
         Objects.requireNonNull(source, "in");
         Objects.requireNonNull(name, "sourceName");
@@ -91,7 +109,16 @@ public final class IdxReader {
         try (InputStream in = gunzipIfCompressed(new BufferedInputStream(shielded))) {
             int[] dims = readHeader(in, name, expectedMagic, dimNames);
             long size = dataSize(dims, dimNames, name);
-            byte[] data = readUpTo(in, (int) size);
+            if (dims[0] > limits.maxCount()) {
+                throw new IdxTooLargeException(name, dims[0], limits.maxCount());
+            }
+            boolean accounted = limits.beforeAllocating() != null;
+            if (accounted) {
+                limits.beforeAllocating().accept(size);
+            }
+            // A caller that bounded and accounted for the size gets one allocation;
+            // otherwise the buffer grows with the data that actually arrives.
+            byte[] data = readUpTo(in, (int) size, accounted ? (int) size : INITIAL_BUFFER);
             if (data.length < size) {
                 throw malformed(name, "truncated: expected " + size + " data bytes after the header" + " for "
                         + describeDims(dims, dimNames) + ", found " + data.length);
@@ -121,7 +148,7 @@ public final class IdxReader {
     private static int[] readHeader(InputStream in, String name, int expectedMagic, String[] dimNames)
             throws IOException {
         int headerSize = 4 + 4 * dimNames.length;
-        byte[] header = readUpTo(in, headerSize);
+        byte[] header = readUpTo(in, headerSize, headerSize);
         if (header.length >= 4) {
             int magic = ByteBuffer.wrap(header).getInt();
             if (magic != expectedMagic) {
@@ -163,8 +190,8 @@ public final class IdxReader {
     /**
      * Reads until {@code length} bytes or the end of the stream, whichever comes first.
      */
-    private static byte[] readUpTo(InputStream in, int length) throws IOException {
-        byte[] buffer = new byte[Math.min(length, INITIAL_BUFFER)];
+    private static byte[] readUpTo(InputStream in, int length, int initialBuffer) throws IOException {
+        byte[] buffer = new byte[Math.min(length, initialBuffer)];
         int filled = 0;
         while (filled < length) {
             if (filled == buffer.length) {

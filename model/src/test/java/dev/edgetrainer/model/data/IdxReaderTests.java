@@ -3,11 +3,15 @@ package dev.edgetrainer.model.data;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 
@@ -149,6 +153,37 @@ class IdxReaderTests {
             .isInstanceOf(IdxFormatException.class)
             .hasMessageContaining("big.idx: header declares count 524289 x rows 32 x cols 32")
             .hasMessageContaining("512 MiB");
+    }
+
+    @Test
+    void limitsAreCheckedAgainstTheHeaderBeforeAnyDataIsRead() throws IOException {
+        // Nothing after the header may be read: this stream fails if it is.
+        byte[] header = Arrays.copyOf(idx(IMAGES, new int[] { 680_000, 28, 28 }, new byte[0]), 16);
+        InputStream headerOnly = new SequenceInputStream(new ByteArrayInputStream(header), new InputStream() {
+            @Override
+            public int read() {
+                throw new AssertionError("data was read");
+            }
+        });
+        List<Long> allocations = new ArrayList<>();
+        IdxLimits limits = new IdxLimits(20_000, allocations::add);
+
+        assertThatThrownBy(() -> IdxReader.readImages(headerOnly, "images", limits))
+            .isInstanceOfSatisfying(IdxTooLargeException.class, e -> {
+                assertThat(e.source()).isEqualTo("images");
+                assertThat(e.count()).isEqualTo(680_000);
+                assertThat(e.limit()).isEqualTo(20_000);
+            });
+        assertThat(allocations).isEmpty();
+
+        IdxImages images = IdxReader
+            .readImages(new ByteArrayInputStream(gzip(idx(IMAGES, new int[] { 2, 2, 3 }, PIXELS))), "images", limits);
+        assertThat(images.pixels()).containsExactly(PIXELS);
+        assertThat(allocations).as("told before the buffer was allocated").containsExactly((long) PIXELS.length);
+        assertThatThrownBy(
+                () -> IdxReader.readLabels(new ByteArrayInputStream(idx(LABELS, new int[] { 3 }, new byte[3])),
+                        "labels", new IdxLimits(2, null)))
+            .isInstanceOf(IdxTooLargeException.class);
     }
 
     @Test

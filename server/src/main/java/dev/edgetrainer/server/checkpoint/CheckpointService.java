@@ -1,5 +1,6 @@
 package dev.edgetrainer.server.checkpoint;
 
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -256,6 +257,15 @@ public class CheckpointService {
             current.replace(null, 0, null, model::reset);
             return WeightsRef.of(engine);
         }));
+    }
+
+    /**
+     * A temp file in the checkpoint directory, for a path-style model to write its
+     * weights to (a training job's snapshot); deleted by its user, or as a leftover at
+     * startup.
+     */
+    public Path scratchFile() {
+        return store.tempFile();
     }
 
     /** The usable checkpoints, newest first, and the corrupt ones with the reason. */

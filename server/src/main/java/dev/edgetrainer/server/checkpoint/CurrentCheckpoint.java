@@ -29,8 +29,11 @@ final class CurrentCheckpoint {
      * On the interpreter thread: replaces the weights through {@code change} and makes
      * {@code id} (null: the original weights) current.
      * @throws StorageFullException when the record cannot be written; nothing changed
+     * @throws dev.edgetrainer.server.model.WeightsBusyException while a training job owns
+     * the weights (its rollback would undo the replacement); nothing changed
      */
     void replace(String id, long step, Double loss, Runnable change) {
+        state.requireNoRunningJob((id == null) ? "resetting the weights" : "restoring checkpoint " + id);
         String previous = state.checkpointId();
         store.writeCurrent(id);
         try {
@@ -54,14 +57,16 @@ final class CurrentCheckpoint {
     /**
      * On the interpreter thread, after a save was stored: makes it current if the weights
      * it holds are still the ones in memory, i.e. no restore or reset ran since they were
-     * taken out (train steps since then descend from it).
+     * taken out (train steps since then descend from it), and no training job is running.
      * @param replacements {@link ModelState#replacements()} when the weights were taken
      * out
      * @return whether it became current
      * @throws StorageFullException when the record cannot be written
      */
     boolean adoptSaved(String id, long replacements) {
-        if (state.replacements() != replacements) {
+        // A job's weights are not final until it ends: if it fails they go back to what
+        // they descended from before it.
+        if (state.replacements() != replacements || state.runningJob() != null) {
             return false;
         }
         store.writeCurrent(id);

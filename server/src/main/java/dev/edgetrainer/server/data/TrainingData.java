@@ -21,6 +21,11 @@ public record TrainingData(float[] x, byte[] pixels, float[] y, int count) {
         return new TrainingData(null, pixels, y, count);
     }
 
+    /** Heap the samples take. */
+    public long bytes() {
+        return ((x != null) ? (long) x.length * Float.BYTES : pixels.length) + (long) y.length * Float.BYTES;
+    }
+
     public int xSize() {
         return (x != null ? x.length : pixels.length) / count;
     }

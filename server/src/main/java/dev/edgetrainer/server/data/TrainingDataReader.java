@@ -9,7 +9,9 @@ import java.util.Locale;
 import java.util.Optional;
 
 import dev.edgetrainer.model.data.IdxImages;
+import dev.edgetrainer.model.data.IdxLimits;
 import dev.edgetrainer.model.data.IdxReader;
+import dev.edgetrainer.model.data.IdxTooLargeException;
 import dev.edgetrainer.model.hosting.HostingPlan.Targets;
 import dev.edgetrainer.model.tensor.Tensor;
 import dev.edgetrainer.server.inference.ImageDecoder;
@@ -19,8 +21,9 @@ import dev.edgetrainer.server.model.ModelInfo;
 import dev.edgetrainer.server.system.BadInputException;
 import dev.edgetrainer.server.system.EdgeProperties;
 import dev.edgetrainer.server.system.EdgeProperties.Invert;
+import dev.edgetrainer.server.system.InputTooLargeException;
+import dev.edgetrainer.server.system.RequestMemory;
 import dev.edgetrainer.server.system.UnsupportedContentException;
-import tools.jackson.databind.JsonNode;
 
 import org.springframework.core.io.InputStreamSource;
 import org.springframework.stereotype.Component;
@@ -28,7 +31,9 @@ import org.springframework.stereotype.Component;
 /**
  * Turns the three upload formats into {@link TrainingData} and rejects anything the model
  * cannot train on before a job exists: wrong shapes, non-finite values, empty batches,
- * labels out of range, counts that do not pair up.
+ * labels out of range, counts that do not pair up, more samples than
+ * {@code edge.limits.max-samples}, and what {@link TrainingDataChecks} finds absurd.
+ * Every array it makes is reserved from the request's memory first.
  */
 @Component
 public class TrainingDataReader {
@@ -39,15 +44,16 @@ public class TrainingDataReader {
 
     private final Invert invert;
 
-    private final long maxValues;
+    private final int maxSamples;
+
+    private final TrainingDataChecks checks;
 
     TrainingDataReader(ModelEngine engine, EdgeProperties properties) {
         this.info = engine.info();
         this.decoder = ImageDecoder.forModel(info, properties.limits().maxImagePixels());
         this.invert = properties.infer().invert();
-        // Every JSON number takes at least two bytes ("0,"), so the body limit bounds the
-        // values.
-        this.maxValues = properties.limits().maxBody().toBytes() / 2;
+        this.maxSamples = properties.limits().maxSamples();
+        this.checks = new TrainingDataChecks(properties.trainingInputBounds());
     }
 
     public ModelInfo.Train spec() {
@@ -59,11 +65,12 @@ public class TrainingDataReader {
      * indices or one target row per sample (binary: the positive class's probability);
      * for regression, the values.
      */
-    public TrainingData json(JsonNode x, JsonNode y) {
+    public TrainingData json(JsonTensors.Parsed x, JsonTensors.Parsed y) {
         ModelInfo.Train spec = spec();
-        Tensor xs = JsonTensors.batch(JsonTensors.parse(x, "x", maxValues), spec.x(), "x");
+        Tensor xs = JsonTensors.batch(x, spec.x(), "x");
         int count = xs.shape()[0];
-        JsonTensors.Parsed ys = JsonTensors.parse(y, "y", maxValues);
+        checkCount(count, "x");
+        JsonTensors.Parsed ys = JsonTensors.require(y, "y");
         int width = spec.yWidth();
         int[] shape = ys.shape();
         boolean rows = shape.length == 2 && shape[1] == width;
@@ -78,6 +85,10 @@ public class TrainingDataReader {
             throw new BadInputException("y", "y has shape " + Arrays.toString(shape) + "; " + expectedY(spec));
         }
         checkPairs(count, targets.length / width, "y");
+        checks.inputs(xs.floats(), xs.elementCount() / count, "x");
+        if (spec.targets() == Targets.ONE_HOT) {
+            checks.targets(targets, width, "y");
+        }
         return TrainingData.ofFloats(xs.floats(), targets, count);
     }
 
@@ -141,7 +152,7 @@ public class TrainingDataReader {
         List<byte[]> bytes = new ArrayList<>(image.size());
         for (InputStreamSource part : image) {
             try (InputStream in = part.getInputStream()) {
-                bytes.add(in.readAllBytes());
+                bytes.add(RequestMemory.current().readAll(in, "image", "copying the image parts"));
             }
         }
         return images(bytes, label == null ? List.of() : label);
@@ -155,8 +166,10 @@ public class TrainingDataReader {
         if (images.isEmpty()) {
             throw new BadInputException("image", "no image part was sent");
         }
+        checkCount(images.size(), "image");
         checkPairs(images.size(), labels.size(), "label");
         int size = imageDecoder.rows() * imageDecoder.cols();
+        RequestMemory.current().reserve((long) images.size() * size, "image", "holding the decoded images");
         // Images are 8-bit: trained and kept as such, a quarter of the floats' size.
         byte[] pixels = new byte[images.size() * size];
         int[] classes = new int[labels.size()];
@@ -167,6 +180,7 @@ public class TrainingDataReader {
             }
             classes[i] = classIndex(labels.get(i), "label[" + i + "]");
         }
+        checks.pixels(pixels, "image");
         return TrainingData.ofPixels(pixels, targets(classes, "label"), images.size());
     }
 
@@ -177,8 +191,12 @@ public class TrainingDataReader {
         byte[] classes;
         // The stream names are the part names: an IdxFormatException blames its part.
         try {
-            pixels = IdxReader.readImages(images, "images");
-            classes = IdxReader.readLabels(labels, "labels");
+            pixels = IdxReader.readImages(images, "images", limits("images", "reading the IDX images"));
+            classes = IdxReader.readLabels(labels, "labels", limits("labels", "reading the IDX labels"));
+        }
+        catch (IdxTooLargeException e) {
+            throw new InputTooLargeException(e.source(), "'" + e.source() + "' declares " + e.count()
+                    + " samples; a training request may carry at most " + e.limit() + " (edge.limits.max-samples)");
         }
         catch (IOException e) {
             throw new BadInputException("images", "cannot read the IDX files: " + e.getMessage());
@@ -193,11 +211,25 @@ public class TrainingDataReader {
             throw new BadInputException("images", "the IDX file holds no images");
         }
         checkPairs(pixels.count(), classes.length, "labels");
+        checks.pixels(pixels.pixels(), "images");
         int[] indices = new int[classes.length];
         for (int i = 0; i < indices.length; i++) {
             indices[i] = classes[i] & 0xFF;
         }
         return TrainingData.ofPixels(pixels.pixels(), targets(indices, "labels"), pixels.count());
+    }
+
+    /** At most max-samples items, their data reserved before it is read. */
+    private IdxLimits limits(String part, String what) {
+        RequestMemory memory = RequestMemory.current();
+        return new IdxLimits(maxSamples, bytes -> memory.reserve(bytes, part, what));
+    }
+
+    private void checkCount(int count, String field) {
+        if (count > maxSamples) {
+            throw new InputTooLargeException(field, count + " samples in one training request; the limit is "
+                    + maxSamples + " (edge.limits.max-samples)");
+        }
     }
 
     private int classIndex(String label, String field) {
@@ -234,6 +266,7 @@ public class TrainingDataReader {
         ModelInfo.Train spec = spec();
         int classes = info.output().classes();
         int width = spec.yWidth();
+        RequestMemory.current().reserve((long) labels.length * width * Float.BYTES, field, "building the targets");
         float[] out = new float[labels.length * width];
         for (int i = 0; i < labels.length; i++) {
             if (labels[i] < 0 || labels[i] >= classes) {

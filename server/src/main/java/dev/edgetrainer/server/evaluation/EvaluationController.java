@@ -5,10 +5,10 @@ import java.util.List;
 
 import dev.edgetrainer.server.data.TrainingData;
 import dev.edgetrainer.server.data.TrainingDataReader;
+import dev.edgetrainer.server.model.JsonTensors;
 import dev.edgetrainer.server.model.WeightsRef;
 import dev.edgetrainer.server.system.UnsupportedContentException;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import tools.jackson.databind.JsonNode;
 
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -57,7 +57,7 @@ class EvaluationController {
      * samples
      * @param checkpoint whose weights to evaluate; absent for the current ones
      */
-    record EvaluateRequest(JsonNode x, JsonNode y, String checkpoint) {
+    record EvaluateRequest(JsonTensors.Parsed x, JsonTensors.Parsed y, String checkpoint) {
     }
 
     @PostMapping(path = "/evaluate", consumes = MediaType.APPLICATION_JSON_VALUE)

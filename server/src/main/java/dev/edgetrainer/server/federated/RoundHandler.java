@@ -232,7 +232,7 @@ final class RoundHandler {
         TrainingService.Handle job = training.startRound(train, config.epochs(), config.batchSize(), round);
         JobResult result = await(job, lost);
         if (!result.succeeded()) {
-            throw new TrainingFailedException(result.id(), result.error(), result.nonFiniteLoss());
+            throw new TrainingFailedException(result.id(), result.error(), result.blewUp());
         }
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         Double accuracy = round.measured() == null ? null : round.measured().accuracyOrNull();

@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.edgetrainer.server.model.JsonTensors;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import tools.jackson.databind.JsonNode;
 
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -54,7 +54,7 @@ class InferenceController {
     /**
      * @param x one sample or a batch, as nested arrays of numbers
      */
-    record InferenceRequest(JsonNode x) {
+    record InferenceRequest(JsonTensors.Parsed x) {
     }
 
 }

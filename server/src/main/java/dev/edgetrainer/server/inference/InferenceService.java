@@ -19,7 +19,6 @@ import dev.edgetrainer.server.system.BadInputException;
 import dev.edgetrainer.server.system.EdgeProperties;
 import dev.edgetrainer.server.system.EdgeProperties.Invert;
 import dev.edgetrainer.server.system.UnsupportedContentException;
-import tools.jackson.databind.JsonNode;
 
 import org.springframework.stereotype.Service;
 
@@ -92,10 +91,8 @@ class InferenceService {
         return keep(run(Tensor.ofFloats(prependBatch(images.size()), batch), top), batch);
     }
 
-    InferenceResponse tensors(JsonNode x, Integer top) {
-        ModelInfo.Infer spec = spec();
-        long sampleSize = Arrays.stream(info.sampleShape()).asLongStream().reduce(1, Math::multiplyExact);
-        Tensor batch = JsonTensors.batch(JsonTensors.parse(x, "x", sampleSize * maxSamples), spec.input(), "x");
+    InferenceResponse tensors(JsonTensors.Parsed x, Integer top) {
+        Tensor batch = JsonTensors.batch(x, spec().input(), "x");
         checkCount(batch.shape()[0], "x");
         return keep(run(batch, top), batch.floats());
     }

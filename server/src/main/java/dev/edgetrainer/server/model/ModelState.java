@@ -37,6 +37,9 @@ public final class ModelState {
 
     private volatile RestoreReport lastRestore;
 
+    /** The training job whose steps are being taken; interpreter thread only writes. */
+    private volatile String runningJob;
+
     private final Map<String, Fault> faults = new ConcurrentSkipListMap<>();
 
     /** After one train step that was kept. */
@@ -47,10 +50,46 @@ public final class ModelState {
     }
 
     /**
-     * The last {@code steps} kept steps were undone: the weights went back before them.
+     * A job's first step is about to run; until {@link #jobEnded}, the weights are the
+     * job's to change and to put back.
      */
-    public void stepsUndone(int steps) {
-        step -= steps;
+    public void jobStarted(String jobId) {
+        runningJob = jobId;
+    }
+
+    /**
+     * The job's last step ran, or it failed and put the weights back as they were before
+     * it (its first step then is {@code atStep} again, with {@code atLoss}).
+     */
+    public void jobEnded(String jobId, boolean rolledBack, long atStep, double atLoss) {
+        if (rolledBack) {
+            step = atStep;
+            loss = atLoss;
+            // A save that took the weights out during the job holds weights that are
+            // gone now: it must not become current.
+            replacements++;
+        }
+        if (jobId.equals(runningJob)) {
+            runningJob = null;
+        }
+    }
+
+    /** The job whose steps are being taken, or null. */
+    public String runningJob() {
+        return runningJob;
+    }
+
+    /**
+     * On the interpreter thread, before anything else replaces the weights: a job that
+     * has started owns them until it ends, so a restore or reset would be undone by its
+     * rollback or mixed with its remaining steps.
+     * @throws WeightsBusyException while a job runs
+     */
+    public void requireNoRunningJob(String action) {
+        String job = runningJob;
+        if (job != null) {
+            throw new WeightsBusyException(job, action);
+        }
     }
 
     /**

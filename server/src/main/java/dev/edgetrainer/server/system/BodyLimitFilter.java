@@ -2,6 +2,8 @@ package dev.edgetrainer.server.system;
 
 import java.io.IOException;
 
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
@@ -14,24 +16,64 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Caps raw request bodies (images, JSON, checkpoint uploads) at
- * {@code edge.limits.max-body}; multipart bodies are capped by the multipart settings
- * bound to the same value. The cap is enforced while the body is read, so a chunked
- * upload without a length cannot get past it; {@link ProblemHandler} answers 413.
+ * What every request gets before anything reads its body: a cap on the body at
+ * {@code edge.limits.max-body} (raw or multipart), enforced while it is read, so a
+ * chunked upload without a length cannot get past it ({@link ProblemHandler} answers
+ * 413); and its {@link RequestMemory}, bound to the thread that serves the request and
+ * returned to the {@link MemoryBudget} when the request ends, asynchronous part included.
  */
 @Component
 class BodyLimitFilter extends OncePerRequestFilter {
 
     private final long maxBody;
 
-    BodyLimitFilter(EdgeProperties properties) {
+    private final MemoryBudget budget;
+
+    BodyLimitFilter(EdgeProperties properties, MemoryBudget budget) {
         this.maxBody = properties.limits().maxBody().toBytes();
+        this.budget = budget;
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        chain.doFilter(new LimitedRequest(request, maxBody), response);
+        RequestMemory memory = budget.open();
+        try (RequestMemory.Scope bound = memory.bind()) {
+            chain.doFilter(new LimitedRequest(request, maxBody), response);
+        }
+        finally {
+            if (request.isAsyncStarted()) {
+                request.getAsyncContext().addListener(new Release(memory));
+            }
+            else {
+                memory.close();
+            }
+        }
+    }
+
+    /** Returns a request's memory when its asynchronous part ends, however it ends. */
+    private record Release(RequestMemory memory) implements AsyncListener {
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+            memory.close();
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            // onComplete follows.
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            // onComplete follows.
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            event.getAsyncContext().addListener(this);
+        }
+
     }
 
     /**

@@ -24,6 +24,10 @@ public abstract class EdgeException extends RuntimeException {
         UNSUPPORTED_CONTENT,
         /** The input is larger than a configured limit. */
         TOO_LARGE,
+        /**
+         * The request's body did not arrive at the minimum rate or within its deadline.
+         */
+        TOO_SLOW,
         /** What the request names does not exist. */
         NOT_FOUND,
         /** The request clashes with the current state (an id taken, a job running). */

@@ -120,19 +120,59 @@ public record EdgeProperties(@Valid @NotNull @DefaultValue Model model, @Valid @
      * @param shuffle default for shuffling samples each epoch
      * @param maxEpochs upper bound a request may ask for
      * @param syncTimeout a job expected to take longer answers 202 with a job to poll
-     * @param guardNonFinite snapshot the weights before each step and put them back when
-     * the loss is NaN or infinite
+     * @param inputRange the values the model's inputs take, checked in every training
+     * request before its first step: {@code auto} ([0, 1] for the bundled model, whose
+     * inputs are pixels scaled to [0, 1]; none for another model), {@code none}, or
+     * {@code min,max}
+     * @param blowUpFactor a job fails, and the weights are put back as they were before
+     * it, when a step's loss exceeds this many times the job's first loss (or 1, if
+     * larger), or its weights end this many times larger in magnitude than they started
+     * (or than 1)
      * @param jobsKept finished jobs whose status stays available
      */
     public record Train(@Min(1) @DefaultValue("1") int epochs, @Min(1) @Max(100_000) @DefaultValue("32") int batchSize,
             @DefaultValue("true") boolean shuffle, @Min(1) @DefaultValue("1000") int maxEpochs,
-            @NotNull @DefaultValue("3s") Duration syncTimeout, @DefaultValue("true") boolean guardNonFinite,
+            @NotNull @DefaultValue("3s") Duration syncTimeout, @NotNull @DefaultValue("auto") String inputRange,
+            @DecimalMin("2") @DefaultValue("100") double blowUpFactor,
             @Min(1) @Max(10_000) @DefaultValue("20") int jobsKept) {
 
         @AssertTrue(message = "epochs must not exceed max-epochs")
         boolean isEpochsWithinMax() {
             return epochs <= maxEpochs;
         }
+
+        @AssertTrue(message = "input-range must be auto, none, or min,max with min < max (e.g. 0,1)")
+        boolean isInputRangeValid() {
+            try {
+                return inputRange != null
+                        && (inputRange.equals("auto") || inputRange.equals("none") || bounds(inputRange) != null);
+            }
+            catch (NumberFormatException e) {
+                return false;
+            }
+        }
+
+        private static double[] bounds(String range) {
+            String[] parts = range.split(",");
+            if (parts.length != 2) {
+                return null;
+            }
+            double min = Double.parseDouble(parts[0].trim());
+            double max = Double.parseDouble(parts[1].trim());
+            return (Double.isFinite(min) && Double.isFinite(max) && min < max) ? new double[] { min, max } : null;
+        }
+    }
+
+    /**
+     * The range {@code edge.train.input-range} gives the hosted model's inputs:
+     * {@code {min, max}}, or null for none.
+     */
+    public double[] trainingInputBounds() {
+        return switch (train.inputRange()) {
+            case "none" -> null;
+            case "auto" -> (model.path() == null) ? new double[] { 0, 1 } : null;
+            default -> Train.bounds(train.inputRange());
+        };
     }
 
     /**
@@ -205,15 +245,44 @@ public record EdgeProperties(@Valid @NotNull @DefaultValue Model model, @Valid @
 
     /**
      * @param maxBody largest request body, raw or multipart; larger ones get 413
-     * @param maxImagePixels largest decoded image, so a small compressed file cannot
-     * expand to gigabytes
+     * @param maxImagePixels largest image (width x height, from its header), so a small
+     * compressed file cannot make the server decode gigapixels
+     * @param maxSamples most samples one training request may carry, in any format
+     * (checked against an IDX header before the data is read)
+     * @param requestMemory heap all requests together may fill with what they receive and
+     * decode (bodies, pixels, values, a job's samples); unset: 40% of the JVM's maximum
+     * heap
+     * @param bodyMinRate after {@code bodyGrace}, a body must have arrived at this many
+     * bytes per second on average or the request is answered 408 and dropped
+     * @param bodyGrace how long a body may arrive at any rate
      */
     public record Limits(@NotNull @DefaultValue("16MB") DataSize maxBody,
-            @Min(1) @DefaultValue("40000000") long maxImagePixels) {
+            @Min(1) @DefaultValue("40000000") long maxImagePixels,
+            @Min(1) @Max(1_000_000) @DefaultValue("20000") int maxSamples, DataSize requestMemory,
+            @NotNull @DefaultValue("16KB") DataSize bodyMinRate, @NotNull @DefaultValue("10s") Duration bodyGrace) {
+
+        /** Share of the maximum heap requests may use when request-memory is unset. */
+        static final double DEFAULT_MEMORY_SHARE = 0.4;
 
         @AssertTrue(message = "max-body must be between 1KB and 2GB")
         boolean isMaxBodyInRange() {
             return maxBody != null && maxBody.toBytes() >= 1024 && maxBody.toBytes() <= Integer.MAX_VALUE;
+        }
+
+        @AssertTrue(message = "request-memory must be at least 1MB")
+        boolean isRequestMemoryEnough() {
+            return requestMemory == null || requestMemory.toBytes() >= 1024 * 1024;
+        }
+
+        @AssertTrue(message = "body-min-rate must be at least 1 byte per second")
+        boolean isBodyMinRatePositive() {
+            return bodyMinRate != null && bodyMinRate.toBytes() > 0;
+        }
+
+        /** {@code requestMemory}, or its default for this JVM. */
+        public long requestMemoryBytes() {
+            return (requestMemory != null) ? requestMemory.toBytes()
+                    : (long) (Runtime.getRuntime().maxMemory() * DEFAULT_MEMORY_SHARE);
         }
     }
 

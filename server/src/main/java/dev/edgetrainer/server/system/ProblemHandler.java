@@ -28,6 +28,7 @@ import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.multipart.support.MissingServletRequestPartException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import org.springframework.web.util.DisconnectedClientHelper;
 
 /**
  * The one place errors become RFC 9457 problem+json. Every problem carries a
@@ -47,6 +48,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
             case INVALID_INPUT -> HttpStatus.BAD_REQUEST;
             case UNSUPPORTED_CONTENT -> HttpStatus.UNSUPPORTED_MEDIA_TYPE;
             case TOO_LARGE -> HttpStatus.CONTENT_TOO_LARGE;
+            case TOO_SLOW -> HttpStatus.REQUEST_TIMEOUT;
             case NOT_FOUND -> HttpStatus.NOT_FOUND;
             case CONFLICT -> HttpStatus.CONFLICT;
             case PRECONDITION_FAILED -> HttpStatus.PRECONDITION_FAILED;
@@ -125,22 +127,34 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<Object> unexpected(Exception e, WebRequest request) {
+        if (DisconnectedClientHelper.isClientDisconnectedException(e)) {
+            // Nobody is left to answer, and it is not our fault: no stack trace.
+            log.debug("The client went away: {}", e.toString());
+            return null;
+        }
         log.error("Unexpected failure", e);
         return problem(e, Kind.SERVER_FAULT, "internal error: " + e.getClass().getSimpleName(), null, new HttpHeaders(),
                 request);
     }
 
+    /**
+     * An unreadable body. Its cause says why: a limit, one of our own checks made while
+     * the body was parsed (JSON tensors are checked as they stream in), or Jackson, whose
+     * messages name Java types and are rewritten to name the JSON field at fault.
+     */
     @Override
     protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException e,
             HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof EdgeException edge) {
+                return edge(edge, request);
+            }
             if (cause instanceof BodyLimitFilter.BodyTooLargeException tooLarge) {
                 return problem(e, Kind.TOO_LARGE, tooLarge.getMessage(), "body", headers, request);
             }
         }
-        String detail = e.getMostSpecificCause() == e ? "the request body cannot be read"
-                : "the request body cannot be read: " + e.getMostSpecificCause().getMessage();
-        return problem(e, Kind.INVALID_INPUT, detail, "body", headers, request);
+        JsonProblem json = JsonProblem.of(e.getMostSpecificCause());
+        return problem(e, Kind.INVALID_INPUT, json.detail(), json.field(), headers, request);
     }
 
     /** Spring's own errors get a {@code field} where one is to blame, like ours. */

@@ -1,14 +1,16 @@
 package dev.edgetrainer.server.training;
 
 import java.io.IOException;
+import java.lang.reflect.Method;
 import java.net.URI;
 import java.util.List;
 
 import dev.edgetrainer.server.data.TrainingData;
 import dev.edgetrainer.server.data.TrainingDataReader;
+import dev.edgetrainer.server.model.JsonTensors;
+import dev.edgetrainer.server.system.BodyGate;
 import dev.edgetrainer.server.system.EdgeProperties;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import tools.jackson.databind.JsonNode;
 
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -29,7 +31,7 @@ import org.springframework.web.multipart.MultipartFile;
  */
 @RestController
 @Tag(name = "training")
-class TrainingController {
+class TrainingController implements BodyGate {
 
     private final TrainingService training;
 
@@ -43,12 +45,18 @@ class TrainingController {
         this.defaults = properties;
     }
 
+    /** Its handlers with a body all start a job: none may while one runs. */
+    @Override
+    public void beforeBody(Method handler) {
+        training.refuseWhileRunning();
+    }
+
     /**
      * @param x one sample or a batch in the model's input shape
      * @param y one class index per sample, or one target row (one-hot) per sample
      */
-    record TrainRequest(JsonNode x, JsonNode y, Integer epochs, Integer batchSize, Boolean shuffle, Boolean async,
-            Boolean keep) {
+    record TrainRequest(JsonTensors.Parsed x, JsonTensors.Parsed y, Integer epochs, Integer batchSize, Boolean shuffle,
+            Boolean async, Boolean keep) {
     }
 
     @PostMapping(path = "/train", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -86,7 +94,7 @@ class TrainingController {
             return ResponseEntity.accepted().location(URI.create("/train/jobs/" + view.id())).body(view);
         }
         if (job.status() == TrainingJob.Status.FAILED) {
-            throw new TrainingFailedException(job.id, job.error(), job.producedNonFiniteLoss());
+            throw new TrainingFailedException(job.id, job.error(), job.blewUp());
         }
         return ResponseEntity.ok(job.view());
     }

@@ -1,13 +1,14 @@
 package dev.edgetrainer.server.training;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
-import dev.edgetrainer.model.checkpoint.CheckpointStyle;
 import dev.edgetrainer.model.runtime.InvalidInputException;
 import dev.edgetrainer.model.runtime.ModelException;
 import dev.edgetrainer.model.runtime.UnsupportedOpsException;
@@ -18,13 +19,21 @@ import dev.edgetrainer.server.model.ModelFaultException;
 import dev.edgetrainer.server.model.ModelInfo;
 import dev.edgetrainer.server.model.TaskKind;
 import dev.edgetrainer.server.model.WeightsRef;
+import dev.edgetrainer.server.system.RequestMemory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One posted batch trained for some epochs, one train step per interpreter task: each
  * step queues the next, so inferences interleave with training and a cancel takes effect
- * between steps. Progress is written on the interpreter thread and read by anyone.
+ * between steps. All or nothing: before its first step the job copies the weights
+ * ({@link WeightsSnapshot}) and marks itself running in the {@code ModelState} (so a
+ * restore or reset waits for it to end rather than be undone by it); a job that fails (a
+ * step that throws or blows up, see {@link BlowUpCheck}) puts that copy back. A job
+ * cancelled by its user keeps the steps it took. A federated round's job is covered the
+ * same way: its {@link JobHooks} load the global weights before the copy is taken and put
+ * the device's own back after the job ends, however it ends. Progress is written on the
+ * interpreter thread and read by anyone.
  */
 final class TrainingJob {
 
@@ -88,7 +97,7 @@ final class TrainingJob {
 
     private volatile String error;
 
-    private volatile boolean nonFinite;
+    private volatile boolean blewUp;
 
     private volatile WeightsRef weights;
 
@@ -97,12 +106,25 @@ final class TrainingJob {
     // Interpreter thread only.
     private final BatchSampler sampler;
 
-    private final NonFiniteGuard guard;
+    private final BlowUpCheck blowUp;
+
+    private final Supplier<Path> scratchFile;
+
+    /** The heap its samples and snapshot take, returned when it ends. */
+    private final RequestMemory.Reservation memory;
+
+    private WeightsSnapshot snapshot;
+
+    private double maxAbsBefore;
+
+    private long stepBefore;
+
+    private double lossBefore;
 
     private double epochLossSum;
 
     TrainingJob(String id, String origin, TrainingData data, TrainingOptions options, int batchSize, ModelEngine engine,
-            ModelInfo.Train spec, boolean guard, JobHooks hooks, LossHistory history, Consumer<TrainingJob> onFinish) {
+            ModelInfo.Train spec, Limits limits, JobHooks hooks, LossHistory history, Consumer<TrainingJob> onFinish) {
         this.onFinish = onFinish;
         this.origin = origin;
         this.hooks = hooks;
@@ -116,7 +138,17 @@ final class TrainingJob {
         this.spec = spec;
         this.sampler = new BatchSampler(data, spec, batchSize, id.hashCode());
         this.stepsPerEpoch = sampler.stepsPerEpoch();
-        this.guard = new NonFiniteGuard(guard && engine.info().checkpointStyle() == CheckpointStyle.TENSORS);
+        this.blowUp = new BlowUpCheck(limits.blowUpFactor());
+        this.scratchFile = limits.scratchFile();
+        this.memory = limits.memory();
+    }
+
+    /**
+     * @param blowUpFactor see {@link BlowUpCheck}
+     * @param scratchFile where a path-style model may write its snapshot
+     * @param memory the heap the job's samples and snapshot take, returned when it ends
+     */
+    record Limits(double blowUpFactor, Supplier<Path> scratchFile, RequestMemory.Reservation memory) {
     }
 
     int totalSteps() {
@@ -129,67 +161,47 @@ final class TrainingJob {
      */
     Void step(LoadedModel model) {
         if (cancelRequested) {
-            finish(model, Status.CANCELLED, "cancelled after " + step + " of " + totalSteps() + " steps");
+            finish(model, Status.CANCELLED, "cancelled after " + step + " of " + totalSteps()
+                    + " steps; the weights keep the " + step + " steps taken", false);
             return null;
         }
-        if (startedAt == null) {
-            startedAt = Instant.now();
-            status = Status.RUNNING;
-            try {
-                hooks.beforeFirstStep(model);
-            }
-            catch (RuntimeException e) {
-                finish(model, Status.FAILED, "could not start: " + e.getMessage());
-                return null;
-            }
+        if (startedAt == null && !begin(model)) {
+            return null;
         }
         int inEpoch = step % stepsPerEpoch;
         if (inEpoch == 0 && options.shuffle()) {
             sampler.shuffle();
         }
-        guard.beforeStep(model.checkpointer(), inEpoch);
         float stepLoss;
         try {
             stepLoss = train(model, inEpoch);
         }
         catch (UnsupportedOpsException | InvalidInputException e) {
-            finish(model, Status.FAILED, "step " + (step + 1) + " failed: " + e.getMessage());
+            fail(model, "step " + (step + 1) + " failed: " + e.getMessage(), false);
             return null;
         }
         catch (ModelException e) {
             // The batch was checked against the signature's declared inputs: whatever the
             // model reports now is its own defect, not the caller's data.
-            finish(model, Status.FAILED,
+            fail(model,
                     "step " + (step + 1) + " failed: "
                             + ModelFaultException
                                 .raise(engine.state(), "train", spec.signature(),
                                         "a batch that fits its declared inputs (" + spec.x() + ", " + spec.y() + ")", e)
-                                .getMessage());
+                                .getMessage(),
+                    false);
             return null;
         }
         catch (RuntimeException e) {
-            finish(model, Status.FAILED, "step " + (step + 1) + " failed: " + e.getMessage());
+            fail(model, "step " + (step + 1) + " failed: " + e.getMessage(), false);
             return null;
         }
         engine.state().faultCleared("train");
-        if (!Float.isFinite(stepLoss)) {
-            nonFinite = true;
-            NonFiniteGuard.Undo undo = guard.undo(model.checkpointer(), inEpoch, replayed -> train(model, replayed));
-            String outcome = switch (undo) {
-                case EXACT -> "; the weights were put back as they were before that step";
-                case SNAPSHOT -> {
-                    int lost = guard.lostSteps(inEpoch);
-                    engine.state().stepsUndone(lost);
-                    yield "; replaying the " + lost + " steps since the last snapshot did not reproduce their "
-                            + "losses, so the weights were put back as they were before step " + (step + 1 - lost);
-                }
-                case OFF -> "; this model's weights cannot be snapshotted, so that step could not be undone";
-            };
-            finish(model, Status.FAILED,
-                    "step " + (step + 1) + " (epoch " + (epoch + 1) + ") produced loss " + stepLoss + outcome);
+        String blown = blowUp.afterStep(stepLoss);
+        if (blown != null) {
+            fail(model, "step " + (step + 1) + " (epoch " + (epoch + 1) + ") " + blown, true);
             return null;
         }
-        guard.afterStep(inEpoch, stepLoss);
         int size = sampler.size(inEpoch);
         engine.state().stepDone(size, stepLoss);
         history.record(engine.state().step(), stepLoss, Instant.now());
@@ -204,16 +216,72 @@ final class TrainingJob {
             epoch++;
         }
         if (step == totalSteps()) {
-            finish(model, Status.SUCCEEDED, null);
+            String weightsBlown = blowUp.afterJob(maxAbsBefore, snapshot.maxAbsNow(model));
+            if (weightsBlown != null) {
+                fail(model, "the job " + weightsBlown, true);
+            }
+            else {
+                finish(model, Status.SUCCEEDED, null, false);
+            }
             return null;
         }
         try {
             engine.submitFollowUp(TaskKind.TRAIN_STEP, this::step);
         }
         catch (RuntimeException e) {
-            finish(model, Status.FAILED, "stopped after " + step + " steps: " + e.getMessage());
+            fail(model, "stopped after " + step + " steps: " + e.getMessage(), false);
         }
         return null;
+    }
+
+    /**
+     * Before the first step: the weights become the job's, and a copy of them is taken.
+     * @return false when the copy failed and the job with it
+     */
+    private boolean begin(LoadedModel model) {
+        startedAt = Instant.now();
+        status = Status.RUNNING;
+        stepBefore = engine.state().step();
+        lossBefore = engine.state().loss();
+        engine.state().jobStarted(id);
+        try {
+            hooks.beforeFirstStep(model);
+        }
+        catch (RuntimeException e) {
+            finish(model, Status.FAILED, "could not start: " + e.getMessage(), false);
+            return false;
+        }
+        try {
+            snapshot = WeightsSnapshot.take(model, scratchFile);
+            maxAbsBefore = snapshot.maxAbs();
+            return true;
+        }
+        catch (RuntimeException e) {
+            finish(model, Status.FAILED,
+                    "the weights could not be copied before the first step, so nothing was trained: " + e.getMessage(),
+                    false);
+            return false;
+        }
+    }
+
+    /** Ends the job as failed, with the weights put back as they were before it. */
+    private void fail(LoadedModel model, String why, boolean blown) {
+        blewUp = blown;
+        if (!snapshot.canRestore()) {
+            finish(model, Status.FAILED,
+                    why + "; this model's weights cannot be copied, so the " + step + " steps taken before stay",
+                    false);
+            return;
+        }
+        try {
+            snapshot.restore(model);
+        }
+        catch (RuntimeException e) {
+            log.error("Training job {} failed and its weights could not be put back", id, e);
+            finish(model, Status.FAILED, why + "; putting the weights back failed too: " + e.getMessage(), false);
+            return;
+        }
+        finish(model, Status.FAILED, why + "; the weights were put back as they were before the job", true);
     }
 
     /**
@@ -228,7 +296,11 @@ final class TrainingJob {
      * Runs on the interpreter thread; the auto-save (if any) completes {@link #done}
      * later.
      */
-    private void finish(LoadedModel model, Status outcome, String message) {
+    private void finish(LoadedModel model, Status outcome, String message, boolean rolledBack) {
+        // First: the weights are no longer the job's, and the hooks may replace them.
+        if (startedAt != null) {
+            engine.state().jobEnded(id, rolledBack, stepBefore, lossBefore);
+        }
         status = outcome;
         error = message;
         try {
@@ -241,7 +313,10 @@ final class TrainingJob {
         }
         weights = WeightsRef.of(engine);
         sampler.release();
-        guard.release();
+        if (snapshot != null) {
+            snapshot.close();
+        }
+        memory.close();
         finishedAt = Instant.now();
         if (startedAt == null) {
             startedAt = finishedAt;
@@ -251,7 +326,7 @@ final class TrainingJob {
 
     JobResult result() {
         synchronized (epochLosses) {
-            return new JobResult(id, status == Status.SUCCEEDED, error, nonFinite, epochLosses, samples, step);
+            return new JobResult(id, status == Status.SUCCEEDED, error, blewUp, epochLosses, samples, step);
         }
     }
 
@@ -275,6 +350,11 @@ final class TrainingJob {
         cancelRequested = true;
     }
 
+    /** Returns the job's memory when it never ran (its first step was not queued). */
+    void release() {
+        memory.close();
+    }
+
     void savedAs(String checkpointId) {
         checkpoint = checkpointId;
     }
@@ -291,8 +371,9 @@ final class TrainingJob {
         return status;
     }
 
-    boolean producedNonFiniteLoss() {
-        return nonFinite;
+    /** Whether it failed because a step or its weights blew up (the data's doing). */
+    boolean blewUp() {
+        return blewUp;
     }
 
     String error() {

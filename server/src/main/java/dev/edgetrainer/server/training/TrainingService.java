@@ -2,6 +2,7 @@ package dev.edgetrainer.server.training;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +26,7 @@ import dev.edgetrainer.server.model.ModelInfo;
 import dev.edgetrainer.server.model.TaskKind;
 import dev.edgetrainer.server.system.BadInputException;
 import dev.edgetrainer.server.system.EdgeProperties;
+import dev.edgetrainer.server.system.RequestMemory;
 import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -147,24 +149,54 @@ public class TrainingService {
         if (!missing.isEmpty()) {
             throw new UnsupportedOpsException(spec.signature(), missing);
         }
-        if (active != null && !active.isFinished()) {
-            throw new TrainingRunningException(active.id);
-        }
+        refuseWhileRunning();
         int fixed = spec.x().dim(0);
         int batchSize = fixed > 0 ? fixed : Math.min(options.batchSize(), data.count());
         if (fixed > 0 && data.count() % fixed != 0) {
             throw new BadInputException("x", "this model trains on batches of exactly " + fixed + " samples; "
                     + data.count() + " is not a multiple of it");
         }
+        // The samples outlive the request, and the job copies the weights (twice, with
+        // the check at its end): the memory they take stays reserved until it ends.
+        RequestMemory memory = RequestMemory.current();
+        memory.reserve(2 * weightsBytes(), null, "copying the model's weights to undo a failed job with");
         TrainingJob job = new TrainingJob(UUID.randomUUID().toString(), origin, data, options, batchSize, engine, spec,
-                settings.guardNonFinite(), hooks, history, this::finished);
-        engine.submit(TaskKind.TRAIN_STEP, job::step);
+                new TrainingJob.Limits(settings.blowUpFactor(), checkpoints::scratchFile,
+                        memory.handOver(data.bytes() + 2 * weightsBytes())),
+                hooks, history, this::finished);
+        try {
+            engine.submit(TaskKind.TRAIN_STEP, job::step);
+        }
+        catch (RuntimeException e) {
+            job.release();
+            throw e;
+        }
         recent.record(RecentSamples.Source.TRAIN, data.count(), data::copyX,
                 index -> data.label(index, spec.targets()));
         active = job;
         jobs.put(job.id, job);
         forgetOldJobs();
         return job;
+    }
+
+    /**
+     * Refuses a training request while a job runs, before its body is read: two jobs
+     * interleaving steps would only make both meaningless.
+     * @throws TrainingRunningException while a job runs
+     */
+    synchronized void refuseWhileRunning() {
+        TrainingJob running = runningJob();
+        if (running != null) {
+            throw new TrainingRunningException(running.id);
+        }
+    }
+
+    private long weightsBytes() {
+        return engine.info()
+            .weights()
+            .stream()
+            .mapToLong(w -> Arrays.stream(w.shape()).asLongStream().reduce(Float.BYTES, (a, b) -> a * b))
+            .sum();
     }
 
     /** Cancels a job between steps, e.g. a round whose server went away. */

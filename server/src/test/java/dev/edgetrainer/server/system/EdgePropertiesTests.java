@@ -44,6 +44,14 @@ class EdgePropertiesTests {
             assertThat(properties.security().enabled()).isFalse();
             assertThat(properties.infer().invert()).isEqualTo(EdgeProperties.Invert.AUTO);
             assertThat(properties.limits().maxBody()).isEqualTo(DataSize.ofMegabytes(16));
+            assertThat(properties.limits().maxSamples()).isEqualTo(20_000);
+            assertThat(properties.limits().requestMemoryBytes())
+                .isEqualTo((long) (Runtime.getRuntime().maxMemory() * 0.4));
+            assertThat(properties.limits().bodyMinRate()).isEqualTo(DataSize.ofKilobytes(16));
+            assertThat(properties.limits().bodyGrace()).hasSeconds(10);
+            assertThat(properties.train().inputRange()).isEqualTo("auto");
+            assertThat(properties.trainingInputBounds()).containsExactly(0, 1);
+            assertThat(properties.train().blowUpFactor()).isEqualTo(100);
             assertThat(properties.model().threads()).isEqualTo(Math.min(Runtime.getRuntime().availableProcessors(), 4));
             assertThat(properties.infer().batching().enabled()).isTrue();
             assertThat(properties.infer().batching().maxBatch()).isEqualTo(64);
@@ -66,7 +74,11 @@ class EdgePropertiesTests {
                     "edge.train.epochs=5000 | epochsWithinMax", "edge.infer.invert=sideways | invert",
                     "edge.model.threads=0 | threads", "edge.model.threads=65 | threads",
                     "edge.infer.batching.max-batch=0 | maxBatch", "edge.infer.batching.max-wait=2s | maxWaitInRange",
-                    "edge.infer.batching.max-wait=-1ms | maxWaitInRange" })
+                    "edge.infer.batching.max-wait=-1ms | maxWaitInRange",
+                    "edge.limits.request-memory=10KB | requestMemoryEnough",
+                    "edge.limits.body-min-rate=0B | bodyMinRatePositive", "edge.limits.max-samples=0 | maxSamples",
+                    "edge.train.input-range=1,0 | inputRangeValid", "edge.train.input-range=wide | inputRangeValid",
+                    "edge.train.blow-up-factor=1 | blowUpFactor" })
     void aWrongValueStopsStartupNamingIt(String setting, String field) {
         runner.withPropertyValues(setting).run(context -> assertThat(failure(context)).contains(field));
     }

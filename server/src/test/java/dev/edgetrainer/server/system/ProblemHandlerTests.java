@@ -42,7 +42,7 @@ class ProblemHandlerTests {
     @Test
     void everyKindHasItsOwnStatus() {
         Map<Kind, Integer> expected = new EnumMap<>(Map.ofEntries(Map.entry(Kind.INVALID_INPUT, 400),
-                Map.entry(Kind.UNSUPPORTED_CONTENT, 415), Map.entry(Kind.TOO_LARGE, 413),
+                Map.entry(Kind.UNSUPPORTED_CONTENT, 415), Map.entry(Kind.TOO_LARGE, 413), Map.entry(Kind.TOO_SLOW, 408),
                 Map.entry(Kind.NOT_FOUND, 404), Map.entry(Kind.CONFLICT, 409), Map.entry(Kind.PRECONDITION_FAILED, 412),
                 Map.entry(Kind.REJECTED, 422), Map.entry(Kind.UNAUTHORIZED, 401), Map.entry(Kind.BUSY, 503),
                 Map.entry(Kind.STOPPING, 503), Map.entry(Kind.STORAGE_FULL, 507), Map.entry(Kind.NOT_IMPLEMENTED, 501),

@@ -14,11 +14,14 @@ import org.springframework.mock.web.MockMultipartFile;
 import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
 
+import static org.hamcrest.Matchers.containsString;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.argThat;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.BDDMockito.given;
+import static org.mockito.BDDMockito.willThrow;
 import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.verifyNoInteractions;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete;
@@ -79,10 +82,10 @@ class TrainingControllerTests {
     }
 
     /** A quick JSON job that failed with this error. */
-    private void failsQuickly(String error, boolean nonFiniteLoss) {
+    private void failsQuickly(String error, boolean blewUp) {
         given(reader.json(any(), any())).willReturn(DATA);
         TrainingJob job = job(TrainingJob.Status.FAILED);
-        given(job.producedNonFiniteLoss()).willReturn(nonFiniteLoss);
+        given(job.blewUp()).willReturn(blewUp);
         given(job.error()).willReturn(error);
         given(training.start(any(), any(), any())).willReturn(job);
         given(training.awaitQuickly(job)).willReturn(true);
@@ -117,7 +120,17 @@ class TrainingControllerTests {
         mvc.perform(post("/train?shuffle=perhaps").contentType(MediaType.APPLICATION_JSON).content("{}"))
             .andExpect(status().isBadRequest())
             .andExpect(jsonPath("$.field").value("shuffle"));
-        verifyNoInteractions(training);
+        verify(training, never()).start(any(), any(), any());
+    }
+
+    @Test
+    void aRunningJobIsAnsweredWithAConflictBeforeTheBodyIsRead() throws Exception {
+        willThrow(new TrainingRunningException("j1")).given(training).refuseWhileRunning();
+
+        mvc.perform(post("/train").contentType(MediaType.APPLICATION_JSON).content("{\"x\": [1], \"y\": [1]}"))
+            .andExpect(status().isConflict())
+            .andExpect(jsonPath("$.detail").value(containsString("j1")));
+        verifyNoInteractions(reader);
     }
 
     @Test
