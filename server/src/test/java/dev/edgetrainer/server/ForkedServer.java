@@ -183,10 +183,6 @@ public final class ForkedServer implements AutoCloseable {
         return port;
     }
 
-    public boolean isAlive() {
-        return process.isAlive();
-    }
-
     public long pid() {
         return process.pid();
     }

@@ -1,37 +1,60 @@
 package dev.edgetrainer.server.system;
 
+import java.io.IOException;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
-import org.springframework.web.servlet.HandlerInterceptor;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.servlet.HandlerExceptionResolver;
 
 /**
  * Refuses a request whose {@code Content-Type} is a wildcard (any type, or any subtype as
- * in {@code image/*}): it names no format, and Spring's body readers failed such a
- * request with a 500 ({@code HostileInputTests}). A type that does not parse is left to
- * Spring, which answers 415.
+ * in {@code image/*}) with a 415 problem: it names no format, and Spring's body readers
+ * and Actuator failed such requests with a 500 ({@code HostileInputTests}). A filter, so
+ * Actuator's endpoints are covered too, after the token check (401 first); a type that
+ * does not parse is left to Spring.
  */
-class ConcreteContentTypes implements HandlerInterceptor {
+@Component
+@Order(BearerTokenFilter.ORDER + 1)
+class ConcreteContentTypes extends OncePerRequestFilter {
+
+    private final HandlerExceptionResolver errors;
+
+    ConcreteContentTypes(@Qualifier("handlerExceptionResolver") HandlerExceptionResolver errors) {
+        this.errors = errors;
+    }
 
     @Override
-    public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
         String type = request.getContentType();
-        if (type == null) {
-            return true;
+        if (type != null && isWildcard(type)) {
+            UnsupportedContentException refusal = new UnsupportedContentException("Content-Type",
+                    "Content-Type " + type + " names no format; send the body's own type");
+            if (errors.resolveException(request, response, null, refusal) == null) {
+                response.setStatus(HttpServletResponse.SC_UNSUPPORTED_MEDIA_TYPE);
+            }
+            return;
         }
+        chain.doFilter(request, response);
+    }
+
+    private static boolean isWildcard(String type) {
         try {
             MediaType media = MediaType.parseMediaType(type);
-            if (media.isWildcardType() || media.isWildcardSubtype()) {
-                throw new UnsupportedContentException("Content-Type",
-                        "Content-Type " + type + " names no format; send the body's own type");
-            }
+            return media.isWildcardType() || media.isWildcardSubtype();
         }
         catch (InvalidMediaTypeException e) {
-            // Spring's own checks answer it.
+            return false;
         }
-        return true;
     }
 
 }

@@ -60,10 +60,8 @@ class WebConfiguration implements WebMvcConfigurer {
         return new BodyMultipartResolver(properties.infer().maxSamples());
     }
 
-    /** A wildcard Content-Type is refused before any body is collected. */
     @Override
     public void addInterceptors(InterceptorRegistry registry) {
-        registry.addInterceptor(new ConcreteContentTypes());
         registry.addInterceptor(bodies);
     }
 
