@@ -24,12 +24,24 @@ final class CrashLedger {
     /** A save whose answer the kill cut off: its id is not known. */
     static final String UNKNOWN_SAVE = "*unanswered save*";
 
+    /**
+     * A training job that failed or was cancelled: its weights were rolled back, and the
+     * checkpoint current when it started is current again.
+     */
+    static final String ROLLED_BACK = "*rolled back job*";
+
     /** The current checkpoint as the original weights. */
     static final String ORIGINAL = "*original weights*";
 
     enum Outcome {
 
-        ACKNOWLEDGED, REFUSED, CUT_OFF
+        ACKNOWLEDGED,
+        /**
+         * A save acknowledged: its checkpoint is stored, but it need not be current (one
+         * made while a training job runs is not, until the job succeeds: all or nothing),
+         * so it overrides nothing.
+         */
+        SAVED, REFUSED, CUT_OFF
 
     }
 
@@ -48,13 +60,22 @@ final class CrashLedger {
 
     private final List<Change> changes = new ArrayList<>();
 
-    /** A checkpoint acknowledged with this SHA-256 (null when its answer did not say). */
-    void acknowledged(String id, String sha256) {
+    /**
+     * A checkpoint acknowledged with this SHA-256 (null when its answer did not say). A
+     * replacement answered while a deletion of the same id is on its way stays with that
+     * deletion: the deletion may be the later of the two.
+     */
+    synchronized void acknowledged(String id, String sha256) {
         Set<String> shas = ConcurrentHashMap.newKeySet();
         if (sha256 != null) {
             shas.add(sha256);
         }
-        checkpoints.put(id, shas);
+        if (deleting.containsKey(id)) {
+            deleting.put(id, shas);
+        }
+        else if (!deleted.contains(id)) {
+            checkpoints.put(id, shas);
+        }
     }
 
     /** A replacement whose answer the kill cut off: the old file or the new one. */
@@ -66,7 +87,7 @@ final class CrashLedger {
     }
 
     /** A deletion sent: until answered, the checkpoint may be there or not. */
-    boolean deleting(String id) {
+    synchronized boolean deleting(String id) {
         Set<String> shas = checkpoints.remove(id);
         if (shas == null) {
             return false;
@@ -76,7 +97,7 @@ final class CrashLedger {
     }
 
     /** A deletion answered: 204 (gone for good) or refused (it must stay). */
-    void deleteAnswered(String id, boolean deletedNow) {
+    synchronized void deleteAnswered(String id, boolean deletedNow) {
         Set<String> shas = deleting.remove(id);
         if (deletedNow) {
             deleted.add(id);
