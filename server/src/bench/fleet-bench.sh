@@ -80,11 +80,15 @@ FLOWER_PID=
 infer_run outside-2
 
 METRICS=$(curl -sf "$BASE/actuator/prometheus")
-metric() { echo "$METRICS" | awk -v name="$1" '$1 == name {print $2}'; }
+# A series by name and, optionally, one of its labels (every series also carries the label device="...").
+metric() {
+    echo "$METRICS" | awk -v name="$1" -v label="${2:-}" '
+        index($0, name) == 1 && substr($0, length(name) + 1, 1) ~ /[{ ]/ && index($0, label) { print $NF; exit }'
+}
 FITS=$(metric 'edge_federated_rounds_total')
 FIT_SECONDS=$(metric 'edge_federated_round_duration_seconds_sum')
-BYTES_IN=$(metric 'edge_federated_bytes_total{direction="in"}')
-BYTES_OUT=$(metric 'edge_federated_bytes_total{direction="out"}')
+BYTES_IN=$(metric 'edge_federated_bytes_total' 'direction="in"')
+BYTES_OUT=$(metric 'edge_federated_bytes_total' 'direction="out"')
 RUN=$(sed -n 's/.*Run finished \([0-9]*\) round(s) in \([0-9.]*\)s.*/\1 \2/p' "$WORK/flower.log")
 LAST=$(curl -sf "$BASE/federated" | sed 's/.*"lastEvaluation":{\([^}]*\)}.*/\1/')
 p99() { awk '$1 == "99%" {print $2}' "$WORK/$1.txt"; }
