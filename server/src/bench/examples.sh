@@ -51,7 +51,7 @@ show "curl -s $A -F images=@t10k-images-idx3-ubyte.gz -F labels=@t10k-labels-idx
 show "curl -s $A -F image=@sample0-label9.png -F label='Ankle boot' -F image=@sample1-label2.png -F label=2 $L/train"
 show "curl -s $A -H 'Content-Type: application/json' -d '{\"x\": [[[0.1]]], \"y\": [3]}' $L/train"
 show "curl -s -i $A -F images=@t10k-images-idx3-ubyte.gz -F labels=@t10k-labels-idx1-ubyte.gz '$L/train?batchSize=10&epochs=5&async=true' | grep -E '^(HTTP|Location)|^\\{'"
-JOB=$(curl -s -H "Authorization: Bearer $TOKEN" "$L/train/jobs" | grep -oE '"id":"[^"]+","status":"(QUEUED|RUNNING)"' | head -1 | cut -d'"' -f4)
+JOB=$(curl -s -H "Authorization: Bearer $TOKEN" "$L/train/jobs" | grep -oE '"id":"[^"]+",("origin":"[^"]+",)?"status":"(QUEUED|RUNNING)"' | head -1 | cut -d'"' -f4)
 sleep 1
 show "curl -s $A $L/train/jobs/$JOB"
 show "curl -s -X DELETE $A $L/train/jobs/$JOB"
