@@ -64,7 +64,8 @@ public class CheckpointService {
         this.current = new CurrentCheckpoint(store, engine.state());
         this.verifier = new UploadVerifier(engine);
         this.checkpoints = ModelCheckpoints.forModel(engine, store);
-        this.weights = checkpoints.map(style -> new ModelWeights(style, current, engine.state()));
+        this.weights = checkpoints
+            .map(style -> new ModelWeights(style, current, engine.state(), engine.info().weights()));
     }
 
     /**

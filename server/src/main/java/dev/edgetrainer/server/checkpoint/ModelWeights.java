@@ -28,10 +28,16 @@ public final class ModelWeights {
 
     private final ModelState state;
 
-    ModelWeights(ModelCheckpoints style, CurrentCheckpoint current, ModelState state) {
+    private final List<TensorSpec> specs;
+
+    /**
+     * @param weights the weights' specs as the model declared them when it loaded
+     */
+    ModelWeights(ModelCheckpoints style, CurrentCheckpoint current, ModelState state, List<TensorSpec> weights) {
         this.style = style;
         this.current = current;
         this.state = state;
+        this.specs = weights.stream().sorted(Comparator.comparing(TensorSpec::name)).toList();
     }
 
     /** The weights in the model, and which checkpoint, step and loss they stand at. */
@@ -54,8 +60,8 @@ public final class ModelWeights {
     }
 
     /** The weights' names, dtypes and shapes, sorted by name. */
-    public List<TensorSpec> specs(LoadedModel model) {
-        return model.checkpointer().weightSpecs().stream().sorted(Comparator.comparing(TensorSpec::name)).toList();
+    public List<TensorSpec> specs() {
+        return specs;
     }
 
     /** The weights now in the model, copied out and sorted by name. */

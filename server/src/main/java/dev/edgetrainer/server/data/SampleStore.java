@@ -293,19 +293,17 @@ public final class SampleStore {
     }
 
     private static boolean headerValid(FileChannel channel, long number) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(HEADER);
+        return channel.read(header, 0) == HEADER && Arrays.equals(header.array(), header(number));
+    }
+
+    /** A segment's first bytes: magic, format version, its number and their CRC32C. */
+    private static byte[] header(long number) {
         ByteBuffer header = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
-        if (channel.read(header, 0) < HEADER) {
-            return false;
-        }
-        header.flip();
-        byte[] magic = new byte[MAGIC.length];
-        header.get(magic);
-        int version = header.getInt();
-        long stored = header.getLong();
+        header.put(MAGIC).putInt(VERSION).putLong(number);
         CRC32C crc = new CRC32C();
         crc.update(header.array(), 0, HEADER - 4);
-        return Arrays.equals(magic, MAGIC) && version == VERSION && stored == number
-                && header.getInt() == (int) crc.getValue();
+        return header.putInt((int) crc.getValue()).array();
     }
 
     private void cut(Segment segment, long length) throws IOException {
@@ -401,15 +399,10 @@ public final class SampleStore {
     private Segment createSegment() throws IOException {
         long number = segments.stream().mapToLong(s -> s.number).max().orElse(0) + 1;
         Path file = dir.resolve(String.format("samples-%016d.seg", number));
-        ByteBuffer header = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
-        header.put(MAGIC).putInt(VERSION).putLong(number);
-        CRC32C crc = new CRC32C();
-        crc.update(header.array(), 0, HEADER - 4);
-        header.putInt((int) crc.getValue());
         Files.createDirectories(dir);
         // AtomicFiles' temp name starts with ".samples-" and ends with ".tmp": open()
         // removes it.
-        AtomicFiles.write(file, header.array());
+        AtomicFiles.write(file, header(number));
         Segment segment = new Segment(file, number, HEADER);
         segments.add(segment);
         return segment;
@@ -460,7 +453,12 @@ public final class SampleStore {
                 if (!entry.compatible()) {
                     continue;
                 }
-                for (long seq = entry.head().firstSeq(); seq < entry.head().endSeq(); seq++) {
+                long first = Math.max(entry.head().firstSeq(), lowWater);
+                if (split == Split.ALL) {
+                    n += (int) Math.max(0, entry.head().endSeq() - first);
+                    continue;
+                }
+                for (long seq = first; seq < entry.head().endSeq(); seq++) {
                     if (wanted(seq, split)) {
                         n++;
                     }
@@ -590,6 +588,8 @@ public final class SampleStore {
         int other = 0;
         long bytes = 0;
         long lastKept = -1;
+        int all = 0;
+        int validation = 0;
         for (Segment segment : segments) {
             bytes += segment.size;
             for (Entry entry : segment.entries) {
@@ -598,8 +598,13 @@ public final class SampleStore {
                     continue;
                 }
                 for (int i = 0; i < head.count(); i++) {
-                    if (head.firstSeq() + i < lowWater) {
+                    long seq = head.firstSeq() + i;
+                    if (seq < lowWater) {
                         continue;
+                    }
+                    all++;
+                    if (isValidation(seq)) {
+                        validation++;
                     }
                     lastKept = Math.max(lastKept, head.keptAt());
                     short c = entry.classes()[i];
@@ -616,8 +621,6 @@ public final class SampleStore {
         for (int c = 0; c < counts.length; c++) {
             classes.put(classNames.get(c), counts[c]);
         }
-        int validation = count(Split.VALIDATION);
-        int all = count(Split.ALL);
         return new Summary(all, all - validation, validation, classes, other, bytes, segments.size(), maxSamples,
                 validationFraction, lastKept < 0 ? null : Instant.ofEpochMilli(lastKept), recovered);
     }

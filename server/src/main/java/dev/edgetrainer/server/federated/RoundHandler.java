@@ -3,7 +3,6 @@ package dev.edgetrainer.server.federated;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SortedMap;
@@ -16,7 +15,6 @@ import java.util.function.Supplier;
 
 import dev.edgetrainer.model.io.Sha256;
 import dev.edgetrainer.model.tensor.Tensor;
-import dev.edgetrainer.model.tensor.TensorSpec;
 import dev.edgetrainer.server.checkpoint.CheckpointService;
 import dev.edgetrainer.server.checkpoint.Manifest;
 import dev.edgetrainer.server.checkpoint.ModelWeights;
@@ -217,7 +215,7 @@ final class RoundHandler {
         long started = System.nanoTime();
         RoundConfig config = RoundConfig.of(ins.getConfigMap(), settings, maxEpochs);
         ModelWeights weights = checkpoints.weights();
-        Map<String, Tensor> global = ParameterCodec.decode(ins.getParameters(), specs(weights));
+        Map<String, Tensor> global = ParameterCodec.decode(ins.getParameters(), weights.specs());
         // A user's job gets busy-wait to end: neither the adoption nor the round may
         // change the weights under it.
         training.awaitIdle(settings.busyWait());
@@ -291,10 +289,12 @@ final class RoundHandler {
     private ClientMessage evaluate(ServerMessage.EvaluateIns ins) {
         RoundConfig config = RoundConfig.of(ins.getConfigMap(), settings, maxEpochs);
         ModelWeights weights = checkpoints.weights();
-        Map<String, Tensor> global = ParameterCodec.decode(ins.getParameters(), specs(weights));
+        Map<String, Tensor> global = ParameterCodec.decode(ins.getParameters(), weights.specs());
         byte[] digest = digest(ins.getParameters());
-        TrainingData validation = samples.load(SampleStore.Split.VALIDATION);
-        if (validation == null || engine.info().inferSpec().isEmpty()) {
+        // A model without an infer role cannot be measured: its samples are not read.
+        TrainingData validation = engine.info().inferSpec().isEmpty() ? null
+                : samples.load(SampleStore.Split.VALIDATION);
+        if (validation == null) {
             // Nothing to measure with: the adoption goes on, the evaluation is refused.
             consider(weights, global, digest, config.round(), null);
             engine.info().requireInfer();
@@ -380,10 +380,6 @@ final class RoundHandler {
         return ModelEngine.await(engine.submitFollowUp(TaskKind.EVALUATE,
                 model -> new Comparison(Evaluator.evaluate(model, engine.info(), validation),
                         weights.borrow(model, global, m -> Evaluator.evaluate(m, engine.info(), validation)))));
-    }
-
-    private List<TensorSpec> specs(ModelWeights weights) {
-        return ModelEngine.await(engine.submitFollowUp(TaskKind.CHECKPOINT, weights::specs));
     }
 
     private static byte[] digest(Parameters parameters) {

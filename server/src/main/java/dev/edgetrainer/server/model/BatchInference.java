@@ -27,17 +27,12 @@ public final class BatchInference {
 
         /** Sample {@code i}'s values. */
         public float[] values(int i) {
-            int width = values.length / count;
-            return Arrays.copyOfRange(values, i * width, (i + 1) * width);
+            return slice(values, i, i + 1);
         }
 
         /** Sample {@code i}'s logits, or null. */
         public float[] logits(int i) {
-            if (logits == null) {
-                return null;
-            }
-            int width = logits.length / count;
-            return Arrays.copyOfRange(logits, i * width, (i + 1) * width);
+            return logits == null ? null : slice(logits, i, i + 1);
         }
 
         /** Samples {@code from} (inclusive) to {@code to}, as outputs of their own. */
@@ -81,7 +76,7 @@ public final class BatchInference {
                 spec.logits() == null ? null : concat(singles.stream().map(Outputs::logits).toList()), n);
     }
 
-    private static float[] concat(List<float[]> parts) {
+    static float[] concat(List<float[]> parts) {
         float[] all = new float[parts.stream().mapToInt(part -> part.length).sum()];
         int at = 0;
         for (float[] part : parts) {

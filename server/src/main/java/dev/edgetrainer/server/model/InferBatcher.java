@@ -199,14 +199,7 @@ public final class InferBatcher {
     private static Tensor concat(List<Request> batch, int total) {
         int[] shape = batch.get(0).samples.shape();
         shape[0] = total;
-        float[] all = new float[(int) Tensor.elementCount(shape)];
-        int at = 0;
-        for (Request request : batch) {
-            float[] values = request.samples.floats();
-            System.arraycopy(values, 0, all, at, values.length);
-            at += values.length;
-        }
-        return Tensor.ofFloats(shape, all);
+        return Tensor.ofFloats(shape, BatchInference.concat(batch.stream().map(r -> r.samples.floats()).toList()));
     }
 
     private static final class Request {

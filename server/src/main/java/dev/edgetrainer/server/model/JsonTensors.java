@@ -45,9 +45,7 @@ public final class JsonTensors {
      * @throws BadInputException naming the expected shape when neither fits
      */
     public static Tensor batch(Parsed parsed, TensorSpec spec, String field) {
-        if (parsed == null) {
-            throw new BadInputException(field, "'" + field + "' is required");
-        }
+        require(parsed, field);
         int[] expected = spec.shape();
         int[] shape = parsed.shape().length == expected.length - 1 ? prepend(1, parsed.shape()) : parsed.shape();
         int[] sample = Arrays.copyOfRange(expected, 1, expected.length);

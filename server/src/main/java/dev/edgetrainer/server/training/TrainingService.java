@@ -159,10 +159,11 @@ public class TrainingService {
         // The samples outlive the request, and the job copies the weights (twice, with
         // the check at its end): the memory they take stays reserved until it ends.
         RequestMemory memory = RequestMemory.current();
-        memory.reserve(2 * weightsBytes(), null, "copying the model's weights to undo a failed job with");
+        long weightCopies = 2 * weightsBytes();
+        memory.reserve(weightCopies, null, "copying the model's weights to undo a failed job with");
         TrainingJob job = new TrainingJob(UUID.randomUUID().toString(), origin, data, options, batchSize, engine, spec,
                 new TrainingJob.Limits(settings.blowUpFactor(), checkpoints::scratchFile,
-                        memory.handOver(data.bytes() + 2 * weightsBytes())),
+                        memory.handOver(data.bytes() + weightCopies)),
                 hooks, history, this::finished);
         try {
             engine.submit(TaskKind.TRAIN_STEP, job::step);
