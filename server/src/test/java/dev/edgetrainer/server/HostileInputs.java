@@ -144,34 +144,51 @@ public final class HostileInputs {
     }
 
     /**
+     * Skips the test when Fashion-MNIST's test set from the Debian package
+     * dataset-fashion-mnist is not installed (CI installs it).
+     */
+    public static void assumeFashionMnist() {
+        assumeTrue(Files.isReadable(FASHION_MNIST.resolve("t10k-images-idx3-ubyte.gz")),
+                "needs Fashion-MNIST from the Debian package dataset-fashion-mnist at " + FASHION_MNIST);
+    }
+
+    /**
      * Image {@code index} of the Fashion-MNIST test set as 784 gray values (0-255); skips
-     * the test when the Debian package is not installed (CI installs it).
+     * the test when the Debian package is not installed.
      */
     public static int[] fashionMnistTestImage(int index) {
-        Path images = FASHION_MNIST.resolve("t10k-images-idx3-ubyte.gz");
-        assumeTrue(Files.isReadable(images),
-                "needs Fashion-MNIST from the Debian package dataset-fashion-mnist at " + FASHION_MNIST);
-        try {
-            IdxImages all = IdxReader.readImages(images);
-            int[] pixels = new int[all.rows() * all.cols()];
-            for (int i = 0; i < pixels.length; i++) {
-                pixels[i] = all.pixels()[index * pixels.length + i] & 0xFF;
-            }
-            return pixels;
+        assumeFashionMnist();
+        IdxImages all = TestSet.IMAGES;
+        int[] pixels = new int[all.rows() * all.cols()];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = all.pixels()[index * pixels.length + i] & 0xFF;
         }
-        catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return pixels;
     }
 
     /** The label of test image {@code index}, 0-9. */
     public static int fashionMnistTestLabel(int index) {
-        try {
-            return IdxReader.readLabels(FASHION_MNIST.resolve("t10k-labels-idx1-ubyte.gz"))[index];
+        assumeFashionMnist();
+        return TestSet.LABELS[index];
+    }
+
+    /** The test set, read once on first use (the images inflate to 7.8 MB). */
+    private static final class TestSet {
+
+        static final IdxImages IMAGES;
+
+        static final byte[] LABELS;
+
+        static {
+            try {
+                IMAGES = IdxReader.readImages(FASHION_MNIST.resolve("t10k-images-idx3-ubyte.gz"));
+                LABELS = IdxReader.readLabels(FASHION_MNIST.resolve("t10k-labels-idx1-ubyte.gz"));
+            }
+            catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
-        catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+
     }
 
     /**

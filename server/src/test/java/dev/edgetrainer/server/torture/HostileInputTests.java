@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import dev.edgetrainer.server.ForkedServer;
+import dev.edgetrainer.server.HostileInputs;
 import dev.edgetrainer.server.TestFixtures;
 import dev.edgetrainer.server.torture.HostileRequests.Multipart;
 import net.jqwik.api.Arbitraries;
@@ -97,7 +98,7 @@ class HostileInputTests {
 
     @AfterContainer
     static void stop() throws IOException {
-        long rss = server.isAlive() ? residentBytes() : -1;
+        long rss = server.isAlive() ? server.rssBytes() : -1;
         System.out.printf(
                 "HostileInputTests: %d generated requests, %d refused with 4xx, 0 with 5xx; "
                         + "server RSS %d MB afterwards; refused by Tomcat itself: %s%n",
@@ -121,7 +122,7 @@ class HostileInputTests {
         }
         assertThat(changed).as("the weights changed (their SHA-256, or the predictions for a sample digit for digit)")
             .isFalse();
-        assertThat(residentBytes()).as("resident memory of the server").isLessThan(MEMORY_LIMIT);
+        assertThat(server.rssBytes()).as("resident memory of the server").isLessThan(MEMORY_LIMIT);
     }
 
     /** {@code /infer} with JSON of any shape, depth and numbers: never a server error. */
@@ -435,13 +436,13 @@ class HostileInputTests {
                     "an image whose header declares a huge size");
             case 0 -> {
                 int side = oneOf(random, 4000, 6000, 7000, 7746, 8000);
-                yield new Request("POST", "/infer", "image/png", HostileRequests.pngBomb(side, side), TOKEN, false,
-                        "PNG bomb " + side + "x" + side);
+                yield new Request("POST", "/infer", "image/png", HostileInputs.blankPng(side, side, HostileInputs.GRAY),
+                        TOKEN, false, "PNG bomb " + side + "x" + side);
             }
             case 1 -> {
                 Multipart body = new Multipart(random)
-                    .file("images", "images.gz", "application/gzip", HostileRequests.idxBomb(true, 60_000))
-                    .file("labels", "labels.gz", "application/gzip", HostileRequests.idxBomb(false, 60_000 - 1));
+                    .file("images", "images.gz", "application/gzip", HostileInputs.gzipIdxImages(60_000))
+                    .file("labels", "labels.gz", "application/gzip", HostileInputs.gzipIdxLabels(60_000 - 1));
                 yield new Request("POST", "/train", body.contentType(), body.bytes(false), TOKEN, true,
                         "IDX bomb of 60,000 images with one label missing");
             }
@@ -503,15 +504,6 @@ class HostileInputTests {
                 body.getBytes(StandardCharsets.UTF_8), TOKEN);
         assertThat(response.statusCode()).isEqualTo(200);
         return JSON.readTree(response.body()).get("predictions");
-    }
-
-    private static long residentBytes() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(server.pid()), "status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("\\D", "")) << 10;
-            }
-        }
-        throw new IllegalStateException("no VmRSS for " + server.pid());
     }
 
     static HttpResponse<byte[]> send(String method, String path, String type, byte[] body, String token) {

@@ -3,15 +3,11 @@ package dev.edgetrainer.server.torture;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.zip.CRC32;
-import java.util.zip.Deflater;
-import java.util.zip.DeflaterOutputStream;
 import java.util.zip.GZIPOutputStream;
 
 import dev.edgetrainer.server.TestFixtures;
@@ -220,62 +216,6 @@ final class HostileRequests {
             }
         }
         return random.nextBoolean() ? gzip(idx) : idx;
-    }
-
-    /**
-     * A valid grayscale PNG of {@code width x height} black pixels: a few KB on the wire,
-     * {@code width * height} bytes and more once decoded.
-     */
-    static byte[] pngBomb(int width, int height) {
-        ByteArrayOutputStream png = new ByteArrayOutputStream();
-        png.writeBytes(new byte[] { (byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n' });
-        ByteBuffer header = ByteBuffer.allocate(13).putInt(width).putInt(height).put((byte) 8).put((byte) 0);
-        chunk(png, "IHDR", header.put((byte) 0).put((byte) 0).put((byte) 0).array());
-        ByteArrayOutputStream pixels = new ByteArrayOutputStream();
-        try (DeflaterOutputStream deflate = new DeflaterOutputStream(pixels, new Deflater(9))) {
-            byte[] row = new byte[1 + width];
-            for (int y = 0; y < height; y++) {
-                deflate.write(row);
-            }
-        }
-        catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        chunk(png, "IDAT", pixels.toByteArray());
-        chunk(png, "IEND", new byte[0]);
-        return png.toByteArray();
-    }
-
-    private static void chunk(ByteArrayOutputStream png, String type, byte[] data) {
-        byte[] name = type.getBytes(StandardCharsets.US_ASCII);
-        CRC32 crc = new CRC32();
-        crc.update(name);
-        crc.update(data);
-        png.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
-        png.writeBytes(name);
-        png.writeBytes(data);
-        png.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
-    }
-
-    /**
-     * A gzipped IDX file whose header declares {@code count} items of zeros, all there:
-     * tens of KB on the wire, {@code count} times the item size inflated.
-     */
-    static byte[] idxBomb(boolean images, int count) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
-            ByteBuffer header = images ? ByteBuffer.allocate(16).putInt(0x803).putInt(count).putInt(SIDE).putInt(SIDE)
-                    : ByteBuffer.allocate(8).putInt(0x801).putInt(count);
-            gzip.write(header.array());
-            byte[] item = new byte[images ? SIDE * SIDE : 1];
-            for (int i = 0; i < count; i++) {
-                gzip.write(item);
-            }
-        }
-        catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
     }
 
     /** A checkpoint id or path segment with tricks: traversal, encodings, odd lengths. */

@@ -1,7 +1,5 @@
 package dev.edgetrainer.server.torture;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -169,14 +167,8 @@ class SoakTests {
     /** The server's memory at one moment. */
     record Sample(long rss, long nativeBytes, long nativeObjects) {
 
-        static Sample of(ForkedServer server, RestClient http) throws IOException {
-            long rss = 0;
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(server.pid()), "status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    rss = Long.parseLong(line.replaceAll("\\D", "")) << 10;
-                }
-            }
-            return new Sample(rss, metric(http, "edge.native.memory?tag=kind:javacpp"),
+        static Sample of(ForkedServer server, RestClient http) {
+            return new Sample(server.rssBytes(), metric(http, "edge.native.memory?tag=kind:javacpp"),
                     metric(http, "edge.native.pointers"));
         }
 
