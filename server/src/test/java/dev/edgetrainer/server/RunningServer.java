@@ -86,10 +86,13 @@ public abstract class RunningServer {
 
     /**
      * Starts a whole server outside the test context, e.g. to stop and start it again on
-     * the same files.
+     * the same files. Synchronized: Spring Boot initialises the JVM's one logging system
+     * per application start, and two starts at once can fail with "Unable to find Spring
+     * Environment in logger context" (seen with the fleet tests' devices started in
+     * parallel).
      * @param model null for the bundled model
      */
-    public static ConfigurableApplicationContext start(Path model, Path checkpoints, String... more) {
+    public static synchronized ConfigurableApplicationContext start(Path model, Path checkpoints, String... more) {
         List<String> args = new ArrayList<>(List.of("--server.port=0", "--edge.checkpoint.dir=" + checkpoints));
         if (model != null) {
             args.add("--edge.model.path=" + model);
